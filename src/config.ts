@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+/** Environment variables are parsed here once; nothing else in the app reads process.env. */
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => p + '://').join(' or ')}` },
+  );
+
+const DEV_TOKEN_SECRET = 'dev-only-insecure-token-secret-change-me-please';
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: int(4000, 0, 65535),
+    HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+    DATABASE_URL: url(['mysql', 'mariadb']).default('mysql://root@127.0.0.1:3306/marketplace'),
+    DATABASE_POOL_SIZE: int(10, 1, 200),
+    MIGRATE_ON_START: bool(true),
+    REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+    REDIS_KEY_PREFIX: z.string().default('mp:'),
+    ADMIN_INVITE_CODE: z.string().min(8, 'must be at least 8 characters').optional(),
+    AUTH_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    AUTH_TOKEN_TTL_SECONDS: int(7 * 24 * 3600, 60, 365 * 24 * 3600),
+    PASSWORD_HASH_MEMORY_KIB: int(19456, 1024, 1048576),
+    PASSWORD_HASH_TIME_COST: int(2, 1, 20),
+    LOGIN_MAX_FAILURES: int(5, 1, 1000),
+    LOGIN_IP_MAX_FAILURES: int(50, 1, 100000),
+    LOGIN_LOCKOUT_SECONDS: int(900, 1, 7 * 24 * 3600),
+    UPLOAD_MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    TRUST_PROXY: bool(false),
+    CORS_ORIGINS: z.string().optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.AUTH_TOKEN_SECRET) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['AUTH_TOKEN_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+  });
+
+export type Config = Readonly<{
+  nodeEnv: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  port: number;
+  host: string;
+  logLevel: string;
+  databaseUrl: string;
+  databasePoolSize: number;
+  migrateOnStart: boolean;
+  redisUrl: string;
+  redisKeyPrefix: string;
+  adminInviteCode: string | undefined;
+  authTokenSecret: string;
+  authTokenTtlSeconds: number;
+  passwordHash: Readonly<{ memoryCost: number; timeCost: number }>;
+  login: Readonly<{ maxFailures: number; ipMaxFailures: number; lockoutSeconds: number }>;
+  uploadMaxFileBytes: number;
+  trustProxy: boolean;
+  corsOrigins: string[] | true;
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    isProduction: e.NODE_ENV === 'production',
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    migrateOnStart: e.MIGRATE_ON_START,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    adminInviteCode: e.ADMIN_INVITE_CODE,
+    authTokenSecret: e.AUTH_TOKEN_SECRET ?? DEV_TOKEN_SECRET,
+    authTokenTtlSeconds: e.AUTH_TOKEN_TTL_SECONDS,
+    passwordHash: Object.freeze({ memoryCost: e.PASSWORD_HASH_MEMORY_KIB, timeCost: e.PASSWORD_HASH_TIME_COST }),
+    login: Object.freeze({
+      maxFailures: e.LOGIN_MAX_FAILURES,
+      ipMaxFailures: e.LOGIN_IP_MAX_FAILURES,
+      lockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
+    }),
+    uploadMaxFileBytes: e.UPLOAD_MAX_FILE_BYTES,
+    trustProxy: e.TRUST_PROXY,
+    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((s) => s.trim()) : true,
+  });
+}

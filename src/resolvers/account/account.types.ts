@@ -1,0 +1,49 @@
+import { Field, ID, InterfaceType, ObjectType } from 'type-graphql';
+import { Role } from '../../schema/enums';
+import type { AccountRecord } from '../../services/account/account.service';
+
+@InterfaceType('Account', {
+  description: 'A customer, seller or admin. Each role is a separate account, even for the same email.',
+  resolveType: (value: AccountType) => TYPE_NAME_BY_ROLE[value.role],
+})
+export abstract class AccountType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  email!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Role)
+  role!: Role;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+@ObjectType('Customer', { implements: AccountType })
+export class CustomerType extends AccountType {}
+
+@ObjectType('Seller', { implements: AccountType })
+export class SellerType extends AccountType {}
+
+@ObjectType('Admin', { implements: AccountType })
+export class AdminType extends AccountType {}
+
+const TYPE_NAME_BY_ROLE: Record<Role, string> = { [Role.CUSTOMER]: 'Customer', [Role.SELLER]: 'Seller', [Role.ADMIN]: 'Admin' };
+
+@ObjectType('AuthPayload')
+export class AuthPayload {
+  @Field(() => String, { description: 'Send as `Authorization: Bearer <token>`; `logout` revokes it.' })
+  token!: string;
+
+  @Field(() => AccountType)
+  account!: AccountType;
+}
+
+/** Maps an account entity to its GraphQL shape (never the password hash). */
+export function toAccountType({ role, account }: AccountRecord): AccountType {
+  return { id: String(account.id), email: account.email, name: account.name, role, createdAt: account.createdAt };
+}

@@ -1,0 +1,26 @@
+import { GraphQLDateTime } from 'graphql-scalars';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, type ContainerType } from 'type-graphql';
+import { authChecker } from '../auth/auth-checker';
+import { AccountResolver } from '../resolvers/account/account.resolver';
+import { AdminType, CustomerType, SellerType } from '../resolvers/account/account.types';
+import './enums';
+import { validateInput } from './validate';
+
+export const resolvers = [AccountResolver] as const;
+
+/**
+ * Builds the executable schema. `container` supplies resolver instances wired to the app's
+ * services; emitting the SDL needs none.
+ */
+export function buildAppSchema(container?: ContainerType): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    orphanedTypes: [CustomerType, SellerType, AdminType],
+    container,
+    authChecker,
+    authMode: 'error',
+    validateFn: validateInput,
+    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+  });
+}

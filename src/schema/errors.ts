@@ -1,0 +1,45 @@
+import { GraphQLError } from 'graphql';
+
+/** The stable `extensions.code` values clients may rely on (DESIGN.md "Errors"). */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  OUT_OF_STOCK: 'OUT_OF_STOCK',
+  PAYMENT_FAILED: 'PAYMENT_FAILED',
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes produced by GraphQL/Apollo itself for malformed requests; safe to show as they are. */
+const PROTOCOL_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+export function isExpectedCode(code: unknown): boolean {
+  return typeof code === 'string' && (code in ErrorCode || PROTOCOL_CODES.has(code)) && code !== ErrorCode.INTERNAL_SERVER_ERROR;
+}
+
+export function appError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+/** Bad input; `field` names the offending input field so a form can highlight it. */
+export const badInput = (field: string, message: string) => appError(ErrorCode.BAD_USER_INPUT, `${field}: ${message}`, { field });
+export const unauthenticated = (message = 'You must be logged in.') => appError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (message = 'You are not allowed to do this.') => appError(ErrorCode.FORBIDDEN, message);
+export const notFound = (what: string) => appError(ErrorCode.NOT_FOUND, `${what} not found.`);
+export const conflict = (message: string, field?: string) => appError(ErrorCode.CONFLICT, message, field ? { field } : {});
+export const tooManyRequests = (retryAfterSeconds: number, message = 'Too many attempts. Try again later.') =>
+  appError(ErrorCode.TOO_MANY_REQUESTS, message, { retryAfter: retryAfterSeconds });
+export const serviceUnavailable = (message = 'A backing service is unavailable. Try again shortly.') =>
+  appError(ErrorCode.SERVICE_UNAVAILABLE, message);

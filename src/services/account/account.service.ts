@@ -1,0 +1,123 @@
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
+import { ANONYMOUS, INVALID, type AuthState, type Identity } from '../../auth/identity';
+import { bearerToken, type TokenService } from '../../auth/tokens';
+import { AccountEntity, Admin, AuthSession, Customer, Seller } from '../../entities';
+import { Role } from '../../entities/role';
+import { conflict, forbidden, unauthenticated } from '../../schema/errors';
+import type { EventBus } from '../events/event-bus';
+import type { LoginThrottle } from './login-throttle';
+import type { PasswordHasher } from './passwords';
+
+export type AccountRecord = { role: Role; account: AccountEntity };
+export type AuthResult = { token: string; role: Role; account: AccountEntity };
+export type SignUpData = { role: Role; email: string; password: string; name: string; adminInviteCode?: string | null };
+export type LoginData = { role: Role; email: string; password: string };
+
+const ENTITY_BY_ROLE = { [Role.CUSTOMER]: Customer, [Role.SELLER]: Seller, [Role.ADMIN]: Admin } as const;
+
+/** The one message for every failed login, so it never reveals whether the email exists. */
+const BAD_CREDENTIALS = 'Email or password is incorrect.';
+
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+/** Sign-up, login, logout and token checks for the three account kinds. */
+export class AccountService {
+  constructor(
+    private readonly deps: {
+      tokens: TokenService;
+      passwords: PasswordHasher;
+      throttle: LoginThrottle;
+      events: EventBus;
+      adminInviteCode: string | undefined;
+    },
+  ) {}
+
+  /** Creates an account of the given role and logs it in. */
+  async signUp(em: EntityManager, data: SignUpData): Promise<AuthResult> {
+    if (data.role === Role.ADMIN) this.assertAdminInvite(data.adminInviteCode);
+    const email = normalizeEmail(data.email);
+    const entityClass = ENTITY_BY_ROLE[data.role];
+    if (await em.count(entityClass, { email })) throw emailTaken(data.role);
+    const passwordHash = await this.deps.passwords.hash(data.password);
+    const account: AccountEntity = em.create(entityClass, { email, name: data.name.trim(), passwordHash });
+    try {
+      await em.flush();
+    } catch (err) {
+      // Two sign-ups racing for one email: the unique index decides.
+      if (err instanceof UniqueConstraintViolationException) throw emailTaken(data.role);
+      throw err;
+    }
+    return this.startSession(em, data.role, account);
+  }
+
+  /** Checks credentials for the named role; failures are throttled per account and per IP. */
+  async login(em: EntityManager, data: LoginData, ip: string): Promise<AuthResult> {
+    const email = normalizeEmail(data.email);
+    const throttleKey = `${data.role}:${createHash('sha256').update(email).digest('hex')}`;
+    await this.deps.throttle.assertAllowed(throttleKey, ip);
+    const account = await em.findOne(ENTITY_BY_ROLE[data.role], { email });
+    const ok = await this.deps.passwords.verify(account?.passwordHash ?? null, data.password);
+    if (!account || !ok) {
+      await this.deps.throttle.recordFailure(throttleKey, ip);
+      throw unauthenticated(BAD_CREDENTIALS);
+    }
+    await this.deps.throttle.recordSuccess(throttleKey);
+    return this.startSession(em, data.role, account);
+  }
+
+  /** Revokes the caller's session at once, here and (through the EventBus) on every instance's sockets. */
+  async logout(em: EntityManager, identity: Identity): Promise<void> {
+    await em.nativeUpdate(AuthSession, { id: identity.sessionId, revokedAt: null }, { revokedAt: new Date() });
+    await this.deps.events.publish('auth.session-revoked', { sessionId: identity.sessionId });
+  }
+
+  /** Resolves an Authorization header value to who is calling. Forged, expired and revoked tokens are `invalid`. */
+  async authenticate(em: EntityManager, authorization: unknown): Promise<AuthState> {
+    const token = bearerToken(authorization);
+    if (token === undefined) return ANONYMOUS;
+    if (token === null) return INVALID;
+    const claims = await this.deps.tokens.verify(token);
+    if (!claims) return INVALID;
+    const session = await em.findOne(AuthSession, { id: claims.sessionId }, { disableIdentityMap: true });
+    if (
+      !session ||
+      session.revokedAt !== null ||
+      session.expiresAt.getTime() <= Date.now() ||
+      session.role !== claims.role ||
+      session.accountId !== claims.accountId
+    ) {
+      return INVALID;
+    }
+    return { kind: 'authenticated', identity: claims };
+  }
+
+  /** Is this session still live? Used to re-check long-lived WebSocket connections. */
+  async isSessionActive(em: EntityManager, sessionId: string): Promise<boolean> {
+    const session = await em.findOne(AuthSession, { id: sessionId }, { disableIdentityMap: true });
+    return !!session && session.revokedAt === null && session.expiresAt.getTime() > Date.now();
+  }
+
+  /** The account behind an identity, or null if it no longer exists. */
+  async findAccount(em: EntityManager, identity: Pick<Identity, 'role' | 'accountId'>): Promise<AccountRecord | null> {
+    const account = await em.findOne(ENTITY_BY_ROLE[identity.role], { id: identity.accountId });
+    return account ? { role: identity.role, account } : null;
+  }
+
+  private async startSession(em: EntityManager, role: Role, account: AccountEntity): Promise<AuthResult> {
+    const session = em.create(AuthSession, { id: randomUUID(), role, accountId: account.id, expiresAt: this.deps.tokens.expiryFromNow() });
+    await em.flush();
+    const token = await this.deps.tokens.sign({ sessionId: session.id, role, accountId: account.id }, session.expiresAt);
+    return { token, role, account };
+  }
+
+  private assertAdminInvite(code: string | null | undefined): void {
+    const expected = this.deps.adminInviteCode;
+    if (!expected) throw forbidden('Admin sign-up is closed on this server.');
+    const a = Buffer.from(code ?? '');
+    const b = Buffer.from(expected);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) throw forbidden('The admin invite code is missing or wrong.');
+  }
+}
+
+const emailTaken = (role: Role) => conflict(`An account with this email already exists for role ${role}.`, 'email');
