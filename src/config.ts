@@ -56,10 +56,26 @@ const schema = z
     LOGIN_IP_MAX_FAILURES: int(50, 1, 100000),
     LOGIN_LOCKOUT_SECONDS: int(900, 1, 7 * 24 * 3600),
     UPLOAD_MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    PUBLIC_URL: url(['http', 'https']).optional(),
+    STORAGE: z.enum(['s3', 'local']).optional(),
+    LOCAL_STORAGE_DIR: z.string().default('data/uploads'),
+    S3_BUCKET: z.string().min(3, 'must be at least 3 characters').optional(),
+    S3_REGION: z.string().default('us-east-1'),
+    S3_ENDPOINT: url(['http', 'https']).optional(),
+    S3_FORCE_PATH_STYLE: bool(false),
+    S3_PUBLIC_URL: url(['http', 'https']).optional(),
+    AWS_ACCESS_KEY_ID: z.string().optional(),
+    AWS_SECRET_ACCESS_KEY: z.string().optional(),
     TRUST_PROXY: bool(false),
     CORS_ORIGINS: z.string().optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.STORAGE === 's3' && !env.S3_BUCKET) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['S3_BUCKET'], message: 'is required when STORAGE=s3' });
+    }
+    if (!!env.AWS_ACCESS_KEY_ID !== !!env.AWS_SECRET_ACCESS_KEY) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['AWS_SECRET_ACCESS_KEY'], message: 'and AWS_ACCESS_KEY_ID must be set together' });
+    }
     if (env.NODE_ENV === 'production' && !env.AUTH_TOKEN_SECRET) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['AUTH_TOKEN_SECRET'], message: 'is required when NODE_ENV=production' });
     }
@@ -82,9 +98,26 @@ export type Config = Readonly<{
   passwordHash: Readonly<{ memoryCost: number; timeCost: number }>;
   login: Readonly<{ maxFailures: number; ipMaxFailures: number; lockoutSeconds: number }>;
   uploadMaxFileBytes: number;
+  /** Absolute base URL of this API as clients reach it; when unset, local media URLs are relative (`/media/...`). */
+  publicUrl: string | undefined;
+  storage: StorageConfig;
   trustProxy: boolean;
   corsOrigins: string[] | true;
 }>;
+
+export type StorageConfig = Readonly<
+  | { kind: 'local'; directory: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      region: string;
+      endpoint: string | undefined;
+      forcePathStyle: boolean;
+      /** Base URL that public object URLs start with (no trailing slash). */
+      publicUrl: string;
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+    }
+>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -123,7 +156,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       lockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
     }),
     uploadMaxFileBytes: e.UPLOAD_MAX_FILE_BYTES,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+    storage: storageConfig(e),
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((s) => s.trim()) : true,
+  });
+}
+
+type ParsedEnv = z.infer<typeof schema>;
+
+/** S3 when STORAGE=s3 (or, with STORAGE unset, when S3_BUCKET is set); local disk otherwise. */
+function storageConfig(e: ParsedEnv): StorageConfig {
+  const kind = e.STORAGE ?? (e.S3_BUCKET ? 's3' : 'local');
+  if (kind === 'local' || !e.S3_BUCKET) return Object.freeze({ kind: 'local', directory: e.LOCAL_STORAGE_DIR });
+  const defaultPublicUrl = e.S3_ENDPOINT
+    ? `${e.S3_ENDPOINT.replace(/\/+$/, '')}/${e.S3_BUCKET}`
+    : `https://${e.S3_BUCKET}.s3.${e.S3_REGION}.amazonaws.com`;
+  return Object.freeze({
+    kind: 's3',
+    bucket: e.S3_BUCKET,
+    region: e.S3_REGION,
+    endpoint: e.S3_ENDPOINT,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    publicUrl: (e.S3_PUBLIC_URL ?? defaultPublicUrl).replace(/\/+$/, ''),
+    credentials:
+      e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY } : undefined,
   });
 }
