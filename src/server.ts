@@ -1,6 +1,6 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -19,15 +19,26 @@ import { ErrorCode, isExpectedCode, serviceUnavailable } from './schema/errors';
 import type { AccountService } from './services/account/account.service';
 import type { EventBus } from './services/events/event-bus';
 import { attachWebSocketServer } from './ws-server';
+import { createCatalogLoaders } from './services/catalog/catalog.loaders';
+import type { Storage } from './services/storage/storage';
 import type Redis from 'ioredis';
 
-type Deps = { config: Config; logger: Logger; schema: GraphQLSchema; orm: Orm; redis: Redis; accounts: AccountService; events: EventBus };
+type Deps = {
+  config: Config;
+  logger: Logger;
+  schema: GraphQLSchema;
+  orm: Orm;
+  redis: Redis;
+  accounts: AccountService;
+  events: EventBus;
+  storage: Storage;
+};
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Express 5 + Apollo (HTTP, uploads) + graphql-ws on one port, with health checks and a graceful stop. */
 export async function createHttpServer(deps: Deps) {
-  const { config, logger, schema, orm, redis, accounts } = deps;
+  const { config, logger, schema, orm, redis, accounts, storage } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -37,11 +48,15 @@ export async function createHttpServer(deps: Deps) {
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT handling (drain, then close MySQL and Redis).
+    stopOnTerminationSignals: false,
     introspection: !config.isProduction,
     includeStacktraceInErrorResponses: false,
     formatError: maskUnexpected,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // No HTTP cache hints are used; disabling it also spares a wrapper around every field resolver.
+      ApolloServerPluginCacheControlDisabled(),
       {
         async serverWillStart() {
           return { drainServer: () => ws.dispose() };
@@ -59,12 +74,22 @@ export async function createHttpServer(deps: Deps) {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const checks = await Promise.all([probe(() => orm.em.fork().getConnection().execute('select 1')), probe(() => redis.ping())]);
-    const body = { mysql: checks[0], redis: checks[1] };
-    res
-      .status(checks.every((c) => c === 'ok') ? 200 : 503)
-      .json({ status: checks.every((c) => c === 'ok') ? 'ok' : 'unavailable', ...body });
+    const [mysql, redisState, storageState] = await Promise.all([
+      probe(() => orm.em.fork().getConnection().execute('select 1')),
+      probe(() => redis.ping()),
+      probe(() => storage.ping()),
+    ]);
+    const ok = [mysql, redisState, storageState].every((c) => c === 'ok');
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', mysql, redis: redisState, storage: storageState });
   });
+
+  if (config.storage.kind === 'local') {
+    // Images stored on local disk are served here; their keys are random, so nothing is guessable.
+    app.use(
+      '/media',
+      express.static(config.storage.directory, { index: false, dotfiles: 'deny', fallthrough: false, maxAge: '1d', immutable: true }),
+    );
+  }
 
   app.use(
     '/graphql',
@@ -80,7 +105,7 @@ export async function createHttpServer(deps: Deps) {
         const requestLogger = logger.child({ requestId });
         try {
           const auth = await accounts.authenticate(em, req.headers.authorization);
-          return { em, auth, requestId, ip: req.ip ?? 'unknown', logger: requestLogger };
+          return { em, auth, requestId, ip: req.ip ?? 'unknown', logger: requestLogger, loaders: createCatalogLoaders(em) };
         } catch (err) {
           requestLogger.error({ err }, 'could not authenticate the request');
           throw serviceUnavailable();
