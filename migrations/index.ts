@@ -1,8 +1,12 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261124023420 } from './Migration20261124023420';
+import { Migration20261124024629 } from './Migration20261124024629';
 
 /**
  * Every migration, oldest first. Listed explicitly (not globbed) so they run the same from the
  * TypeScript sources and from the compiled build. `npm run migration:create` appends here.
  */
-export const migrationsList: MigrationObject[] = [{ name: 'Migration20261124023420', class: Migration20261124023420 }];
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261124023420', class: Migration20261124023420 },
+  { name: 'Migration20261124024629', class: Migration20261124024629 },
+];

@@ -1,13 +1,19 @@
 import Redis from 'ioredis';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
-import { migrateUp, openOrm, type Orm } from './db/orm';
+import { migrateUp, openOrm, type Orm, type QueryTap } from './db/orm';
 import { createLogger, type Logger } from './logger';
 import { buildAppSchema } from './schema/build-schema';
 import { AccountResolver } from './resolvers/account/account.resolver';
+import { CategoryResolver } from './resolvers/catalog/category.resolver';
+import { ProductConnectionResolver, ProductResolver } from './resolvers/catalog/product.resolver';
 import { AccountService } from './services/account/account.service';
 import { LoginThrottle } from './services/account/login-throttle';
 import { PasswordHasher } from './services/account/passwords';
+import { CategoryService } from './services/catalog/category.service';
+import { ProductImageService } from './services/catalog/product-image.service';
+import { ProductService } from './services/catalog/product.service';
+import { createStorage } from './services/storage/create-storage';
 import type { EventBus } from './services/events/event-bus';
 import { RedisEventBus } from './services/events/redis-event-bus';
 import { createHttpServer } from './server';
@@ -15,15 +21,15 @@ import { createHttpServer } from './server';
 export type App = Awaited<ReturnType<typeof createApp>>;
 
 /** The composition root: opens MySQL and Redis, picks adapters, wires services and resolvers. */
-export async function createApp(config: Config, options: { logger?: Logger } = {}) {
+export async function createApp(config: Config, options: { logger?: Logger; onQuery?: QueryTap } = {}) {
   const logger = options.logger ?? createLogger(config.logLevel);
   const closers: Array<() => Promise<unknown>> = [];
   const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch((err) => logger.warn({ err }, 'error while closing'));
+    for (const close of closers.reverse()) await close().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
   };
 
   try {
-    const orm: Orm = await openOrm(config, logger).catch((err) => {
+    const orm: Orm = await openOrm(config, logger, options.onQuery).catch((err: Error) => {
       throw new Error(`Cannot open the database at ${redactUrl(config.databaseUrl)}: ${err.message}`);
     });
     closers.push(() => orm.close());
@@ -50,9 +56,23 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       adminInviteCode: config.adminInviteCode,
     });
 
-    const resolverInstances = new Map<unknown, unknown>([[AccountResolver, new AccountResolver(accounts)]]);
+    const storage = createStorage(config.storage, config.publicUrl);
+    closers.push(() => storage.close());
+    await storage.ping().catch((err) => {
+      throw new Error(`Storage (${storage.kind}) is not usable: ${err.message}`);
+    });
+    const categories = new CategoryService();
+    const products = new ProductService(categories);
+    const productImages = new ProductImageService({ products, storage, maxFileBytes: config.uploadMaxFileBytes, logger });
+
+    const resolverInstances = new Map<unknown, unknown>([
+      [AccountResolver, new AccountResolver(accounts)],
+      [CategoryResolver, new CategoryResolver(categories)],
+      [ProductResolver, new ProductResolver(products, productImages)],
+      [ProductConnectionResolver, new ProductConnectionResolver(products)],
+    ]);
     const schema = await buildAppSchema({ get: (cls) => resolverInstances.get(cls) });
-    const server = await createHttpServer({ config, logger, schema, orm, redis, accounts, events });
+    const server = await createHttpServer({ config, logger, schema, orm, redis, accounts, events, storage });
 
     let url: string | null = null;
     return {
@@ -61,7 +81,8 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       orm,
       redis,
       events,
-      services: { accounts },
+      storage,
+      services: { accounts, categories, products, productImages },
       get url() {
         if (!url) throw new Error('the app is not listening yet');
         return url;
@@ -72,8 +93,11 @@ export async function createApp(config: Config, options: { logger?: Logger } = {
       },
       /** Graceful stop: finish in-flight requests, then close MySQL and Redis. */
       async close(): Promise<void> {
+        logger.debug('stopping the HTTP and WebSocket server');
         await server.stop();
+        logger.debug('closing MySQL, Redis and the event bus');
         await closeAll();
+        logger.debug('closed');
       },
     };
   } catch (err) {

@@ -180,6 +180,8 @@ function storageConfig(e: ParsedEnv): StorageConfig {
     forcePathStyle: e.S3_FORCE_PATH_STYLE,
     publicUrl: (e.S3_PUBLIC_URL ?? defaultPublicUrl).replace(/\/+$/, ''),
     credentials:
-      e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY } : undefined,
+      e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+        ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY }
+        : undefined,
   });
 }

@@ -8,6 +8,7 @@ import type { GraphQLContext } from './context';
 import type { Orm } from './db/orm';
 import type { Logger } from './logger';
 import { unauthenticated } from './schema/errors';
+import { createCatalogLoaders } from './services/catalog/catalog.loaders';
 import type { AccountService } from './services/account/account.service';
 import type { EventBus, Unsubscribe } from './services/events/event-bus';
 
@@ -67,8 +68,10 @@ export async function attachWebSocketServer({ httpServer, schema, orm, accounts,
       context: (ctx): GraphQLContext => {
         const identity = identities.get(ctx.extra.socket);
         const requestId = randomUUID();
+        const em = orm.em.fork();
         return {
-          em: orm.em.fork(),
+          em,
+          loaders: createCatalogLoaders(em),
           auth: identity ? { kind: 'authenticated', identity } : { kind: 'anonymous' },
           requestId,
           ip: ctx.extra.request.socket.remoteAddress ?? 'unknown',

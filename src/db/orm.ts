@@ -1,4 +1,4 @@
-import { MikroORM, type Options } from '@mikro-orm/core';
+import { DefaultLogger, MikroORM, type LogContext, type LoggerNamespace, type LoggerOptions, type Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { MySqlDriver } from '@mikro-orm/mysql';
 import path from 'node:path';
@@ -10,7 +10,29 @@ import { migrationsList } from '../../migrations';
 export type Orm = MikroORM<MySqlDriver>;
 
 /** MikroORM options for a config; shared by the app, the migrate script and the CLI. */
-export function ormOptions(config: Pick<Config, 'databaseUrl' | 'databasePoolSize'>, logger?: Logger): Options<MySqlDriver> {
+/** Called with each SQL statement the ORM runs (without its parameters); used to count queries. */
+export type QueryTap = (sql: string) => void;
+
+/** A MikroORM logger that reports statements to a tap and logs nothing else. */
+class TapLogger extends DefaultLogger {
+  constructor(
+    options: LoggerOptions,
+    private readonly tap: QueryTap,
+  ) {
+    super(options);
+  }
+
+  override log(namespace: LoggerNamespace, message: string, context?: LogContext): void {
+    if (namespace === 'query' && context?.query) this.tap(context.query);
+  }
+}
+
+export function ormOptions(
+  config: Pick<Config, 'databaseUrl' | 'databasePoolSize'>,
+  logger?: Logger,
+  onQuery?: QueryTap,
+): Options<MySqlDriver> {
+  const tap = onQuery ? { debug: ['query' as const], loggerFactory: (options: LoggerOptions) => new TapLogger(options, onQuery) } : {};
   return {
     driver: MySqlDriver,
     clientUrl: config.databaseUrl,
@@ -39,12 +61,13 @@ export function ormOptions(config: Pick<Config, 'databaseUrl' | 'databasePoolSiz
     // Query logging stays off: MikroORM prints bound parameters, which include password hashes.
     logger: logger ? (msg) => logger.debug({ orm: true }, msg) : undefined,
     debug: false,
+    ...tap,
   };
 }
 
 /** Opens the ORM (creating the database if needed). */
-export async function openOrm(config: Pick<Config, 'databaseUrl' | 'databasePoolSize'>, logger?: Logger): Promise<Orm> {
-  return MikroORM.init<MySqlDriver>(ormOptions(config, logger));
+export async function openOrm(config: Pick<Config, 'databaseUrl' | 'databasePoolSize'>, logger?: Logger, onQuery?: QueryTap): Promise<Orm> {
+  return MikroORM.init<MySqlDriver>(ormOptions(config, logger, onQuery));
 }
 
 /** Applies pending migrations; returns the names it applied. */

@@ -19,7 +19,7 @@ async function main() {
     const index = fs
       .readFileSync(indexFile, 'utf8')
       .replace(/^(import type .*\n)/m, `$1import { ${className} } from './${className}';\n`)
-      .replace(/^\];\s*$/m, `  { name: '${className}', class: ${className} },\n];\n`);
+      .replace(/,?\s*\];\s*$/, `,\n  { name: '${className}', class: ${className} },\n];\n`);
     fs.writeFileSync(indexFile, index);
     console.log(`Created migrations/${result.fileName}`);
   } finally {

@@ -4,8 +4,9 @@ import { createLogger } from '../../src/logger';
 import { LoginDocument, LogoutDocument, MeDocument, SignUpDocument, type Role } from '../generated/graphql';
 import { codeOf } from '../helpers/graphql-client';
 import { startTestApp, type TestApp } from '../helpers/test-app';
+import { TEST_INVITE_CODE } from '../factories/accounts';
 
-const INVITE = 'let-me-in-please';
+const INVITE = TEST_INVITE_CODE;
 const PASSWORD = 'correct horse battery';
 let t: TestApp;
 let seq = 0;

@@ -20,7 +20,7 @@ describe('health', () => {
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${t.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', mysql: 'ok', redis: 'ok' });
+    expect(await ready.json()).toEqual({ status: 'ok', mysql: 'ok', redis: 'ok', storage: 'ok' });
   });
 });
 

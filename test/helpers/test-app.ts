@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
 import { createApp, type App } from '../../src/app';
@@ -30,8 +33,12 @@ export function isolatedNames() {
  * Boots the real app (migrations included) on a free loopback port, against a fresh database and
  * a private Redis key prefix. `close()` stops it and removes both.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { logger?: Logger; onQuery?: (sql: string) => void } = {},
+): Promise<TestApp> {
   const { dbName, redisPrefix } = isolatedNames();
+  const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-media-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -43,6 +50,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     // Cheaper hashing keeps the suite fast; production uses the OWASP baseline.
     PASSWORD_HASH_MEMORY_KIB: '4096',
     PASSWORD_HASH_TIME_COST: '1',
+    LOCAL_STORAGE_DIR: mediaDir,
     ...env,
   });
   const app = await createApp(config, options);
@@ -61,6 +69,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
       await app.close();
       await dropDatabase(dbName);
       await deleteRedisKeys(redisPrefix);
+      fs.rmSync(mediaDir, { recursive: true, force: true });
     },
   };
 }

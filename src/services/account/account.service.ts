@@ -1,4 +1,5 @@
-import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { ANONYMOUS, INVALID, type AuthState, type Identity } from '../../auth/identity';
 import { bearerToken, type TokenService } from '../../auth/tokens';
@@ -9,7 +10,7 @@ import type { EventBus } from '../events/event-bus';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './passwords';
 
-export type AccountRecord = { role: Role; account: AccountEntity };
+export type AccountRecord = { role: Role; account: Pick<AccountEntity, 'id' | 'email' | 'name' | 'createdAt'> };
 export type AuthResult = { token: string; role: Role; account: AccountEntity };
 export type SignUpData = { role: Role; email: string; password: string; name: string; adminInviteCode?: string | null };
 export type LoginData = { role: Role; email: string; password: string };

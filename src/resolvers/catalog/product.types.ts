@@ -1,0 +1,95 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import type { ProductImageRecord } from '../../services/catalog/catalog.loaders';
+import { ProductStatus } from '../../schema/enums';
+import { PageInfo } from '../../schema/pagination';
+import type { ProductPage, ProductRecord } from '../../services/catalog/product.service';
+
+@ObjectType('ProductImage')
+export class ProductImageType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { description: 'Public URL of the image (absolute, or relative to this API when stored on local disk).' })
+  url!: string;
+
+  @Field(() => Int, { description: "1-based order among the product's images." })
+  position!: number;
+}
+
+@ObjectType('Product')
+export class ProductType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => Int, { description: 'Price in KRW (whole won).' })
+  price!: number;
+
+  @Field(() => Int, { description: 'Units that can still be bought.' })
+  stock!: number;
+
+  @Field(() => ProductStatus)
+  status!: ProductStatus;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date)
+  updatedAt!: Date;
+
+  /** Not GraphQL fields: resolved into `seller`, `category` and `images` through DataLoaders. */
+  productId!: number;
+  sellerId!: number;
+  categoryId!: number | null;
+}
+
+@ObjectType('ProductEdge')
+export class ProductEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => ProductType)
+  node!: ProductType;
+}
+
+@ObjectType('ProductConnection')
+export class ProductConnection {
+  @Field(() => [ProductEdge])
+  edges!: ProductEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  /** Not a GraphQL field: `totalCount` is counted only when asked for. */
+  page!: ProductPage;
+}
+
+export function toProductType(product: ProductRecord): ProductType {
+  return {
+    id: String(product.id),
+    name: product.name,
+    description: product.description,
+    price: product.price,
+    stock: product.stock,
+    status: product.status,
+    createdAt: product.createdAt,
+    updatedAt: product.updatedAt,
+    productId: product.id,
+    sellerId: product.sellerId,
+    categoryId: product.categoryId,
+  };
+}
+
+export function toProductImageType(image: ProductImageRecord): ProductImageType {
+  return { id: String(image.id), url: image.url, position: image.position };
+}
+
+export function toProductConnection(page: ProductPage): ProductConnection {
+  const edges = page.items.map((item, i) => ({ cursor: page.cursors[i], node: toProductType(item) }));
+  return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null }, page };
+}

@@ -1,0 +1,57 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
+import { Category } from '../../entities';
+import { appError, conflict, ErrorCode } from '../../schema/errors';
+import { parseNumericId } from '../../schema/ids';
+
+export type CategoryData = { name: string; parentId?: string | null };
+
+/** Categories: created by admins, read by everyone. */
+export class CategoryService {
+  /** Creates a category (unique name), optionally under an existing parent. */
+  async create(em: EntityManager, data: CategoryData): Promise<Category> {
+    const name = data.name.trim();
+    const parent = data.parentId != null ? await this.require(em, data.parentId, 'parentId') : null;
+    if (await em.count(Category, { name })) throw conflict(`A category named "${name}" already exists.`, 'name');
+    const category = em.create(Category, { name, parent });
+    try {
+      await em.flush();
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) throw conflict(`A category named "${name}" already exists.`, 'name');
+      throw err;
+    }
+    return category;
+  }
+
+  /** Every category, by name. */
+  list(em: EntityManager): Promise<Category[]> {
+    return em.find(Category, {}, { orderBy: { name: 'asc', id: 'asc' } });
+  }
+
+  /** The category with this id, or NOT_FOUND naming `field`. */
+  async require(em: EntityManager, id: string | number, field: string): Promise<Category> {
+    const numeric = parseNumericId(id);
+    const category = numeric ? await em.findOne(Category, { id: numeric }) : null;
+    if (!category) throw appError(ErrorCode.NOT_FOUND, `${field}: category ${id} does not exist.`, { field });
+    return category;
+  }
+
+  /** The ids of a category and all categories under it (so filtering by a parent includes its children). */
+  async withDescendants(em: EntityManager, rootId: number): Promise<number[]> {
+    const rows = await em.find(Category, {}, { fields: ['id', 'parent'] });
+    const children = new Map<number, number[]>();
+    for (const row of rows) {
+      const parentId = row.parent?.id;
+      if (parentId !== undefined) children.set(parentId, [...(children.get(parentId) ?? []), row.id]);
+    }
+    const ids: number[] = [];
+    const queue = [rootId];
+    while (queue.length) {
+      const id = queue.shift()!;
+      if (ids.includes(id)) continue;
+      ids.push(id);
+      queue.push(...(children.get(id) ?? []));
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,112 @@
+import { LockMode, raw } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Identity } from '../../auth/identity';
+import { Product, ProductImage } from '../../entities';
+import type { Logger } from '../../logger';
+import { badInput, notFound } from '../../schema/errors';
+import { parseNumericId } from '../../schema/ids';
+import { FileTooLargeError, inspectImage, NotAnImageError } from '../storage/image-type';
+import type { Storage } from '../storage/storage';
+import type { ProductService } from './product.service';
+
+export const MAX_IMAGES_PER_PRODUCT = 10;
+
+/** A file from a multipart upload; only its content counts, never its name or declared type. */
+export type IncomingFile = { filename: string; createReadStream(): Readable };
+
+type Stored = { key: string; url: string; contentType: string; size: number };
+
+/** Product images: streamed to Storage, recorded in MySQL, at most 10 per product, all or nothing. */
+export class ProductImageService {
+  constructor(private readonly deps: { products: ProductService; storage: Storage; maxFileBytes: number; logger: Logger }) {}
+
+  /** Stores every file as an image of the caller's product, or none of them (no orphan rows or objects). */
+  async add(
+    em: EntityManager,
+    identity: Identity,
+    productId: string,
+    files: Array<Promise<IncomingFile> | IncomingFile>,
+  ): Promise<Product> {
+    const product = await this.deps.products.requireOwned(em, identity, productId);
+    if (files.length === 0) throw badInput('files', 'must contain at least one file');
+    const existing = await em.count(ProductImage, { product: product.id });
+    if (existing + files.length > MAX_IMAGES_PER_PRODUCT) throw tooMany(existing);
+
+    const stored: Stored[] = [];
+    try {
+      for (const [index, file] of files.entries()) stored.push(await this.storeOne(product.id, await file, index));
+      await em.transactional(async (tx) => {
+        // Lock the product so two concurrent uploads cannot both pass the limit.
+        await tx.findOneOrFail(Product, { id: product.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        const count = await tx.count(ProductImage, { product: product.id });
+        if (count + stored.length > MAX_IMAGES_PER_PRODUCT) throw tooMany(count);
+        const last = await tx.findOne(ProductImage, { product: product.id }, { orderBy: { position: 'desc' } });
+        stored.forEach((s, i) =>
+          tx.create(ProductImage, {
+            product: product.id,
+            storageKey: s.key,
+            url: s.url,
+            contentType: s.contentType,
+            size: s.size,
+            position: (last?.position ?? 0) + i + 1,
+          }),
+        );
+      });
+    } catch (err) {
+      await this.deleteObjects(stored.map((s) => s.key));
+      throw err;
+    }
+    return product;
+  }
+
+  /** Removes one image of the caller's product and deletes its stored object. */
+  async remove(em: EntityManager, identity: Identity, productId: string, imageId: string): Promise<Product> {
+    const product = await this.deps.products.requireOwned(em, identity, productId);
+    const id = parseNumericId(imageId);
+    const image = id ? await em.findOne(ProductImage, { id, product: product.id }) : null;
+    if (!image) throw notFound('Image');
+    await em.transactional(async (tx) => {
+      await tx.nativeDelete(ProductImage, { id: image.id });
+      // Keep positions dense: 1..n.
+      await tx.nativeUpdate(ProductImage, { product: product.id, position: { $gt: image.position } }, { position: raw('position - 1') });
+    });
+    await this.deleteObjects([image.storageKey]);
+    return product;
+  }
+
+  private async storeOne(productId: number, file: IncomingFile, index: number): Promise<Stored> {
+    const field = `files.${index}`;
+    let size = 0;
+    try {
+      const { type, stream } = await inspectImage(file.createReadStream(), this.deps.maxFileBytes);
+      stream.on('data', (chunk: Buffer) => (size += chunk.length));
+      const key = `products/${productId}/${randomUUID()}.${type.extension}`;
+      await this.deps.storage.put(key, stream, { contentType: type.mime });
+      return { key, url: this.deps.storage.publicUrl(key), contentType: type.mime, size };
+    } catch (err) {
+      if (err instanceof NotAnImageError) throw badInput(field, `"${file.filename}" is not a JPEG, PNG, WebP or GIF image`);
+      if (err instanceof FileTooLargeError || (err as { status?: number }).status === 413) {
+        throw badInput(field, `"${file.filename}" is larger than ${this.deps.maxFileBytes} bytes`);
+      }
+      throw err;
+    }
+  }
+
+  private async deleteObjects(keys: string[]): Promise<void> {
+    await Promise.all(
+      keys.map((key) =>
+        this.deps.storage
+          .delete(key)
+          .catch((err) => this.deps.logger.error({ err, key }, 'could not delete a stored image; it is now orphaned')),
+      ),
+    );
+  }
+}
+
+const tooMany = (existing: number) =>
+  badInput(
+    'files',
+    `a product has at most ${MAX_IMAGES_PER_PRODUCT} images; it has ${existing}, so at most ${MAX_IMAGES_PER_PRODUCT - existing} more fit`,
+  );

@@ -1,0 +1,167 @@
+import { ref, type ObjectQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
+import type { Identity } from '../../auth/identity';
+import { Product, ProductStatus, Seller } from '../../entities';
+import { Role } from '../../entities/role';
+import { forbidden, notFound } from '../../schema/errors';
+import { parseNumericId } from '../../schema/ids';
+import { decodeCursor, encodeCursor, pageSize } from '../shared/cursor';
+import type { CategoryService } from './category.service';
+
+export type ProductSort = 'NEWEST' | 'NAME';
+export const MAX_PRODUCT_PAGE = 20;
+
+export type CreateProductData = {
+  name: string;
+  description: string;
+  price: number;
+  stock: number;
+  status?: ProductStatus | null;
+  categoryId?: string | null;
+};
+/** As CreateProductData, all optional; `categoryId: null` removes the category. */
+export type UpdateProductData = { [K in keyof CreateProductData]?: CreateProductData[K] | null };
+export type ProductListQuery = { first?: number | null; after?: string | null; sort?: ProductSort | null; categoryId?: string | null };
+export type ProductPage = { items: ProductRecord[]; cursors: string[]; hasNextPage: boolean; filter: ObjectQuery<Product> };
+
+/** A product as the read path needs it (a plain row, not a managed entity). */
+export type ProductRecord = {
+  id: number;
+  sellerId: number;
+  categoryId: number | null;
+  name: string;
+  description: string;
+  price: number;
+  stock: number;
+  status: ProductStatus;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export function toProductRecord(p: Product): ProductRecord {
+  return {
+    id: p.id,
+    sellerId: p.seller.id,
+    categoryId: p.category?.id ?? null,
+    name: p.name,
+    description: p.description,
+    price: p.price,
+    stock: p.stock,
+    status: p.status,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+}
+
+const PRODUCT_COLUMNS = ['id', 'seller', 'category', 'name', 'description', 'price', 'stock', 'status', 'createdAt', 'updatedAt'] as const;
+type ProductRow = Omit<ProductRecord, 'sellerId' | 'categoryId'> & { seller: number; category: number | null };
+
+/** Seller-owned products: create, change, soft-delete, read and list. */
+export class ProductService {
+  constructor(private readonly categories: CategoryService) {}
+
+  /** Creates a product owned by the calling seller. */
+  async create(em: EntityManager, identity: Identity, data: CreateProductData): Promise<Product> {
+    const category = data.categoryId != null ? await this.categories.require(em, data.categoryId, 'categoryId') : null;
+    const product = em.create(Product, {
+      seller: em.getReference(Seller, identity.accountId),
+      category,
+      name: data.name.trim(),
+      description: data.description,
+      price: data.price,
+      stock: data.stock,
+      status: data.status ?? ProductStatus.ON_SALE,
+    });
+    await em.flush();
+    return product;
+  }
+
+  /** Changes the given fields of a product the caller owns. */
+  async update(em: EntityManager, identity: Identity, id: string, data: UpdateProductData): Promise<Product> {
+    const product = await this.requireOwned(em, identity, id);
+    if (data.categoryId !== undefined) {
+      product.category = data.categoryId === null ? null : ref(await this.categories.require(em, data.categoryId, 'categoryId'));
+    }
+    if (data.name != null) product.name = data.name.trim();
+    if (data.description != null) product.description = data.description;
+    if (data.price != null) product.price = data.price;
+    if (data.stock != null) product.stock = data.stock;
+    if (data.status != null) product.status = data.status;
+    await em.flush();
+    return product;
+  }
+
+  /** Soft-deletes a product the caller owns: it leaves listings, past orders keep their lines. */
+  async delete(em: EntityManager, identity: Identity, id: string): Promise<void> {
+    const product = await this.requireOwned(em, identity, id);
+    product.deletedAt = new Date();
+    await em.flush();
+  }
+
+  /** A product as the caller may see it: listed ones for everyone, hidden ones only for their seller; never deleted ones. */
+  async findVisible(em: EntityManager, id: string, identity: Identity | null): Promise<Product | null> {
+    const numeric = parseNumericId(id);
+    if (!numeric) return null;
+    const product = await em.findOne(Product, { id: numeric, deletedAt: null });
+    if (!product) return null;
+    if (product.status === ProductStatus.HIDDEN && !this.isOwner(product, identity)) return null;
+    return product;
+  }
+
+  /** The product if the caller is its seller; NOT_FOUND if it does not exist (or is deleted), FORBIDDEN otherwise. */
+  async requireOwned(em: EntityManager, identity: Identity, id: string | number): Promise<Product> {
+    const numeric = parseNumericId(id);
+    const product = numeric ? await em.findOne(Product, { id: numeric, deletedAt: null }) : null;
+    if (!product) throw notFound('Product');
+    if (!this.isOwner(product, identity)) throw forbidden('Only the seller who owns this product can change it.');
+    return product;
+  }
+
+  /** One page of listed products (not hidden, not deleted), keyset-paged in a stable order. */
+  async list(em: EntityManager, query: ProductListQuery): Promise<ProductPage> {
+    const size = pageSize(query.first, MAX_PRODUCT_PAGE);
+    const sort = query.sort ?? 'NEWEST';
+    const filter: ObjectQuery<Product> = { listed: true };
+    if (query.categoryId != null) {
+      const category = await this.categories.require(em, query.categoryId, 'categoryId');
+      const ids = await this.categories.withDescendants(em, category.id);
+      filter.category = ids.length === 1 ? ids[0] : { $in: ids };
+    }
+    const where: ObjectQuery<Product> = { ...filter };
+    if (query.after) where.$or = afterCondition(decodeCursor(query.after, sort), sort);
+    // Plain rows rather than entities: listing is the hottest read and needs no change tracking.
+    const rows: ProductRow[] = await em
+      .createQueryBuilder(Product)
+      .select([...PRODUCT_COLUMNS])
+      .where(where)
+      .orderBy(sort === 'NEWEST' ? { createdAt: 'desc', id: 'desc' } : { name: 'asc', id: 'asc' })
+      .limit(size + 1)
+      .execute('all', true);
+    const items = rows.slice(0, size).map(({ seller, category, ...rest }) => ({ ...rest, sellerId: seller, categoryId: category }));
+    return { items, cursors: items.map((p) => productCursor(p, sort)), hasNextPage: rows.length > size, filter };
+  }
+
+  /** How many products a listing's filter matches, across all pages. */
+  async count(em: EntityManager, filter: ObjectQuery<Product>): Promise<number> {
+    const [row]: Array<{ count: number | string }> = await em.createQueryBuilder(Product).count().where(filter).execute('all', false);
+    return Number(row.count);
+  }
+
+  private isOwner(product: Product, identity: Identity | null): boolean {
+    return identity?.role === Role.SELLER && product.seller.id === identity.accountId;
+  }
+}
+
+function productCursor(product: ProductRecord, sort: ProductSort): string {
+  const value = sort === 'NEWEST' ? product.createdAt.getTime() : product.name;
+  return encodeCursor({ sort, value, id: product.id });
+}
+
+function afterCondition(position: { value: string | number; id: number }, sort: ProductSort): ObjectQuery<Product>[] {
+  if (sort === 'NEWEST') {
+    const at = new Date(Number(position.value));
+    return [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: position.id } }];
+  }
+  const name = String(position.value);
+  return [{ name: { $gt: name } }, { name, id: { $gt: position.id } }];
+}
