@@ -1,0 +1,75 @@
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+
+export const ROOT = path.join(__dirname, '..');
+export const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+
+/** A free loopback port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export type Proc = { child: ChildProcess; url: string; stop(): Promise<void> };
+
+/** Runs a TypeScript entry point in its own process (so it has a core to itself) and waits for `readyPath`. */
+export async function spawnServer(entry: string, env: Record<string, string>, readyPath = '/healthz'): Promise<Proc> {
+  const port = await freePort();
+  // BENCH_PROFILE=dir writes a V8 CPU profile of each server into dir (open it in Chrome DevTools).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url + readyPath)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${entry} did not start`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    child,
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+      }),
+  };
+}
+
+export type LoadResult = { requestsPerSec: number; p50: number; p99: number; errors: number; non2xx: number; total: number };
+
+/** Drives `url` with autocannon (POST JSON) for `seconds`, after a short warm-up. */
+export async function load(url: string, body: string, connections: number, seconds = DURATION): Promise<LoadResult> {
+  const opts = { url, method: 'POST' as const, body, headers: { 'content-type': 'application/json' }, connections };
+  await autocannon({ ...opts, duration: 2 });
+  const r = await autocannon({ ...opts, duration: seconds });
+  return {
+    requestsPerSec: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    total: r.requests.total,
+  };
+}

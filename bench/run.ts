@@ -1,0 +1,31 @@
+/**
+ * `npm run bench [-- listing]`: benchmarks on loopback. Figures are recorded in BENCHMARKS.md.
+ * Env: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (50), BENCH_PRODUCTS (10000),
+ * BENCH_MYSQL_URL, BENCH_REDIS_URL.
+ */
+import os from 'node:os';
+import { listingBenchmark } from './listing.bench';
+
+const fmt = (r: { requestsPerSec: number; p50: number; p99: number; errors: number; non2xx: number }) =>
+  `${String(r.requestsPerSec).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors + r.non2xx}`;
+
+async function main() {
+  const wanted = process.argv.slice(2);
+  const runs = (name: string) => wanted.length === 0 || wanted.includes(name);
+  console.log(
+    `machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+  );
+
+  if (runs('listing')) {
+    const { ours, bare } = await listingBenchmark();
+    console.log('\nlisting: products(first: 20) with images, category and seller');
+    console.log(`  ours  ${fmt(ours)}`);
+    console.log(`  bare  ${fmt(bare)}`);
+    console.log(`  ratio ours/bare: ${(ours.requestsPerSec / bare.requestsPerSec).toFixed(2)} (target >= 0.6); p99 target < 50 ms`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
