@@ -27,7 +27,8 @@ export async function spawnServer(entry: string, env: Record<string, string>, re
   const port = await freePort();
   // BENCH_PROFILE=dir writes a V8 CPU profile of each server into dir (open it in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', path.join(ROOT, entry)], {
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const child = spawn(process.execPath, [...nodeArgs, ...profile, '-r', '@swc-node/register', path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
