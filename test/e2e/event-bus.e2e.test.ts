@@ -4,7 +4,7 @@ import { MemoryEventBus } from '../../src/services/events/memory-event-bus';
 import { RedisEventBus } from '../../src/services/events/redis-event-bus';
 import { deleteRedisKeys, isolatedNames, TEST_REDIS_URL } from '../helpers/test-app';
 
-const nextMessage = <T>(bus: EventBus, received: T[]) =>
+const nextMessage = <T>(received: T[]) =>
   new Promise<void>((resolve) => {
     const started = received.length;
     const timer = setInterval(() => {
@@ -40,7 +40,7 @@ describe.each(['memory', 'redis'] as const)('%s EventBus', (kind) => {
     const offA = await a.subscribe('auth.session-revoked', (p) => gotA.push(p));
     const offB = await b.subscribe('auth.session-revoked', (p) => gotB.push(p));
     const payload = { sessionId: 's-1' };
-    const both = Promise.all([nextMessage(a, gotA), nextMessage(b, gotB)]);
+    const both = Promise.all([nextMessage(gotA), nextMessage(gotB)]);
     await a.publish('auth.session-revoked', payload);
     await both;
     expect(gotA).toEqual([payload]);
@@ -48,7 +48,7 @@ describe.each(['memory', 'redis'] as const)('%s EventBus', (kind) => {
     expect(gotB[0]).not.toBe(payload);
 
     await offB();
-    const onlyA = nextMessage(a, gotA);
+    const onlyA = nextMessage(gotA);
     await a.publish('auth.session-revoked', { sessionId: 's-2' });
     await onlyA;
     await new Promise((r) => setTimeout(r, 50));

@@ -10,7 +10,9 @@ export type CategoryInput = {
 
 export type CreateProductInput = {
   categoryId?: string | number | null | undefined;
+  /** Up to 5,000 characters. */
   description: string;
+  /** 1 to 100 characters. */
   name: string;
   /** KRW, 1 to 100000000. */
   price: number;
