@@ -12,12 +12,12 @@ export class CategoryService {
   async create(em: EntityManager, data: CategoryData): Promise<Category> {
     const name = data.name.trim();
     const parent = data.parentId != null ? await this.require(em, data.parentId, 'parentId') : null;
-    if (await em.count(Category, { name })) throw conflict(`A category named "${name}" already exists.`, 'name');
+    if (await em.count(Category, { name })) throw nameTaken(name);
     const category = em.create(Category, { name, parent });
     try {
       await em.flush();
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) throw conflict(`A category named "${name}" already exists.`, 'name');
+      if (err instanceof UniqueConstraintViolationException) throw nameTaken(name);
       throw err;
     }
     return category;
@@ -32,17 +32,24 @@ export class CategoryService {
   async require(em: EntityManager, id: string | number, field: string): Promise<Category> {
     const numeric = parseNumericId(id);
     const category = numeric ? await em.findOne(Category, { id: numeric }) : null;
-    if (!category) throw appError(ErrorCode.NOT_FOUND, `${field}: category ${id} does not exist.`, { field });
+    if (!category) throw unknownCategory(id, field);
     return category;
   }
 
-  /** The ids of a category and all categories under it (so filtering by a parent includes its children). */
-  async withDescendants(em: EntityManager, rootId: number): Promise<number[]> {
-    const rows = await em.find(Category, {}, { fields: ['id', 'parent'] });
+  /**
+   * The ids of a category and all categories under it (so filtering by a parent includes its
+   * children), from one read of the category tree; NOT_FOUND naming `field` if it does not exist.
+   */
+  async subtreeIds(em: EntityManager, id: string | number, field: string): Promise<number[]> {
+    const rootId = parseNumericId(id);
+    const rows: Array<{ id: number; parent: number | null }> = await em
+      .createQueryBuilder(Category)
+      .select(['id', 'parent'])
+      .execute('all', true);
+    if (!rootId || !rows.some((row) => row.id === rootId)) throw unknownCategory(id, field);
     const children = new Map<number, number[]>();
     for (const row of rows) {
-      const parentId = row.parent?.id;
-      if (parentId !== undefined) children.set(parentId, [...(children.get(parentId) ?? []), row.id]);
+      if (row.parent !== null) children.set(row.parent, [...(children.get(row.parent) ?? []), row.id]);
     }
     const ids: number[] = [];
     const queue = [rootId];
@@ -55,3 +62,7 @@ export class CategoryService {
     return ids;
   }
 }
+
+const nameTaken = (name: string) => conflict(`A category named "${name}" already exists.`, 'name');
+const unknownCategory = (id: string | number, field: string) =>
+  appError(ErrorCode.NOT_FOUND, `${field}: category ${id} does not exist.`, { field });

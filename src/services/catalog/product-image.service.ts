@@ -42,7 +42,6 @@ export class ProductImageService {
         await tx.findOneOrFail(Product, { id: product.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         const count = await tx.count(ProductImage, { product: product.id });
         if (count + stored.length > MAX_IMAGES_PER_PRODUCT) throw tooMany(count);
-        const last = await tx.findOne(ProductImage, { product: product.id }, { orderBy: { position: 'desc' } });
         stored.forEach((s, i) =>
           tx.create(ProductImage, {
             product: product.id,
@@ -50,7 +49,8 @@ export class ProductImageService {
             url: s.url,
             contentType: s.contentType,
             size: s.size,
-            position: (last?.position ?? 0) + i + 1,
+            // Positions are kept dense (1..n, see remove), so the next one follows the count.
+            position: count + i + 1,
           }),
         );
       });

@@ -123,8 +123,7 @@ export class ProductService {
     const sort = query.sort ?? 'NEWEST';
     const filter: ObjectQuery<Product> = { listed: true };
     if (query.categoryId != null) {
-      const category = await this.categories.require(em, query.categoryId, 'categoryId');
-      const ids = await this.categories.withDescendants(em, category.id);
+      const ids = await this.categories.subtreeIds(em, query.categoryId, 'categoryId');
       filter.category = ids.length === 1 ? ids[0] : { $in: ids };
     }
     const where: ObjectQuery<Product> = { ...filter };
