@@ -7,12 +7,24 @@ import { buildAppSchema } from './schema/build-schema';
 import { AccountResolver } from './resolvers/account/account.resolver';
 import { CategoryResolver } from './resolvers/catalog/category.resolver';
 import { ProductConnectionResolver, ProductResolver } from './resolvers/catalog/product.resolver';
+import { CartResolver } from './resolvers/cart/cart.resolver';
+import { OrderConnectionResolver, OrderResolver } from './resolvers/orders/order.resolver';
 import { AccountService } from './services/account/account.service';
 import { LoginThrottle } from './services/account/login-throttle';
 import { PasswordHasher } from './services/account/passwords';
 import { CategoryService } from './services/catalog/category.service';
 import { ProductImageService } from './services/catalog/product-image.service';
 import { ProductService } from './services/catalog/product.service';
+import { CartService } from './services/cart/cart.service';
+import { PeriodicJob } from './services/jobs/periodic-job';
+import { CheckoutService } from './services/orders/checkout.service';
+import { OrderLifecycle } from './services/orders/order-lifecycle';
+import { OrderSweeper } from './services/orders/order-sweeper';
+import { OrderService } from './services/orders/order.service';
+import { MemoryStockGuard } from './services/stock/memory-stock-guard';
+import { RedisStockGuard } from './services/stock/redis-stock-guard';
+import type { StockGuard, StockLoader } from './services/stock/stock-guard';
+import { Product } from './entities';
 import { createStorage } from './services/storage/create-storage';
 import type { EventBus } from './services/events/event-bus';
 import { RedisEventBus } from './services/events/redis-event-bus';
@@ -61,15 +73,40 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     await storage.ping().catch((err) => {
       throw new Error(`Storage (${storage.kind}) is not usable: ${err.message}`);
     });
+    // MySQL is the source of truth for stock; the guard seeds its counters from it when they are missing.
+    const loadStock: StockLoader = async (ids) => {
+      const rows = await orm.em.fork().find(Product, { id: { $in: ids } }, { fields: ['stock'] });
+      return new Map(rows.map((r) => [r.id, r.stock]));
+    };
+    const stock: StockGuard =
+      config.stock.guard === 'redis' ? new RedisStockGuard(redis, config.redisKeyPrefix, loadStock) : new MemoryStockGuard(loadStock);
+
     const categories = new CategoryService();
-    const products = new ProductService(categories);
+    const products = new ProductService(categories, stock, logger);
     const productImages = new ProductImageService({ products, storage, maxFileBytes: config.uploadMaxFileBytes, logger });
+
+    const cart = new CartService();
+    const lifecycle = new OrderLifecycle({ stock, logger });
+    const checkout = new CheckoutService({ stock, paymentWindowSeconds: config.orders.paymentWindowSeconds, logger });
+    const orders = new OrderService(lifecycle);
+    const sweeper = new OrderSweeper({
+      em: () => orm.em.fork(),
+      lifecycle,
+      stock,
+      logger,
+      reservationGraceMs: config.stock.reservationGraceSeconds * 1000,
+    });
+    const upkeep = new PeriodicJob('order upkeep', config.orders.sweepIntervalMs, () => sweeper.runOnce(), logger);
+    closers.push(() => upkeep.stop());
 
     const resolverInstances = new Map<unknown, unknown>([
       [AccountResolver, new AccountResolver(accounts)],
       [CategoryResolver, new CategoryResolver(categories)],
       [ProductResolver, new ProductResolver(products, productImages)],
       [ProductConnectionResolver, new ProductConnectionResolver(products)],
+      [CartResolver, new CartResolver(cart)],
+      [OrderResolver, new OrderResolver(orders, checkout)],
+      [OrderConnectionResolver, new OrderConnectionResolver(orders)],
     ]);
     const schema = await buildAppSchema({ get: (cls) => resolverInstances.get(cls) });
     const server = await createHttpServer({ config, logger, schema, orm, redis, accounts, events, storage });
@@ -82,13 +119,15 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       redis,
       events,
       storage,
-      services: { accounts, categories, products, productImages },
+      stock,
+      services: { accounts, categories, products, productImages, cart, checkout, orders, lifecycle, sweeper },
       get url() {
         if (!url) throw new Error('the app is not listening yet');
         return url;
       },
       async listen(): Promise<string> {
         url = await server.listen();
+        upkeep.start();
         return url;
       },
       /** Graceful stop: finish in-flight requests, then close MySQL and Redis. */

@@ -66,6 +66,10 @@ const schema = z
     S3_PUBLIC_URL: url(['http', 'https']).optional(),
     AWS_ACCESS_KEY_ID: z.string().optional(),
     AWS_SECRET_ACCESS_KEY: z.string().optional(),
+    ORDER_PAYMENT_WINDOW_SECONDS: int(600, 1, 24 * 3600),
+    ORDER_SWEEP_INTERVAL_MS: int(10_000, 50, 3600_000),
+    STOCK_GUARD: z.enum(['redis', 'memory']).default('redis'),
+    STOCK_RESERVATION_GRACE_SECONDS: int(120, 1, 24 * 3600),
     TRUST_PROXY: bool(false),
     CORS_ORIGINS: z.string().optional(),
   })
@@ -101,6 +105,18 @@ export type Config = Readonly<{
   /** Absolute base URL of this API as clients reach it; when unset, local media URLs are relative (`/media/...`). */
   publicUrl: string | undefined;
   storage: StorageConfig;
+  orders: Readonly<{
+    /** An unpaid order fails after this long (Toss's payment window is 10 minutes). */
+    paymentWindowSeconds: number;
+    /** How often each instance expires overdue orders and reconciles stock reservations. */
+    sweepIntervalMs: number;
+  }>;
+  stock: Readonly<{
+    /** `redis`: shared counters, atomic across instances. `memory`: one process only. */
+    guard: 'redis' | 'memory';
+    /** A reservation this old whose order is not pending any more is released (or settled) by the sweeper. */
+    reservationGraceSeconds: number;
+  }>;
   trustProxy: boolean;
   corsOrigins: string[] | true;
 }>;
@@ -158,6 +174,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     uploadMaxFileBytes: e.UPLOAD_MAX_FILE_BYTES,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     storage: storageConfig(e),
+    orders: Object.freeze({ paymentWindowSeconds: e.ORDER_PAYMENT_WINDOW_SECONDS, sweepIntervalMs: e.ORDER_SWEEP_INTERVAL_MS }),
+    stock: Object.freeze({ guard: e.STOCK_GUARD, reservationGraceSeconds: e.STOCK_RESERVATION_GRACE_SECONDS }),
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((s) => s.trim()) : true,
   });

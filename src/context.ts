@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import type { AuthState } from './auth/identity';
 import type { Logger } from './logger';
-import type { CatalogLoaders } from './services/catalog/catalog.loaders';
+import { createCatalogLoaders } from './services/catalog/catalog.loaders';
+import { createOrderLoaders } from './services/orders/order.loaders';
 
 /** Per-request context handed to every resolver: its own EntityManager fork and who is calling. */
 export type GraphQLContext = {
@@ -11,5 +12,11 @@ export type GraphQLContext = {
   ip: string;
   logger: Logger;
   /** Per-request DataLoaders (batching the reads of one request). */
-  loaders: CatalogLoaders;
+  loaders: Loaders;
 };
+
+/** Every per-request DataLoader, made fresh for each request so nothing is cached across callers. */
+export function createLoaders(em: EntityManager) {
+  return { ...createCatalogLoaders(em), ...createOrderLoaders(em) };
+}
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -12,14 +12,13 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
-import type { GraphQLContext } from './context';
+import { createLoaders, type GraphQLContext } from './context';
 import type { Orm } from './db/orm';
 import type { Logger } from './logger';
 import { ErrorCode, isExpectedCode, serviceUnavailable } from './schema/errors';
 import type { AccountService } from './services/account/account.service';
 import type { EventBus } from './services/events/event-bus';
 import { attachWebSocketServer } from './ws-server';
-import { createCatalogLoaders } from './services/catalog/catalog.loaders';
 import type { Storage } from './services/storage/storage';
 import type Redis from 'ioredis';
 
@@ -105,7 +104,7 @@ export async function createHttpServer(deps: Deps) {
         const requestLogger = logger.child({ requestId });
         try {
           const auth = await accounts.authenticate(em, req.headers.authorization);
-          return { em, auth, requestId, ip: req.ip ?? 'unknown', logger: requestLogger, loaders: createCatalogLoaders(em) };
+          return { em, auth, requestId, ip: req.ip ?? 'unknown', logger: requestLogger, loaders: createLoaders(em) };
         } catch (err) {
           requestLogger.error({ err }, 'could not authenticate the request');
           throw serviceUnavailable();

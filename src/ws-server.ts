@@ -4,11 +4,10 @@ import type { GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Identity } from './auth/identity';
-import type { GraphQLContext } from './context';
+import { createLoaders, type GraphQLContext } from './context';
 import type { Orm } from './db/orm';
 import type { Logger } from './logger';
 import { unauthenticated } from './schema/errors';
-import { createCatalogLoaders } from './services/catalog/catalog.loaders';
 import type { AccountService } from './services/account/account.service';
 import type { EventBus, Unsubscribe } from './services/events/event-bus';
 
@@ -71,7 +70,7 @@ export async function attachWebSocketServer({ httpServer, schema, orm, accounts,
         const em = orm.em.fork();
         return {
           em,
-          loaders: createCatalogLoaders(em),
+          loaders: createLoaders(em),
           auth: identity ? { kind: 'authenticated', identity } : { kind: 'anonymous' },
           requestId,
           ip: ctx.extra.request.socket.remoteAddress ?? 'unknown',

@@ -1,15 +1,46 @@
 import { AccountEntity } from './account.entity';
 import { Admin } from './admin.entity';
 import { AuthSession } from './auth-session.entity';
+import { CartLine } from './cart-line.entity';
 import { Category } from './category.entity';
 import { Customer } from './customer.entity';
+import { Order } from './order.entity';
+import { OrderItem } from './order-item.entity';
+import { OrderStatusChange } from './order-status-change.entity';
 import { Product } from './product.entity';
 import { ProductImage } from './product-image.entity';
 import { Seller } from './seller.entity';
 
 /** Every entity the ORM knows; listed explicitly so no folder scanning happens at boot. */
-export const entities = [AccountEntity, Customer, Seller, Admin, AuthSession, Category, Product, ProductImage];
+export const entities = [
+  AccountEntity,
+  Customer,
+  Seller,
+  Admin,
+  AuthSession,
+  Category,
+  Product,
+  ProductImage,
+  CartLine,
+  Order,
+  OrderItem,
+  OrderStatusChange,
+];
 
-export { AccountEntity, Admin, AuthSession, Category, Customer, Product, ProductImage, Seller };
+export {
+  AccountEntity,
+  Admin,
+  AuthSession,
+  CartLine,
+  Category,
+  Customer,
+  Order,
+  OrderItem,
+  OrderStatusChange,
+  Product,
+  ProductImage,
+  Seller,
+};
+export { OrderStatus } from './order.entity';
 export { ProductStatus } from './product.entity';
 export { Role } from './role';

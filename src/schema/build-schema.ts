@@ -4,12 +4,22 @@ import { buildSchema, type ContainerType } from 'type-graphql';
 import { authChecker } from '../auth/auth-checker';
 import { AccountResolver } from '../resolvers/account/account.resolver';
 import { AdminType, CustomerType, SellerType } from '../resolvers/account/account.types';
+import { CartResolver } from '../resolvers/cart/cart.resolver';
 import { CategoryResolver } from '../resolvers/catalog/category.resolver';
 import { ProductConnectionResolver, ProductResolver } from '../resolvers/catalog/product.resolver';
+import { OrderConnectionResolver, OrderResolver } from '../resolvers/orders/order.resolver';
 import './enums';
 import { validateInput } from './validate';
 
-export const resolvers = [AccountResolver, CategoryResolver, ProductResolver, ProductConnectionResolver] as const;
+export const resolvers = [
+  AccountResolver,
+  CategoryResolver,
+  ProductResolver,
+  ProductConnectionResolver,
+  CartResolver,
+  OrderResolver,
+  OrderConnectionResolver,
+] as const;
 
 /**
  * Builds the executable schema. `container` supplies resolver instances wired to the app's

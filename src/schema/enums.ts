@@ -1,4 +1,5 @@
 import { registerEnumType } from 'type-graphql';
+import { OrderStatus } from '../entities/order.entity';
 import { ProductStatus } from '../entities/product.entity';
 import { Role } from '../entities/role';
 
@@ -12,4 +13,10 @@ export enum ProductSort {
 }
 registerEnumType(ProductSort, { name: 'ProductSort', description: 'NEWEST: newest first. NAME: by name, A to Z.' });
 
-export { ProductStatus, Role };
+registerEnumType(OrderStatus, {
+  name: 'OrderStatus',
+  description:
+    'PAYMENT_PENDING -> ORDER_COMPLETED (paid) -> SHIPPING -> DELIVERED; or CANCELLED, or PAYMENT_FAILED (refused, mismatched or expired).',
+});
+
+export { OrderStatus, ProductStatus, Role };

@@ -43,3 +43,10 @@ export const tooManyRequests = (retryAfterSeconds: number, message = 'Too many a
   appError(ErrorCode.TOO_MANY_REQUESTS, message, { retryAfter: retryAfterSeconds });
 export const serviceUnavailable = (message = 'A backing service is unavailable. Try again shortly.') =>
   appError(ErrorCode.SERVICE_UNAVAILABLE, message);
+/** Not enough stock for a product; names it so the client can point at the line. */
+export const outOfStock = (product: { id: number; name: string }, available: number) =>
+  appError(ErrorCode.OUT_OF_STOCK, available > 0 ? `"${product.name}" has only ${available} left.` : `"${product.name}" is out of stock.`, {
+    productId: String(product.id),
+    productName: product.name,
+    available,
+  });

@@ -130,7 +130,7 @@ describe('failures', () => {
   it('masks unexpected errors in production: no SQL, no stack, a generic INTERNAL_SERVER_ERROR', async () => {
     const app = await startTestApp({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 'x'.repeat(40) });
     try {
-      await app.app.orm.em.fork().getConnection().execute('drop table `customer`');
+      await app.app.orm.em.fork().getConnection().execute('drop table `auth_session`');
       const result = await app.client.request(SignUpDocument, {
         input: { role: 'CUSTOMER', email: 'a@example.com', password: 'password123', name: 'A' },
       });

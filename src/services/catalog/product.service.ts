@@ -1,4 +1,4 @@
-import { ref, type ObjectQuery } from '@mikro-orm/core';
+import { LockMode, ref, type ObjectQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { Identity } from '../../auth/identity';
 import { Product, ProductStatus, Seller } from '../../entities';
@@ -6,6 +6,8 @@ import { Role } from '../../entities/role';
 import { forbidden, notFound } from '../../schema/errors';
 import { parseNumericId } from '../../schema/ids';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/cursor';
+import type { Logger } from '../../logger';
+import type { StockGuard } from '../stock/stock-guard';
 import type { CategoryService } from './category.service';
 
 export type ProductSort = 'NEWEST' | 'NAME';
@@ -58,7 +60,11 @@ type ProductRow = Omit<ProductRecord, 'sellerId' | 'categoryId'> & { seller: num
 
 /** Seller-owned products: create, change, soft-delete, read and list. */
 export class ProductService {
-  constructor(private readonly categories: CategoryService) {}
+  constructor(
+    private readonly categories: CategoryService,
+    private readonly stock: StockGuard,
+    private readonly logger: Logger,
+  ) {}
 
   /** Creates a product owned by the calling seller. */
   async create(em: EntityManager, identity: Identity, data: CreateProductData): Promise<Product> {
@@ -76,18 +82,34 @@ export class ProductService {
     return product;
   }
 
-  /** Changes the given fields of a product the caller owns. */
+  /**
+   * Changes the given fields of a product the caller owns. `stock` is what can be bought from
+   * now on; the row is locked so the change is a delta against concurrent orders, and the
+   * StockGuard's counter follows it by the same delta.
+   */
   async update(em: EntityManager, identity: Identity, id: string, data: UpdateProductData): Promise<Product> {
-    const product = await this.requireOwned(em, identity, id);
-    if (data.categoryId !== undefined) {
-      product.category = data.categoryId === null ? null : ref(await this.categories.require(em, data.categoryId, 'categoryId'));
+    let delta = 0;
+    const product = await em.transactional(async (tx) => {
+      const p = await this.requireOwned(tx, identity, id, data.stock != null);
+      if (data.categoryId !== undefined) {
+        p.category = data.categoryId === null ? null : ref(await this.categories.require(tx, data.categoryId, 'categoryId'));
+      }
+      if (data.name != null) p.name = data.name.trim();
+      if (data.description != null) p.description = data.description;
+      if (data.price != null) p.price = data.price;
+      if (data.stock != null) {
+        delta = data.stock - p.stock;
+        p.stock = data.stock;
+      }
+      if (data.status != null) p.status = data.status;
+      return p;
+    });
+    if (delta !== 0) {
+      await this.stock.adjust(product.id, delta).catch(async (err: unknown) => {
+        this.logger.warn({ err, productId: product.id }, 'could not apply a stock change to the StockGuard; its counter will be rebuilt');
+        await this.stock.forget([product.id]).catch(() => undefined);
+      });
     }
-    if (data.name != null) product.name = data.name.trim();
-    if (data.description != null) product.description = data.description;
-    if (data.price != null) product.price = data.price;
-    if (data.stock != null) product.stock = data.stock;
-    if (data.status != null) product.status = data.status;
-    await em.flush();
     return product;
   }
 
@@ -109,9 +131,10 @@ export class ProductService {
   }
 
   /** The product if the caller is its seller; NOT_FOUND if it does not exist (or is deleted), FORBIDDEN otherwise. */
-  async requireOwned(em: EntityManager, identity: Identity, id: string | number): Promise<Product> {
+  async requireOwned(em: EntityManager, identity: Identity, id: string | number, lock = false): Promise<Product> {
     const numeric = parseNumericId(id);
-    const product = numeric ? await em.findOne(Product, { id: numeric, deletedAt: null }) : null;
+    const options = lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {};
+    const product = numeric ? await em.findOne(Product, { id: numeric, deletedAt: null }, options) : null;
     if (!product) throw notFound('Product');
     if (!this.isOwner(product, identity)) throw forbidden('Only the seller who owns this product can change it.');
     return product;

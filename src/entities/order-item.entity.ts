@@ -1,0 +1,32 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Order } from './order.entity';
+import { Product } from './product.entity';
+import { Seller } from './seller.entity';
+
+/** A line of an order: the product's name and price as they were when ordered. */
+@Entity({ tableName: 'order_item' })
+@Index({ name: 'order_item_seller_order', properties: ['seller', 'order'] })
+export class OrderItem {
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  @ManyToOne(() => Order, { ref: true, deleteRule: 'cascade' })
+  order!: Ref<Order>;
+
+  @ManyToOne(() => Product, { ref: true, deleteRule: 'restrict' })
+  product!: Ref<Product>;
+
+  /** The product's seller, kept on the line so a seller's order list needs no join through products. */
+  @ManyToOne(() => Seller, { ref: true, deleteRule: 'restrict' })
+  seller!: Ref<Seller>;
+
+  @Property({ type: 'string', length: 100 })
+  productName!: string;
+
+  /** KRW per unit when ordered. */
+  @Property({ type: 'integer', unsigned: true })
+  unitPrice!: number;
+
+  @Property({ type: 'integer', unsigned: true })
+  quantity!: number;
+}

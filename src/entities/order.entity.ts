@@ -1,0 +1,68 @@
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Opt, type Ref } from '@mikro-orm/core';
+import { Customer } from './customer.entity';
+
+export enum OrderStatus {
+  PAYMENT_PENDING = 'PAYMENT_PENDING',
+  ORDER_COMPLETED = 'ORDER_COMPLETED',
+  SHIPPING = 'SHIPPING',
+  DELIVERED = 'DELIVERED',
+  CANCELLED = 'CANCELLED',
+  PAYMENT_FAILED = 'PAYMENT_FAILED',
+}
+
+/**
+ * A customer's order. `orderId` is the public id Toss also knows; `id` orders the lists
+ * (newest first). Status changes go through conditional updates, so each happens once.
+ */
+@Entity({ tableName: 'customer_order' })
+@Index({ name: 'customer_order_customer', properties: ['customer', 'id'] })
+@Index({ name: 'customer_order_customer_status', properties: ['customer', 'status', 'id'] })
+@Index({ name: 'customer_order_status', properties: ['status', 'id'] })
+@Index({ name: 'customer_order_status_expires', properties: ['status', 'expiresAt'] })
+export class Order {
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  /** Toss's orderId: 6-64 characters of [A-Za-z0-9_-], unguessable. */
+  @Property({ type: 'string', length: 64, unique: 'customer_order_order_id' })
+  orderId!: string;
+
+  @ManyToOne(() => Customer, { ref: true, deleteRule: 'restrict' })
+  customer!: Ref<Customer>;
+
+  @Property({ type: 'string', length: 100 })
+  orderName!: string;
+
+  @Enum({ items: () => OrderStatus })
+  status: OrderStatus & Opt = OrderStatus.PAYMENT_PENDING;
+
+  /** KRW, whole won; computed on the server from the snapshotted lines. */
+  @Property({ type: 'integer', unsigned: true })
+  totalAmount!: number;
+
+  /** Why the order failed: `EXPIRED`, `AMOUNT_MISMATCH`, or Toss's error code. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  failureCode: (string & Opt) | null = null;
+
+  @Property({ type: 'string', length: 255, nullable: true })
+  failureMessage: (string & Opt) | null = null;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  cancelReason: (string & Opt) | null = null;
+
+  /** An unpaid order fails at this time and gives its stock back. */
+  @Property({ type: 'datetime', length: 3 })
+  expiresAt!: Date;
+
+  @Property({ type: 'datetime', length: 3, onCreate: () => new Date() })
+  orderedAt: Date & Opt = new Date();
+
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  paidAt: (Date & Opt) | null = null;
+
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  cancelledAt: (Date & Opt) | null = null;
+
+  @Property({ type: 'datetime', length: 3, onCreate: () => new Date(), onUpdate: () => new Date() })
+  updatedAt: Date & Opt = new Date();
+}

@@ -1,0 +1,95 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { requireIdentity } from '../../auth/auth-checker';
+import type { GraphQLContext } from '../../context';
+import { Role } from '../../entities/role';
+import { OrderStatus } from '../../schema/enums';
+import { CheckoutService } from '../../services/orders/checkout.service';
+import { MAX_ORDER_PAGE, OrderService } from '../../services/orders/order.service';
+import { CreateOrderInput } from './order.inputs';
+import { OrderConnection, OrderItemType, OrderType, toOrderConnection, toOrderItemType, toOrderType } from './order.types';
+
+@Resolver(() => OrderType)
+export class OrderResolver {
+  constructor(
+    private readonly orderService: OrderService,
+    private readonly checkout: CheckoutService,
+  ) {}
+
+  @Authorized()
+  @Query(() => OrderType, { nullable: true, description: "One order: the customer's own, a seller's (own lines only), or any for admins." })
+  async order(@Arg('orderId', () => String) orderId: string, @Ctx() ctx: GraphQLContext): Promise<OrderType> {
+    return toOrderType(await this.orderService.find(ctx.em, requireIdentity(ctx.auth), orderId));
+  }
+
+  @Authorized()
+  @Query(() => OrderConnection, {
+    description: `Newest first, at most ${MAX_ORDER_PAGE} a page. Customers: their own; sellers: orders holding their products (their lines only); admins: all.`,
+  })
+  async orders(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: MAX_ORDER_PAGE }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('status', () => OrderStatus, { nullable: true }) status?: OrderStatus | null,
+  ): Promise<OrderConnection> {
+    return toOrderConnection(await this.orderService.list(ctx.em, requireIdentity(ctx.auth), { first, after, status }));
+  }
+
+  @Authorized(Role.CUSTOMER)
+  @Mutation(() => OrderType, {
+    description: 'Orders the cart (or input.productIds from it): PAYMENT_PENDING, with stock held for every line.',
+  })
+  async createOrder(
+    @Arg('input', () => CreateOrderInput, { nullable: true }) input: CreateOrderInput | null | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<OrderType> {
+    const order = await this.checkout.createOrder(ctx.em, requireIdentity(ctx.auth).accountId, input?.productIds);
+    return toOrderType({ order, sellerId: null });
+  }
+
+  @Authorized(Role.CUSTOMER)
+  @Mutation(() => OrderType, { description: 'The owning customer cancels an order before shipping; its stock returns.' })
+  async cancelOrder(
+    @Arg('orderId', () => String) orderId: string,
+    @Arg('reason', () => String, { nullable: true }) reason: string | null | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<OrderType> {
+    return toOrderType(await this.orderService.cancel(ctx.em, requireIdentity(ctx.auth), orderId, reason));
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => OrderType, { description: 'ORDER_COMPLETED -> SHIPPING -> DELIVERED, forward only.' })
+  async updateOrderStatus(
+    @Arg('orderId', () => String) orderId: string,
+    @Arg('status', () => OrderStatus) status: OrderStatus,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<OrderType> {
+    return toOrderType(await this.orderService.advance(ctx.em, orderId, status));
+  }
+
+  @FieldResolver(() => [OrderItemType])
+  async items(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): Promise<OrderItemType[]> {
+    return (await this.visibleItems(order, ctx)).map(toOrderItemType);
+  }
+
+  @FieldResolver(() => Int, { description: 'KRW. For a seller, the total of their own lines.' })
+  async totalAmount(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): Promise<number> {
+    if (order.view.sellerId === null) return order.view.order.totalAmount;
+    return (await this.visibleItems(order, ctx)).reduce((sum, i) => sum + i.unitPrice * i.quantity, 0);
+  }
+
+  private async visibleItems(order: OrderType, ctx: GraphQLContext) {
+    const items = await ctx.loaders.orderItemsByOrderId.load(order.view.order.id);
+    const sellerId = order.view.sellerId;
+    return sellerId === null ? items : items.filter((i) => i.sellerId === sellerId);
+  }
+}
+
+@Resolver(() => OrderConnection)
+export class OrderConnectionResolver {
+  constructor(private readonly orderService: OrderService) {}
+
+  @FieldResolver(() => Int, { description: 'Orders matching the filter, across all pages.' })
+  totalCount(@Root() connection: OrderConnection, @Ctx() ctx: GraphQLContext): Promise<number> {
+    return this.orderService.count(ctx.em, connection.page.filter);
+  }
+}

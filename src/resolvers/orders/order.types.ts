@@ -1,0 +1,103 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { OrderStatus } from '../../schema/enums';
+import { PageInfo } from '../../schema/pagination';
+import type { OrderItemRecord, OrderView } from '../../services/orders/order-records';
+import type { OrderPage } from '../../services/orders/order.service';
+
+@ObjectType('OrderItem')
+export class OrderItemType {
+  @Field(() => ID)
+  productId!: string;
+
+  @Field(() => String, { description: "The product's name when it was ordered." })
+  productName!: string;
+
+  @Field(() => Int, { description: 'KRW per unit when it was ordered.' })
+  unitPrice!: number;
+
+  @Field(() => Int)
+  quantity!: number;
+}
+
+@ObjectType('Order')
+export class OrderType {
+  @Field(() => String, { description: "The order's public id, also Toss's orderId." })
+  orderId!: string;
+
+  @Field(() => String, { description: 'Like "김치 1kg 외 2건": what the payment window shows.' })
+  orderName!: string;
+
+  @Field(() => OrderStatus)
+  status!: OrderStatus;
+
+  @Field(() => Date)
+  orderedAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  paidAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  cancelledAt!: Date | null;
+
+  @Field(() => Date, { description: 'An unpaid order fails at this time and its stock returns.' })
+  expiresAt!: Date;
+
+  @Field(() => String, { nullable: true, description: "Why the order failed: EXPIRED, AMOUNT_MISMATCH or Toss's error code." })
+  failureCode!: string | null;
+
+  @Field(() => String, { nullable: true })
+  failureMessage!: string | null;
+
+  @Field(() => String, { nullable: true })
+  cancelReason!: string | null;
+
+  /** Not GraphQL fields: items and totalAmount depend on who is looking (a seller sees only their lines). */
+  view!: OrderView;
+}
+
+@ObjectType('OrderEdge')
+export class OrderEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => OrderType)
+  node!: OrderType;
+}
+
+@ObjectType('OrderConnection')
+export class OrderConnection {
+  @Field(() => [OrderEdge])
+  edges!: OrderEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  /** Not a GraphQL field: `totalCount` is counted only when asked for. */
+  page!: OrderPage;
+}
+
+export function toOrderType(view: OrderView): OrderType {
+  const { order } = view;
+  return {
+    orderId: order.orderId,
+    orderName: order.orderName,
+    status: order.status,
+    orderedAt: order.orderedAt,
+    paidAt: order.paidAt,
+    cancelledAt: order.cancelledAt,
+    expiresAt: order.expiresAt,
+    failureCode: order.failureCode,
+    failureMessage: order.failureMessage,
+    cancelReason: order.cancelReason,
+    view,
+  };
+}
+
+export function toOrderItemType(item: OrderItemRecord): OrderItemType {
+  return { productId: String(item.productId), productName: item.productName, unitPrice: item.unitPrice, quantity: item.quantity };
+}
+
+export function toOrderConnection(page: OrderPage): OrderConnection {
+  const edges = page.items.map((view, i) => ({ cursor: page.cursors[i], node: toOrderType(view) }));
+  return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null }, page };
+}

@@ -1,0 +1,84 @@
+import type { EntityManager } from '@mikro-orm/knex';
+import { raw } from '@mikro-orm/core';
+import { Order, OrderItem, OrderStatus, OrderStatusChange, Product } from '../../entities';
+import type { Logger } from '../../logger';
+import type { StockGuard } from '../stock/stock-guard';
+import { toOrderRecord, type OrderRecord } from './order-records';
+
+/** Where an order may go next; anything else is refused. */
+const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
+  [OrderStatus.PAYMENT_PENDING]: [OrderStatus.ORDER_COMPLETED, OrderStatus.PAYMENT_FAILED, OrderStatus.CANCELLED],
+  [OrderStatus.ORDER_COMPLETED]: [OrderStatus.SHIPPING, OrderStatus.CANCELLED],
+  [OrderStatus.SHIPPING]: [OrderStatus.DELIVERED],
+  [OrderStatus.DELIVERED]: [],
+  [OrderStatus.CANCELLED]: [],
+  [OrderStatus.PAYMENT_FAILED]: [],
+};
+
+export const canMove = (from: OrderStatus, to: OrderStatus) => NEXT[from].includes(to);
+
+type Patch = Partial<Pick<Order, 'failureCode' | 'failureMessage' | 'cancelReason' | 'paidAt' | 'cancelledAt'>>;
+export type Change = { from: OrderStatus; to: OrderStatus; patch?: Patch; reason?: string | null };
+
+/**
+ * Every order status change goes through here: a conditional update (so among racing callers,
+ * on any instance, exactly one wins), a history row, and, when an unpaid order ends, its stock
+ * back in MySQL in the same transaction and then in the StockGuard, exactly once.
+ */
+export class OrderLifecycle {
+  constructor(private readonly deps: { stock: StockGuard; logger: Logger }) {}
+
+  /**
+   * Applies `change` inside the caller's transaction. Returns false (and changes nothing) when
+   * the order is no longer in `change.from`: someone else moved it first.
+   */
+  async apply(tx: EntityManager, orderDbId: number, change: Change): Promise<boolean> {
+    if (!canMove(change.from, change.to)) throw new Error(`illegal order transition ${change.from} -> ${change.to}`);
+    const moved = await tx.nativeUpdate(Order, { id: orderDbId, status: change.from }, { status: change.to, ...change.patch });
+    if (moved === 0) return false;
+    tx.create(OrderStatusChange, { order: orderDbId, fromStatus: change.from, toStatus: change.to, reason: change.reason ?? null });
+    if (releasesStock(change)) await this.returnStockInMysql(tx, orderDbId);
+    await tx.flush();
+    return true;
+  }
+
+  /**
+   * Runs `change` in its own transaction; after commit, gives held units back to the
+   * StockGuard when the change released stock. Returns the order as it now is, and whether
+   * this call made the change.
+   */
+  async run(em: EntityManager, orderDbId: number, change: Change): Promise<{ changed: boolean; order: OrderRecord }> {
+    const changed = await em.transactional((tx) => this.apply(tx, orderDbId, change));
+    if (changed && releasesStock(change)) await this.afterRelease(em, orderDbId);
+    const order = await em.fork().findOneOrFail(Order, orderDbId);
+    return { changed, order: toOrderRecord(order) };
+  }
+
+  /** After a committed release: returns the units to the StockGuard (exactly once, by its reservation record). */
+  async afterRelease(em: EntityManager, orderDbId: number): Promise<void> {
+    const order = await em.fork().findOneOrFail(Order, orderDbId, { fields: ['orderId'] });
+    try {
+      const released = await this.deps.stock.release(order.orderId);
+      if (released === null) {
+        // The reservation record is gone (a Redis flush): MySQL has the units back, so the
+        // counters are rebuilt from it rather than guessed.
+        const items = await em.fork().find(OrderItem, { order: orderDbId }, { fields: ['product'] });
+        await this.deps.stock.forget(items.map((i) => i.product.id));
+      }
+    } catch (err) {
+      // MySQL already has the stock back; the sweeper retries the StockGuard side from its stale-reservation list.
+      this.deps.logger.warn({ err, orderId: order.orderId }, 'could not return stock to the StockGuard; the sweeper will retry');
+    }
+  }
+
+  private async returnStockInMysql(tx: EntityManager, orderDbId: number): Promise<void> {
+    const items = await tx.find(OrderItem, { order: orderDbId }, { fields: ['product', 'quantity'], orderBy: { product: 'asc' } });
+    // One product at a time, in id order, like createOrder: no lock-order deadlocks between the two.
+    for (const item of items) await tx.nativeUpdate(Product, { id: item.product.id }, { stock: raw('stock + ?', [item.quantity]) });
+  }
+}
+
+/** An unpaid order that ends gives its units back; a paid one that is cancelled does too (after its refund). */
+function releasesStock(change: Change): boolean {
+  return change.to === OrderStatus.CANCELLED || change.to === OrderStatus.PAYMENT_FAILED;
+}

@@ -1,0 +1,77 @@
+import type { EntityManager } from '@mikro-orm/knex';
+import { Order, OrderStatus } from '../../entities';
+import type { Logger } from '../../logger';
+import type { StockGuard } from '../stock/stock-guard';
+import type { OrderLifecycle } from './order-lifecycle';
+
+const BATCH = 100;
+
+/**
+ * Periodic upkeep that runs on every instance at once. Each step is safe to race: an expiry is
+ * a conditional status change (one instance wins and releases the stock), and a reservation
+ * is released or settled by deleting its record atomically.
+ */
+export class OrderSweeper {
+  constructor(
+    private readonly deps: {
+      em: () => EntityManager;
+      lifecycle: OrderLifecycle;
+      stock: StockGuard;
+      logger: Logger;
+      /** Reservations younger than this are left alone: their order's transaction may still be running. */
+      reservationGraceMs: number;
+    },
+  ) {}
+
+  /** Unpaid orders past their payment window become PAYMENT_FAILED (EXPIRED) and give their stock back. Returns how many this call expired. */
+  async expireOverdue(now = new Date()): Promise<number> {
+    const em = this.deps.em();
+    const overdue = await em.find(
+      Order,
+      { status: OrderStatus.PAYMENT_PENDING, expiresAt: { $lte: now } },
+      { fields: ['id'], orderBy: { expiresAt: 'asc' }, limit: BATCH },
+    );
+    let expired = 0;
+    for (const { id } of overdue) {
+      const { changed } = await this.deps.lifecycle.run(em.fork(), id, {
+        from: OrderStatus.PAYMENT_PENDING,
+        to: OrderStatus.PAYMENT_FAILED,
+        patch: { failureCode: 'EXPIRED', failureMessage: 'The payment window passed before the order was paid.' },
+        reason: 'expired',
+      });
+      if (changed) expired++;
+    }
+    return expired;
+  }
+
+  /**
+   * Reconciles StockGuard reservations with MySQL: a reservation whose order never committed,
+   * or has ended unpaid, is released; one whose order is paid is settled. Pending ones stay.
+   */
+  async settleStaleReservations(): Promise<number> {
+    const orderIds = await this.deps.stock.staleReservations(this.deps.reservationGraceMs, BATCH);
+    if (orderIds.length === 0) return 0;
+    const orders = await this.deps.em().find(Order, { orderId: { $in: orderIds } }, { fields: ['orderId', 'status'] });
+    const statusOf = new Map(orders.map((o) => [o.orderId, o.status]));
+    let fixed = 0;
+    for (const orderId of orderIds) {
+      const status = statusOf.get(orderId);
+      if (status === OrderStatus.PAYMENT_PENDING) continue;
+      const paid = status === OrderStatus.ORDER_COMPLETED || status === OrderStatus.SHIPPING || status === OrderStatus.DELIVERED;
+      if (paid ? await this.deps.stock.settle(orderId) : (await this.deps.stock.release(orderId)) !== null) fixed++;
+    }
+    return fixed;
+  }
+
+  /** One pass of every upkeep step; errors are logged, never thrown (the next pass retries). */
+  async runOnce(): Promise<void> {
+    try {
+      const expired = await this.expireOverdue();
+      if (expired) this.deps.logger.info({ expired }, 'expired unpaid orders');
+      const fixed = await this.settleStaleReservations();
+      if (fixed) this.deps.logger.info({ fixed }, 'settled stale stock reservations');
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'order upkeep failed; retrying on the next pass');
+    }
+  }
+}

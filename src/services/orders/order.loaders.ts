@@ -1,0 +1,29 @@
+import type { EntityManager } from '@mikro-orm/knex';
+import DataLoader from 'dataloader';
+import { OrderItem } from '../../entities';
+import type { OrderItemRecord } from './order-records';
+
+/** Batches the reads an order list needs (one query for every order's lines). Made per request. */
+export function createOrderLoaders(em: EntityManager) {
+  return {
+    orderItemsByOrderId: new DataLoader<number, OrderItemRecord[]>(async (orderIds) => {
+      const rows: Array<
+        Omit<OrderItemRecord, 'orderDbId' | 'productId' | 'sellerId'> & { order: number; product: number; seller: number }
+      > = await em
+        .createQueryBuilder(OrderItem)
+        .select(['id', 'order', 'product', 'seller', 'productName', 'unitPrice', 'quantity'])
+        .where({ order: { $in: [...orderIds] } })
+        .orderBy({ id: 'asc' })
+        .execute('all', true);
+      const grouped = new Map<number, OrderItemRecord[]>();
+      for (const { order, product, seller, ...rest } of rows) {
+        const list = grouped.get(order) ?? [];
+        list.push({ ...rest, orderDbId: order, productId: product, sellerId: seller });
+        grouped.set(order, list);
+      }
+      return orderIds.map((id) => grouped.get(id) ?? []);
+    }),
+  };
+}
+
+export type OrderLoaders = ReturnType<typeof createOrderLoaders>;

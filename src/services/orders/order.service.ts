@@ -1,0 +1,116 @@
+import type { ObjectQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
+import type { Identity } from '../../auth/identity';
+import { Order, OrderItem, OrderStatus } from '../../entities';
+import { Role } from '../../entities/role';
+import { badInput, notFound } from '../../schema/errors';
+import { decodeCursor, encodeCursor, pageSize } from '../shared/cursor';
+import { canMove, type OrderLifecycle } from './order-lifecycle';
+import { toOrderRecord, type OrderRecord, type OrderView } from './order-records';
+
+export const MAX_ORDER_PAGE = 20;
+export const CANCEL_REASON_MAX = 200;
+
+export type OrderListQuery = { first?: number | null; after?: string | null; status?: OrderStatus | null };
+export type OrderPage = { items: OrderView[]; cursors: string[]; hasNextPage: boolean; filter: ObjectQuery<Order> };
+
+/** Reading orders as each role may see them, customer cancels of unpaid orders, and the admin's delivery steps. */
+export class OrderService {
+  constructor(private readonly lifecycle: OrderLifecycle) {}
+
+  /** One order, if the caller may see it; NOT_FOUND otherwise (someone else's order looks like no order). */
+  async find(em: EntityManager, identity: Identity, orderId: string): Promise<OrderView> {
+    const order = await em.findOne(Order, { orderId, ...this.scope(em, identity) });
+    if (!order) throw notFound('Order');
+    return this.viewFor(identity, toOrderRecord(order));
+  }
+
+  /** The caller's orders, newest first, keyset-paged: customers their own, sellers those holding their products, admins all. */
+  async list(em: EntityManager, identity: Identity, query: OrderListQuery): Promise<OrderPage> {
+    const size = pageSize(query.first, MAX_ORDER_PAGE);
+    const filter: ObjectQuery<Order> = { ...this.scope(em, identity) };
+    if (query.status) filter.status = query.status;
+    const where: ObjectQuery<Order> = { ...filter };
+    if (query.after) where.id = { $lt: decodeCursor(query.after, 'ORDERS').id };
+    const orders = await em.find(Order, where, { orderBy: { id: 'desc' }, limit: size + 1 });
+    const items = orders.slice(0, size).map((o) => this.viewFor(identity, toOrderRecord(o)));
+    return {
+      items,
+      cursors: items.map(({ order }) => encodeCursor({ sort: 'ORDERS', value: 0, id: order.id })),
+      hasNextPage: orders.length > size,
+      filter,
+    };
+  }
+
+  /** How many orders a listing's filter matches, across all pages. */
+  count(em: EntityManager, filter: ObjectQuery<Order>): Promise<number> {
+    return em.count(Order, filter);
+  }
+
+  /** The owning customer cancels an order that has not been paid: its stock returns. */
+  async cancel(em: EntityManager, identity: Identity, orderId: string, reason?: string | null): Promise<OrderView> {
+    const cleanReason = reason?.trim() || null;
+    if (cleanReason && cleanReason.length > CANCEL_REASON_MAX) throw badInput('reason', `must be at most ${CANCEL_REASON_MAX} characters`);
+    const order = await this.requireOwn(em, identity, orderId);
+    if (order.status !== OrderStatus.PAYMENT_PENDING) throw cannotCancel(order.status);
+    const { changed, order: now } = await this.lifecycle.run(em, order.id, {
+      from: OrderStatus.PAYMENT_PENDING,
+      to: OrderStatus.CANCELLED,
+      patch: { cancelledAt: new Date(), cancelReason: cleanReason },
+      reason: cleanReason ?? 'cancelled by the customer',
+    });
+    // Lost a race (it expired, or was cancelled, a moment ago): report what it is now.
+    if (!changed && now.status !== OrderStatus.CANCELLED) throw cannotCancel(now.status);
+    return { order: now, sellerId: null };
+  }
+
+  /** Admin: moves a paid order forward, ORDER_COMPLETED -> SHIPPING -> DELIVERED, never back. */
+  async advance(em: EntityManager, orderId: string, to: OrderStatus): Promise<OrderView> {
+    const order = await em.findOne(Order, { orderId });
+    if (!order) throw notFound('Order');
+    const forward = (from: OrderStatus) =>
+      (from === OrderStatus.ORDER_COMPLETED && to === OrderStatus.SHIPPING) ||
+      (from === OrderStatus.SHIPPING && to === OrderStatus.DELIVERED);
+    if (!forward(order.status) || !canMove(order.status, to)) {
+      throw badInput('status', `an order in ${order.status} cannot move to ${to}; the steps are ORDER_COMPLETED -> SHIPPING -> DELIVERED`);
+    }
+    const { changed, order: now } = await this.lifecycle.run(em, order.id, { from: order.status, to, reason: 'by an admin' });
+    if (!changed) throw badInput('status', `the order changed meanwhile and is now ${now.status}`);
+    return { order: now, sellerId: null };
+  }
+
+  private async requireOwn(em: EntityManager, identity: Identity, orderId: string): Promise<Order> {
+    const order = await em.findOne(Order, { orderId, customer: identity.role === Role.CUSTOMER ? identity.accountId : -1 });
+    if (!order) throw notFound('Order');
+    return order;
+  }
+
+  /** The orders a caller may see, as a filter. */
+  private scope(em: EntityManager, identity: Identity): ObjectQuery<Order> {
+    switch (identity.role) {
+      case Role.CUSTOMER:
+        return { customer: identity.accountId };
+      case Role.SELLER:
+        // A sub-query over order_item (indexed by seller, order): the seller's orders without joining and de-duplicating.
+        const ofSeller = em.createQueryBuilder(OrderItem, 'i').select('i.order_id').where({ seller: identity.accountId }).getKnexQuery();
+        return { id: { $in: ofSeller } } as unknown as ObjectQuery<Order>;
+      case Role.ADMIN:
+        return {};
+    }
+  }
+
+  private viewFor(identity: Identity, order: OrderRecord): OrderView {
+    return { order, sellerId: identity.role === Role.SELLER ? identity.accountId : null };
+  }
+}
+
+function cannotCancel(status: OrderStatus) {
+  const why: Partial<Record<OrderStatus, string>> = {
+    [OrderStatus.SHIPPING]: 'it is already being shipped',
+    [OrderStatus.DELIVERED]: 'it has been delivered',
+    [OrderStatus.CANCELLED]: 'it is already cancelled',
+    [OrderStatus.PAYMENT_FAILED]: 'its payment failed, so there is nothing to cancel',
+    [OrderStatus.ORDER_COMPLETED]: 'it is paid; paid orders are cancelled with a refund',
+  };
+  return badInput('orderId', `This order cannot be cancelled: ${why[status] ?? status}.`);
+}
