@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- listing]`: benchmarks on loopback. Figures are recorded in BENCHMARKS.md.
- * Env: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (50), BENCH_PRODUCTS (10000),
+ * `npm run bench [-- listing] [-- checkout]`: benchmarks on loopback. Figures are recorded in BENCHMARKS.md.
+ * Env: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (50), BENCH_PRODUCTS (10000), BENCH_BUYERS (200),
  * BENCH_MYSQL_URL, BENCH_REDIS_URL.
  */
 import os from 'node:os';
+import { checkoutBenchmark } from './checkout.bench';
 import { listingBenchmark } from './listing.bench';
 
 const fmt = (r: { requestsPerSec: number; p50: number; p99: number; errors: number; non2xx: number }) =>
@@ -22,6 +23,19 @@ async function main() {
     console.log(`  ours  ${fmt(ours)}`);
     console.log(`  bare  ${fmt(bare)}`);
     console.log(`  ratio ours/bare: ${(ours.requestsPerSec / bare.requestsPerSec).toFixed(2)} (target >= 0.6); p99 target < 50 ms`);
+  }
+
+  if (runs('checkout')) {
+    const r = await checkoutBenchmark();
+    console.log(`\ncheckout: ${r.scarce.buyers} concurrent buyers, one hot product, two instances`);
+    console.log(
+      `  ${r.ordersPerSec} orders/s (target >= 500)   p50 ${r.p50} ms   p99 ${r.p99} ms   orders ${r.orders}   errors ${r.errors}`,
+    );
+    console.log(`  oversold units: ${r.oversold} (must be 0)   Redis counter agrees with MySQL: ${r.redisAgrees}`);
+    console.log(
+      `  race for ${r.scarce.stock} units: ${r.scarce.orders} orders, ${r.scarce.outOfStock} OUT_OF_STOCK, oversold ${r.scarce.oversold} (must be 0)`,
+    );
+    if (r.oversold > 0 || r.scarce.oversold > 0 || !r.redisAgrees) process.exitCode = 1;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
-import { Migration20261124031742 } from './Migration20261124031742';
+import { Migration20261124032712 } from './Migration20261124032712';
 import { Migration20261124023420 } from './Migration20261124023420';
 import { Migration20261124024629 } from './Migration20261124024629';
 
@@ -10,5 +10,5 @@ import { Migration20261124024629 } from './Migration20261124024629';
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124023420', class: Migration20261124023420 },
   { name: 'Migration20261124024629', class: Migration20261124024629 },
-  { name: 'Migration20261124031742', class: Migration20261124031742 },
+  { name: 'Migration20261124032712', class: Migration20261124032712 },
 ];

@@ -87,7 +87,11 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
 
     const cart = new CartService();
     const lifecycle = new OrderLifecycle({ stock, logger });
-    const checkout = new CheckoutService({ stock, paymentWindowSeconds: config.orders.paymentWindowSeconds, logger });
+    const checkout = new CheckoutService({
+      stock,
+      paymentWindowSeconds: config.orders.paymentWindowSeconds,
+      logger,
+    });
     const orders = new OrderService(lifecycle);
     const sweeper = new OrderSweeper({
       em: () => orm.em.fork(),

@@ -13,7 +13,12 @@ export class OrderItem {
   @ManyToOne(() => Order, { ref: true, deleteRule: 'cascade' })
   order!: Ref<Order>;
 
-  @ManyToOne(() => Product, { ref: true, deleteRule: 'restrict' })
+  /**
+   * No foreign key on purpose: an FK check share-locks the product row until commit, and
+   * createOrder's conditional stock update on that same row would then deadlock with other
+   * buyers of a hot product. Products are only ever soft-deleted, so the id stays valid.
+   */
+  @ManyToOne(() => Product, { ref: true, createForeignKeyConstraint: false })
   product!: Ref<Product>;
 
   /** The product's seller, kept on the line so a seller's order list needs no join through products. */

@@ -18,6 +18,9 @@ export type TestApp = {
   url: string;
   client: GraphQLClient;
   dbName: string;
+  redisPrefix: string;
+  /** Environment a separate app process needs to join this one (same database and Redis prefix). */
+  peerEnv: Record<string, string>;
   /** Boots another instance on the same database and Redis prefix (a second app server). */
   startPeer(): Promise<{ app: App; url: string; client: GraphQLClient; close(): Promise<void> }>;
   close(): Promise<void>;
@@ -39,7 +42,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const { dbName, redisPrefix } = isolatedNames();
   const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-media-'));
-  const config = loadConfig({
+  const baseEnv = {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: '0',
@@ -52,13 +55,16 @@ export async function startTestApp(
     PASSWORD_HASH_TIME_COST: '1',
     LOCAL_STORAGE_DIR: mediaDir,
     ...env,
-  });
+  };
+  const config = loadConfig(baseEnv);
   const app = await createApp(config, options);
   const url = await app.listen();
   return {
     app,
     url,
     dbName,
+    redisPrefix,
+    peerEnv: { ...baseEnv, MIGRATE_ON_START: 'false' },
     client: new GraphQLClient(`${url}/graphql`),
     async startPeer() {
       const peer = await createApp({ ...config, migrateOnStart: false }, options);

@@ -42,7 +42,9 @@ export class OrderResolver {
     @Arg('input', () => CreateOrderInput, { nullable: true }) input: CreateOrderInput | null | undefined,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrderType> {
-    const order = await this.checkout.createOrder(ctx.em, requireIdentity(ctx.auth).accountId, input?.productIds);
+    const { order, items } = await this.checkout.createOrder(ctx.em, requireIdentity(ctx.auth).accountId, input?.productIds);
+    // The lines were just written: hand them to the loader instead of reading them back.
+    ctx.loaders.orderItemsByOrderId.prime(order.id, items);
     return toOrderType({ order, sellerId: null });
   }
 

@@ -6,6 +6,7 @@ import { bearerToken, type TokenService } from '../../auth/tokens';
 import { AccountEntity, Admin, AuthSession, Customer, Seller } from '../../entities';
 import { Role } from '../../entities/role';
 import { conflict, forbidden, unauthenticated } from '../../schema/errors';
+import { asDate, sqlOf } from '../../db/sql';
 import type { EventBus } from '../events/event-bus';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './passwords';
@@ -80,13 +81,17 @@ export class AccountService {
     if (token === null) return INVALID;
     const claims = await this.deps.tokens.verify(token);
     if (!claims) return INVALID;
-    const session = await em.findOne(AuthSession, { id: claims.sessionId }, { disableIdentityMap: true });
+    // Every authenticated request runs this, so it is one plain statement rather than an ORM query.
+    const [session] = await sqlOf(em).rows<{ role: string; account_id: number; expires_at: unknown; revoked_at: unknown }>(
+      'select role, account_id, expires_at, revoked_at from auth_session where id = ?',
+      [claims.sessionId],
+    );
     if (
       !session ||
-      session.revokedAt !== null ||
-      session.expiresAt.getTime() <= Date.now() ||
+      session.revoked_at !== null ||
+      asDate(session.expires_at).getTime() <= Date.now() ||
       session.role !== claims.role ||
-      session.accountId !== claims.accountId
+      Number(session.account_id) !== claims.accountId
     ) {
       return INVALID;
     }

@@ -1,32 +1,40 @@
-import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { CartLine, Customer, Order, OrderItem, OrderStatus, OrderStatusChange, Product, ProductStatus, Seller } from '../../entities';
+import { sqlOf, sqlTransaction, type Sql } from '../../db/sql';
+import { OrderStatus, Product, ProductStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import { badInput, outOfStock, serviceUnavailable } from '../../schema/errors';
 import { parseNumericId } from '../../schema/ids';
+import { retryOnDeadlock } from '../shared/deadlock';
 import type { StockGuard, StockLine } from '../stock/stock-guard';
 import { newOrderId, orderNameFor } from './order-identity';
-import { toOrderRecord, type OrderRecord } from './order-records';
+import type { OrderItemRecord, OrderRecord } from './order-records';
 
-type Line = { product: Product; quantity: number };
+/** A cart line with what ordering it needs to know of its product (a plain row, read in one query). */
+type Line = {
+  quantity: number;
+  product: { id: number; sellerId: number; name: string; price: number; stock: number; status: ProductStatus; deleted: boolean };
+};
 
 /** Thrown inside the order's transaction when MySQL's conditional update refuses a line. */
 class MysqlStockShort extends Error {
-  constructor(readonly product: Product) {
+  constructor(readonly product: Line['product']) {
     super(`stock short for product ${product.id}`);
   }
 }
+
+export type PlacedOrder = { order: OrderRecord; items: OrderItemRecord[] };
 
 /**
  * createOrder: the cart's lines become a PAYMENT_PENDING order with stock held for all of them
  * or none. The StockGuard holds the units first (atomic across instances, so most refusals
  * never reach MySQL); MySQL's conditional update in the order's transaction is the final guard.
+ * This is the hottest write path, so it runs plain SQL (see db/sql.ts), not the unit of work.
  */
 export class CheckoutService {
   constructor(private readonly deps: { stock: StockGuard; paymentWindowSeconds: number; logger: Logger }) {}
 
   /** Orders the whole cart, or only `productIds` from it. */
-  async createOrder(em: EntityManager, customerId: number, productIds?: readonly string[] | null): Promise<OrderRecord> {
+  async createOrder(em: EntityManager, customerId: number, productIds?: readonly string[] | null): Promise<PlacedOrder> {
     const lines = await this.linesToOrder(em, customerId, productIds);
     const orderId = newOrderId();
     const stockLines: StockLine[] = lines.map((l) => ({ productId: l.product.id, quantity: l.quantity }));
@@ -41,8 +49,7 @@ export class CheckoutService {
     }
 
     try {
-      const order = await em.transactional((tx) => this.insertOrder(tx, customerId, orderId, lines));
-      return toOrderRecord(order);
+      return await retryOnDeadlock(() => sqlTransaction(em, (sql) => this.insertOrder(sql, customerId, orderId, lines)));
     } catch (err) {
       await this.deps.stock
         .release(orderId)
@@ -58,11 +65,11 @@ export class CheckoutService {
   }
 
   private async linesToOrder(em: EntityManager, customerId: number, productIds?: readonly string[] | null): Promise<Line[]> {
-    const cart = await em.find(CartLine, { customer: customerId }, { populate: ['product'], orderBy: { id: 'asc' } });
+    const cart = await this.cartLines(em, customerId);
     let chosen = cart;
     if (productIds != null) {
       if (productIds.length === 0) throw badInput('productIds', 'must name at least one product in your cart');
-      const inCart = new Map(cart.map((l) => [l.product.id, l]));
+      const inCart = new Set(cart.map((l) => l.product.id));
       const wanted = new Set<number>();
       for (const id of productIds) {
         const numeric = parseNumericId(id);
@@ -73,49 +80,87 @@ export class CheckoutService {
     }
     if (chosen.length === 0) throw badInput('cart', 'Your cart is empty.');
 
-    const lines = chosen.map((l) => ({ product: l.product.getEntity(), quantity: l.quantity }));
-    for (const { product, quantity } of lines) {
-      if (product.deletedAt !== null || product.status === ProductStatus.HIDDEN) {
+    for (const { product, quantity } of chosen) {
+      if (product.deleted || product.status === ProductStatus.HIDDEN) {
         throw badInput('productIds', `"${product.name}" is no longer sold; remove it from your cart`);
       }
       if (product.status === ProductStatus.SOLD_OUT) throw outOfStock(product, 0);
       if (product.stock < quantity) throw outOfStock(product, product.stock);
     }
-    return lines;
+    return chosen;
   }
 
-  private async insertOrder(tx: EntityManager, customerId: number, orderId: string, lines: Line[]): Promise<Order> {
+  private async cartLines(em: EntityManager, customerId: number): Promise<Line[]> {
+    const rows = await sqlOf(em).rows<Record<string, unknown>>(
+      `select c.quantity, p.id, p.seller_id, p.name, p.price, p.stock, p.status, p.deleted_at
+         from cart_line c join product p on p.id = c.product_id
+        where c.customer_id = ? order by c.id`,
+      [customerId],
+    );
+    return rows.map((r) => ({
+      quantity: Number(r.quantity),
+      product: {
+        id: Number(r.id),
+        sellerId: Number(r.seller_id),
+        name: String(r.name),
+        price: Number(r.price),
+        stock: Number(r.stock),
+        status: r.status as ProductStatus,
+        deleted: r.deleted_at !== null,
+      },
+    }));
+  }
+
+  private async insertOrder(sql: Sql, customerId: number, orderId: string, lines: Line[]): Promise<PlacedOrder> {
     const now = new Date();
-    const order = tx.create(Order, {
+    const order: Omit<OrderRecord, 'id'> = {
       orderId,
-      customer: tx.getReference(Customer, customerId),
+      customerId,
       orderName: orderNameFor(lines.map((l) => l.product.name)),
+      status: OrderStatus.PAYMENT_PENDING,
       totalAmount: lines.reduce((sum, l) => sum + l.product.price * l.quantity, 0),
+      failureCode: null,
+      failureMessage: null,
+      cancelReason: null,
       expiresAt: new Date(now.getTime() + this.deps.paymentWindowSeconds * 1000),
       orderedAt: now,
-    });
-    for (const { product, quantity } of lines) {
-      tx.create(OrderItem, {
-        order,
-        product: tx.getReference(Product, product.id),
-        seller: tx.getReference(Seller, product.seller.id),
-        productName: product.name,
-        unitPrice: product.price,
-        quantity,
-      });
-    }
-    tx.create(OrderStatusChange, { order, fromStatus: null, toStatus: OrderStatus.PAYMENT_PENDING, at: now });
-    await tx.flush();
+      paidAt: null,
+      cancelledAt: null,
+    };
+    const { insertId: id } = await sql.run(
+      `insert into customer_order (order_id, customer_id, order_name, status, total_amount, expires_at, ordered_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [orderId, customerId, order.orderName, order.status, order.totalAmount, order.expiresAt, now, now],
+    );
+    const items: OrderItemRecord[] = lines.map(({ product, quantity }) => ({
+      id: 0,
+      orderDbId: id,
+      productId: product.id,
+      sellerId: product.sellerId,
+      productName: product.name,
+      unitPrice: product.price,
+      quantity,
+    }));
+    const { insertId: firstItemId } = await sql.run(
+      `insert into order_item (order_id, product_id, seller_id, product_name, unit_price, quantity) values ${items.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+      items.flatMap((i) => [id, i.productId, i.sellerId, i.productName, i.unitPrice, i.quantity]),
+    );
+    // One multi-row insert: InnoDB gives a simple insert consecutive ids from the first.
+    items.forEach((item, i) => (item.id = firstItemId + i));
+    await sql.run('insert into order_status_change (order_id, from_status, to_status, at) values (?, null, ?, ?)', [
+      id,
+      OrderStatus.PAYMENT_PENDING,
+      now,
+    ]);
     // Last, in product id order: the hot rows stay locked only until the commit that follows,
     // and two orders never lock the same products in opposite orders.
     for (const { product, quantity } of [...lines].sort((a, b) => a.product.id - b.product.id)) {
-      const taken = await tx.nativeUpdate(
-        Product,
-        { id: product.id, stock: { $gte: quantity }, status: ProductStatus.ON_SALE, deletedAt: null },
-        { stock: raw('stock - ?', [quantity]) },
+      const { affectedRows } = await sql.run(
+        `update product set stock = stock - ? where id = ? and stock >= ? and status = 'ON_SALE' and deleted_at is null`,
+        [quantity, product.id, quantity],
       );
-      if (taken === 0) throw new MysqlStockShort(product);
+      if (affectedRows === 0) throw new MysqlStockShort(product);
     }
-    return order;
+    return { order: { id, ...order }, items };
   }
 }

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { raw } from '@mikro-orm/core';
 import { Order, OrderItem, OrderStatus, OrderStatusChange, Product } from '../../entities';
 import type { Logger } from '../../logger';
+import { retryOnDeadlock } from '../shared/deadlock';
 import type { StockGuard } from '../stock/stock-guard';
 import { toOrderRecord, type OrderRecord } from './order-records';
 
@@ -34,7 +35,11 @@ export class OrderLifecycle {
    */
   async apply(tx: EntityManager, orderDbId: number, change: Change): Promise<boolean> {
     if (!canMove(change.from, change.to)) throw new Error(`illegal order transition ${change.from} -> ${change.to}`);
-    const moved = await tx.nativeUpdate(Order, { id: orderDbId, status: change.from }, { status: change.to, ...change.patch });
+    const moved = await tx.nativeUpdate(
+      Order,
+      { id: orderDbId, status: change.from },
+      { status: change.to, updatedAt: new Date(), ...change.patch },
+    );
     if (moved === 0) return false;
     tx.create(OrderStatusChange, { order: orderDbId, fromStatus: change.from, toStatus: change.to, reason: change.reason ?? null });
     if (releasesStock(change)) await this.returnStockInMysql(tx, orderDbId);
@@ -48,7 +53,7 @@ export class OrderLifecycle {
    * this call made the change.
    */
   async run(em: EntityManager, orderDbId: number, change: Change): Promise<{ changed: boolean; order: OrderRecord }> {
-    const changed = await em.transactional((tx) => this.apply(tx, orderDbId, change));
+    const changed = await retryOnDeadlock(() => em.transactional((tx) => this.apply(tx, orderDbId, change)));
     if (changed && releasesStock(change)) await this.afterRelease(em, orderDbId);
     const order = await em.fork().findOneOrFail(Order, orderDbId);
     return { changed, order: toOrderRecord(order) };

@@ -51,12 +51,16 @@ export class OrderSweeper {
   async settleStaleReservations(): Promise<number> {
     const orderIds = await this.deps.stock.staleReservations(this.deps.reservationGraceMs, BATCH);
     if (orderIds.length === 0) return 0;
-    const orders = await this.deps.em().find(Order, { orderId: { $in: orderIds } }, { fields: ['orderId', 'status'] });
-    const statusOf = new Map(orders.map((o) => [o.orderId, o.status]));
+    const orders = await this.deps.em().find(Order, { orderId: { $in: orderIds } }, { fields: ['orderId', 'status', 'updatedAt'] });
+    const byId = new Map(orders.map((o) => [o.orderId, o]));
+    const settledBefore = Date.now() - this.deps.reservationGraceMs;
     let fixed = 0;
     for (const orderId of orderIds) {
-      const status = statusOf.get(orderId);
+      const order = byId.get(orderId);
+      const status = order?.status;
       if (status === OrderStatus.PAYMENT_PENDING) continue;
+      // The instance that just ended this order is returning its units itself; leave it the grace period.
+      if (order && order.updatedAt.getTime() > settledBefore) continue;
       const paid = status === OrderStatus.ORDER_COMPLETED || status === OrderStatus.SHIPPING || status === OrderStatus.DELIVERED;
       if (paid ? await this.deps.stock.settle(orderId) : (await this.deps.stock.release(orderId)) !== null) fixed++;
     }

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261124031742 extends Migration {
+export class Migration20261124032712 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table \`customer_order\` (\`id\` int unsigned not null auto_increment primary key, \`order_id\` varchar(64) not null, \`customer_id\` int unsigned not null, \`order_name\` varchar(100) not null, \`status\` enum('PAYMENT_PENDING', 'ORDER_COMPLETED', 'SHIPPING', 'DELIVERED', 'CANCELLED', 'PAYMENT_FAILED') not null default 'PAYMENT_PENDING', \`total_amount\` int unsigned not null, \`failure_code\` varchar(64) null, \`failure_message\` varchar(255) null, \`cancel_reason\` varchar(200) null, \`expires_at\` datetime(3) not null, \`ordered_at\` datetime(3) not null, \`paid_at\` datetime(3) null, \`cancelled_at\` datetime(3) null, \`updated_at\` datetime(3) not null) default character set utf8mb4 collate utf8mb4_unicode_ci engine = InnoDB;`);
@@ -33,7 +33,6 @@ export class Migration20261124031742 extends Migration {
     this.addSql(`alter table \`cart_line\` add constraint \`cart_line_product_id_foreign\` foreign key (\`product_id\`) references \`product\` (\`id\`) on update cascade on delete cascade;`);
 
     this.addSql(`alter table \`order_item\` add constraint \`order_item_order_id_foreign\` foreign key (\`order_id\`) references \`customer_order\` (\`id\`) on update cascade on delete cascade;`);
-    this.addSql(`alter table \`order_item\` add constraint \`order_item_product_id_foreign\` foreign key (\`product_id\`) references \`product\` (\`id\`) on update cascade on delete restrict;`);
     this.addSql(`alter table \`order_item\` add constraint \`order_item_seller_id_foreign\` foreign key (\`seller_id\`) references \`seller\` (\`id\`) on update cascade on delete restrict;`);
 
   }
