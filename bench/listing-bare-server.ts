@@ -5,7 +5,13 @@
 import http from 'node:http';
 import mysql from 'mysql2/promise';
 
-const pool = mysql.createPool({ uri: process.env.DATABASE_URL!, connectionLimit: 10, timezone: 'Z', dateStrings: false });
+// The same pool size as the API's (DATABASE_POOL_SIZE, set by the benchmark for both).
+const pool = mysql.createPool({
+  uri: process.env.DATABASE_URL!,
+  connectionLimit: Number(process.env.DATABASE_POOL_SIZE),
+  timezone: 'Z',
+  dateStrings: false,
+});
 const cursor = (createdAt: Date, id: number) => Buffer.from(JSON.stringify(['NEWEST', createdAt.getTime(), id])).toString('base64url');
 
 type ProductRow = {

@@ -70,6 +70,7 @@ export async function listingBenchmark(): Promise<{ ours: LoadResult; bare: Load
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     AUTH_TOKEN_SECRET: 'b'.repeat(40),
+    DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '4',
   };
   const app = await spawnServer('src/main.ts', env);
   let bare: Awaited<ReturnType<typeof spawnServer>> | undefined;

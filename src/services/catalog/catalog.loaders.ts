@@ -1,47 +1,55 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import DataLoader from 'dataloader';
-import { Category, ProductImage, Seller } from '../../entities';
+import { asDate, sqlOf } from '../../db/sql';
 
 /** Plain rows for the read path: no entity hydration, so a product page stays cheap. */
 export type SellerRecord = { id: number; email: string; name: string; createdAt: Date };
 export type CategoryRecord = { id: number; name: string; parentId: number | null };
 export type ProductImageRecord = { id: number; productId: number; url: string; position: number };
 
-/** Batches the reads a product page needs, so a page costs a fixed number of queries. Made per request. */
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/**
+ * Batches the reads a product page needs, so a page costs a fixed number of queries. Made per
+ * request. Plain SQL (db/sql.ts): a listing page runs these on every request.
+ */
 export function createCatalogLoaders(em: EntityManager) {
+  const sql = sqlOf(em);
   return {
     sellerById: new DataLoader<number, SellerRecord | null>(async (ids) => {
-      const rows: SellerRecord[] = await em
-        .createQueryBuilder(Seller)
-        .select(['id', 'email', 'name', 'createdAt'])
-        .where({ id: { $in: [...ids] } })
-        .execute('all', true);
-      return byKey(ids, rows, (r) => r.id);
-    }),
-    categoryById: new DataLoader<number, CategoryRecord | null>(async (ids) => {
-      const rows: Array<{ id: number; name: string; parent: number | null }> = await em
-        .createQueryBuilder(Category)
-        .select(['id', 'name', 'parent'])
-        .where({ id: { $in: [...ids] } })
-        .execute('all', true);
+      const rows = await sql.rows<{ id: number; email: string; name: string; created_at: unknown }>(
+        `select id, email, name, created_at from seller where id in (${placeholders(ids.length)})`,
+        ids,
+      );
       return byKey(
         ids,
-        rows.map((r) => ({ id: r.id, name: r.name, parentId: r.parent })),
+        rows.map((r) => ({ id: Number(r.id), email: r.email, name: r.name, createdAt: asDate(r.created_at) })),
+        (r) => r.id,
+      );
+    }),
+    categoryById: new DataLoader<number, CategoryRecord | null>(async (ids) => {
+      const rows = await sql.rows<{ id: number; name: string; parent_id: number | null }>(
+        `select id, name, parent_id from category where id in (${placeholders(ids.length)})`,
+        ids,
+      );
+      return byKey(
+        ids,
+        rows.map((r) => ({ id: Number(r.id), name: r.name, parentId: r.parent_id === null ? null : Number(r.parent_id) })),
         (r) => r.id,
       );
     }),
     imagesByProductId: new DataLoader<number, ProductImageRecord[]>(async (productIds) => {
-      const rows: Array<{ id: number; product: number; url: string; position: number }> = await em
-        .createQueryBuilder(ProductImage)
-        .select(['id', 'product', 'url', 'position'])
-        .where({ product: { $in: [...productIds] } })
-        .orderBy({ position: 'asc', id: 'asc' })
-        .execute('all', true);
+      const rows = await sql.rows<{ id: number; product_id: number; url: string; position: number }>(
+        `select id, product_id, url, position from product_image where product_id in (${placeholders(productIds.length)})
+          order by position, id`,
+        productIds,
+      );
       const grouped = new Map<number, ProductImageRecord[]>();
       for (const r of rows) {
-        const list = grouped.get(r.product) ?? [];
-        list.push({ id: r.id, productId: r.product, url: r.url, position: r.position });
-        grouped.set(r.product, list);
+        const productId = Number(r.product_id);
+        const list = grouped.get(productId) ?? [];
+        list.push({ id: Number(r.id), productId, url: r.url, position: Number(r.position) });
+        grouped.set(productId, list);
       }
       return productIds.map((id) => grouped.get(id) ?? []);
     }),

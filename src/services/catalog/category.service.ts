@@ -1,5 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
+import { sqlOf } from '../../db/sql';
 import { Category } from '../../entities';
 import { appError, conflict, ErrorCode } from '../../schema/errors';
 import { parseNumericId } from '../../schema/ids';
@@ -42,10 +43,10 @@ export class CategoryService {
    */
   async subtreeIds(em: EntityManager, id: string | number, field: string): Promise<number[]> {
     const rootId = parseNumericId(id);
-    const rows: Array<{ id: number; parent: number | null }> = await em
-      .createQueryBuilder(Category)
-      .select(['id', 'parent'])
-      .execute('all', true);
+    const rows = (await sqlOf(em).rows<{ id: number; parent_id: number | null }>('select id, parent_id from category')).map((r) => ({
+      id: Number(r.id),
+      parent: r.parent_id === null ? null : Number(r.parent_id),
+    }));
     if (!rootId || !rows.some((row) => row.id === rootId)) throw unknownCategory(id, field);
     const children = new Map<number, number[]>();
     for (const row of rows) {

@@ -1,4 +1,4 @@
-import { LockMode, ref, type ObjectQuery } from '@mikro-orm/core';
+import { LockMode, ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { Identity } from '../../auth/identity';
 import { Product, ProductStatus, Seller } from '../../entities';
@@ -6,6 +6,7 @@ import { Role } from '../../entities/role';
 import { forbidden, notFound } from '../../schema/errors';
 import { parseNumericId } from '../../schema/ids';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/cursor';
+import { asDate, sqlOf } from '../../db/sql';
 import type { Logger } from '../../logger';
 import type { StockGuard } from '../stock/stock-guard';
 import type { CategoryService } from './category.service';
@@ -24,7 +25,7 @@ export type CreateProductData = {
 /** As CreateProductData, all optional; `categoryId: null` removes the category. */
 export type UpdateProductData = { [K in keyof CreateProductData]?: CreateProductData[K] | null };
 export type ProductListQuery = { first?: number | null; after?: string | null; sort?: ProductSort | null; categoryId?: string | null };
-export type ProductPage = { items: ProductRecord[]; cursors: string[]; hasNextPage: boolean; filter: ObjectQuery<Product> };
+export type ProductPage = { items: ProductRecord[]; cursors: string[]; hasNextPage: boolean; filter: ListFilter };
 
 /** A product as the read path needs it (a plain row, not a managed entity). */
 export type ProductRecord = {
@@ -55,8 +56,20 @@ export function toProductRecord(p: Product): ProductRecord {
   };
 }
 
-const PRODUCT_COLUMNS = ['id', 'seller', 'category', 'name', 'description', 'price', 'stock', 'status', 'createdAt', 'updatedAt'] as const;
-type ProductRow = Omit<ProductRecord, 'sellerId' | 'categoryId'> & { seller: number; category: number | null };
+type ProductRow = {
+  id: number;
+  seller_id: number;
+  category_id: number | null;
+  name: string;
+  description: string;
+  price: number;
+  stock: number;
+  status: ProductStatus;
+  created_at: unknown;
+  updated_at: unknown;
+};
+/** A listing's filter as a SQL condition on `product`, reused for `totalCount`. */
+export type ListFilter = { sql: string; params: unknown[] };
 
 /** Seller-owned products: create, change, soft-delete, read and list. */
 export class ProductService {
@@ -140,33 +153,46 @@ export class ProductService {
     return product;
   }
 
-  /** One page of listed products (not hidden, not deleted), keyset-paged in a stable order. */
+  /**
+   * One page of listed products (not hidden, not deleted), keyset-paged in a stable order. The
+   * hottest read: plain SQL (db/sql.ts), each sort served by a `listed`-led index.
+   */
   async list(em: EntityManager, query: ProductListQuery): Promise<ProductPage> {
     const size = pageSize(query.first, MAX_PRODUCT_PAGE);
     const sort = query.sort ?? 'NEWEST';
-    const filter: ObjectQuery<Product> = { listed: true };
+    const filter: ListFilter = { sql: 'listed = true', params: [] };
     if (query.categoryId != null) {
       const ids = await this.categories.subtreeIds(em, query.categoryId, 'categoryId');
-      filter.category = ids.length === 1 ? ids[0] : { $in: ids };
+      filter.sql += ` and category_id in (${ids.map(() => '?').join(', ')})`;
+      filter.params.push(...ids);
     }
-    const where: ObjectQuery<Product> = { ...filter };
-    if (query.after) where.$or = afterCondition(decodeCursor(query.after, sort), sort);
-    // Plain rows rather than entities: listing is the hottest read and needs no change tracking.
-    const rows: ProductRow[] = await em
-      .createQueryBuilder(Product)
-      .select([...PRODUCT_COLUMNS])
-      .where(where)
-      .orderBy(sort === 'NEWEST' ? { createdAt: 'desc', id: 'desc' } : { name: 'asc', id: 'asc' })
-      .limit(size + 1)
-      .execute('all', true);
-    const items = rows.slice(0, size).map(({ seller, category, ...rest }) => ({ ...rest, sellerId: seller, categoryId: category }));
+    let where = filter.sql;
+    const params = [...filter.params];
+    if (query.after) {
+      const position = decodeCursor(query.after, sort);
+      if (sort === 'NEWEST') {
+        const at = new Date(Number(position.value));
+        where += ' and (created_at < ? or (created_at = ? and id < ?))';
+        params.push(at, at, position.id);
+      } else {
+        where += ' and (name > ? or (name = ? and id > ?))';
+        params.push(String(position.value), String(position.value), position.id);
+      }
+    }
+    const order = sort === 'NEWEST' ? 'created_at desc, id desc' : 'name asc, id asc';
+    const rows = await sqlOf(em).rows<ProductRow>(
+      `select id, seller_id, category_id, name, description, price, stock, status, created_at, updated_at
+         from product where ${where} order by ${order} limit ?`,
+      [...params, size + 1],
+    );
+    const items = rows.slice(0, size).map(toRecord);
     return { items, cursors: items.map((p) => productCursor(p, sort)), hasNextPage: rows.length > size, filter };
   }
 
   /** How many products a listing's filter matches, across all pages. */
-  async count(em: EntityManager, filter: ObjectQuery<Product>): Promise<number> {
-    const [row]: Array<{ count: number | string }> = await em.createQueryBuilder(Product).count().where(filter).execute('all', false);
-    return Number(row.count);
+  async count(em: EntityManager, filter: ListFilter): Promise<number> {
+    const [row] = await sqlOf(em).rows<{ n: number | string }>(`select count(*) as n from product where ${filter.sql}`, filter.params);
+    return Number(row.n);
   }
 
   private isOwner(product: Product, identity: Identity | null): boolean {
@@ -179,11 +205,17 @@ function productCursor(product: ProductRecord, sort: ProductSort): string {
   return encodeCursor({ sort, value, id: product.id });
 }
 
-function afterCondition(position: { value: string | number; id: number }, sort: ProductSort): ObjectQuery<Product>[] {
-  if (sort === 'NEWEST') {
-    const at = new Date(Number(position.value));
-    return [{ createdAt: { $lt: at } }, { createdAt: at, id: { $lt: position.id } }];
-  }
-  const name = String(position.value);
-  return [{ name: { $gt: name } }, { name, id: { $gt: position.id } }];
+function toRecord(r: ProductRow): ProductRecord {
+  return {
+    id: Number(r.id),
+    sellerId: Number(r.seller_id),
+    categoryId: r.category_id === null ? null : Number(r.category_id),
+    name: r.name,
+    description: r.description,
+    price: Number(r.price),
+    stock: Number(r.stock),
+    status: r.status,
+    createdAt: asDate(r.created_at),
+    updatedAt: asDate(r.updated_at),
+  };
 }
