@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261124034903 } from './Migration20261124034903';
 import { Migration20261124032712 } from './Migration20261124032712';
 import { Migration20261124023420 } from './Migration20261124023420';
 import { Migration20261124024629 } from './Migration20261124024629';
@@ -11,4 +12,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124023420', class: Migration20261124023420 },
   { name: 'Migration20261124024629', class: Migration20261124024629 },
   { name: 'Migration20261124032712', class: Migration20261124032712 },
+  { name: 'Migration20261124034903', class: Migration20261124034903 },
 ];

@@ -9,6 +9,7 @@ import { CategoryResolver } from './resolvers/catalog/category.resolver';
 import { ProductConnectionResolver, ProductResolver } from './resolvers/catalog/product.resolver';
 import { CartResolver } from './resolvers/cart/cart.resolver';
 import { OrderConnectionResolver, OrderResolver } from './resolvers/orders/order.resolver';
+import { PaymentResolver } from './resolvers/payments/payment.resolver';
 import { AccountService } from './services/account/account.service';
 import { LoginThrottle } from './services/account/login-throttle';
 import { PasswordHasher } from './services/account/passwords';
@@ -17,6 +18,7 @@ import { ProductImageService } from './services/catalog/product-image.service';
 import { ProductService } from './services/catalog/product.service';
 import { CartService } from './services/cart/cart.service';
 import { PeriodicJob } from './services/jobs/periodic-job';
+import { createPayments } from './services/payments/create-payments';
 import { CheckoutService } from './services/orders/checkout.service';
 import { OrderLifecycle } from './services/orders/order-lifecycle';
 import { OrderSweeper } from './services/orders/order-sweeper';
@@ -92,7 +94,8 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       paymentWindowSeconds: config.orders.paymentWindowSeconds,
       logger,
     });
-    const orders = new OrderService(lifecycle);
+    const payments = createPayments(config.payments, { em: () => orm.em.fork(), lifecycle, stock, logger });
+    const orders = new OrderService(lifecycle, payments.service);
     const sweeper = new OrderSweeper({
       em: () => orm.em.fork(),
       lifecycle,
@@ -100,7 +103,15 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       logger,
       reservationGraceMs: config.stock.reservationGraceSeconds * 1000,
     });
-    const upkeep = new PeriodicJob('order upkeep', config.orders.sweepIntervalMs, () => sweeper.runOnce(), logger);
+    const upkeep = new PeriodicJob(
+      'order upkeep',
+      config.orders.sweepIntervalMs,
+      async () => {
+        await sweeper.runOnce();
+        await payments.reconciler?.runOnce();
+      },
+      logger,
+    );
     closers.push(() => upkeep.stop());
 
     const resolverInstances = new Map<unknown, unknown>([
@@ -111,9 +122,10 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       [CartResolver, new CartResolver(cart)],
       [OrderResolver, new OrderResolver(orders, checkout)],
       [OrderConnectionResolver, new OrderConnectionResolver(orders)],
+      [PaymentResolver, new PaymentResolver(payments.service)],
     ]);
     const schema = await buildAppSchema({ get: (cls) => resolverInstances.get(cls) });
-    const server = await createHttpServer({ config, logger, schema, orm, redis, accounts, events, storage });
+    const server = await createHttpServer({ config, logger, schema, orm, redis, accounts, events, storage, webhook: payments.webhook });
 
     let url: string | null = null;
     return {
@@ -124,6 +136,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       events,
       storage,
       stock,
+      payments,
       services: { accounts, categories, products, productImages, cart, checkout, orders, lifecycle, sweeper },
       get url() {
         if (!url) throw new Error('the app is not listening yet');

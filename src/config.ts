@@ -70,6 +70,17 @@ const schema = z
     ORDER_SWEEP_INTERVAL_MS: int(10_000, 50, 3600_000),
     STOCK_GUARD: z.enum(['redis', 'memory']).default('redis'),
     STOCK_RESERVATION_GRACE_SECONDS: int(120, 1, 24 * 3600),
+    TOSS_SECRET_KEY: z
+      .string()
+      .regex(/^(test|live)_(g?sk)_\S+$/, 'must be a Toss secret key (test_sk_..., test_gsk_..., live_sk_...)')
+      .optional(),
+    TOSS_CLIENT_KEY: z
+      .string()
+      .regex(/^(test|live)_(g?ck)_\S+$/, 'must be a Toss client key (test_ck_..., test_gck_..., live_ck_...)')
+      .optional(),
+    TOSS_API_URL: url(['http', 'https']).default('https://api.tosspayments.com'),
+    TOSS_TIMEOUT_MS: int(10_000, 100, 120_000),
+    PAYMENT_RECONCILE_AFTER_SECONDS: int(30, 1, 24 * 3600),
     TRUST_PROXY: bool(false),
     CORS_ORIGINS: z.string().optional(),
   })
@@ -116,6 +127,16 @@ export type Config = Readonly<{
     guard: 'redis' | 'memory';
     /** A reservation this old whose order is not pending any more is released (or settled) by the sweeper. */
     reservationGraceSeconds: number;
+  }>;
+  payments: Readonly<{
+    /** Toss API secret key; payments answer SERVICE_UNAVAILABLE while it is unset. */
+    secretKey: string | undefined;
+    /** Toss client key, for the browser's payment window. */
+    clientKey: string | undefined;
+    apiUrl: string;
+    timeoutMs: number;
+    /** A confirm whose outcome is still unknown after this long is settled by looking it up. */
+    reconcileAfterSeconds: number;
   }>;
   trustProxy: boolean;
   corsOrigins: string[] | true;
@@ -179,6 +200,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sweepIntervalMs: e.ORDER_SWEEP_INTERVAL_MS,
     }),
     stock: Object.freeze({ guard: e.STOCK_GUARD, reservationGraceSeconds: e.STOCK_RESERVATION_GRACE_SECONDS }),
+    payments: Object.freeze({
+      secretKey: e.TOSS_SECRET_KEY,
+      clientKey: e.TOSS_CLIENT_KEY,
+      apiUrl: e.TOSS_API_URL.replace(/\/+$/, ''),
+      timeoutMs: e.TOSS_TIMEOUT_MS,
+      reconcileAfterSeconds: e.PAYMENT_RECONCILE_AFTER_SECONDS,
+    }),
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((s) => s.trim()) : true,
   });

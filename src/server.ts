@@ -19,6 +19,7 @@ import { ErrorCode, isExpectedCode, serviceUnavailable } from './schema/errors';
 import type { AccountService } from './services/account/account.service';
 import type { EventBus } from './services/events/event-bus';
 import { attachWebSocketServer } from './ws-server';
+import type { PaymentWebhook } from './services/payments/payment-webhook';
 import type { Storage } from './services/storage/storage';
 import type Redis from 'ioredis';
 
@@ -31,6 +32,8 @@ type Deps = {
   accounts: AccountService;
   events: EventBus;
   storage: Storage;
+  /** Toss webhooks; null when payments are not configured (the route then answers 503). */
+  webhook: PaymentWebhook | null;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -80,6 +83,16 @@ export async function createHttpServer(deps: Deps) {
     ]);
     const ok = [mysql, redisState, storageState].every((c) => c === 'ok');
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', mysql, redis: redisState, storage: storageState });
+  });
+
+  // Toss's PAYMENT_STATUS_CHANGED deliveries. The body only names the payment; it is re-read from Toss.
+  app.post('/webhooks/toss', express.json({ limit: '256kb' }), async (req, res) => {
+    if (!deps.webhook) {
+      res.status(503).json({ result: 'payments are not configured' });
+      return;
+    }
+    const outcome = await deps.webhook.handle(req.body);
+    res.status(outcome.status).json(outcome.body);
   });
 
   if (config.storage.kind === 'local') {

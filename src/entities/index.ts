@@ -7,6 +7,7 @@ import { Customer } from './customer.entity';
 import { Order } from './order.entity';
 import { OrderItem } from './order-item.entity';
 import { OrderStatusChange } from './order-status-change.entity';
+import { Payment } from './payment.entity';
 import { Product } from './product.entity';
 import { ProductImage } from './product-image.entity';
 import { Seller } from './seller.entity';
@@ -25,6 +26,7 @@ export const entities = [
   Order,
   OrderItem,
   OrderStatusChange,
+  Payment,
 ];
 
 export {
@@ -42,5 +44,7 @@ export {
   Seller,
 };
 export { OrderStatus } from './order.entity';
+export { Payment };
+export { PaymentStatus } from './payment.entity';
 export { ProductStatus } from './product.entity';
 export { Role } from './role';

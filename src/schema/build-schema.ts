@@ -8,6 +8,7 @@ import { CartResolver } from '../resolvers/cart/cart.resolver';
 import { CategoryResolver } from '../resolvers/catalog/category.resolver';
 import { ProductConnectionResolver, ProductResolver } from '../resolvers/catalog/product.resolver';
 import { OrderConnectionResolver, OrderResolver } from '../resolvers/orders/order.resolver';
+import { PaymentResolver } from '../resolvers/payments/payment.resolver';
 import './enums';
 import { validateInput } from './validate';
 
@@ -19,6 +20,7 @@ export const resolvers = [
   CartResolver,
   OrderResolver,
   OrderConnectionResolver,
+  PaymentResolver,
 ] as const;
 
 /**

@@ -1,5 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import { OrderStatus } from '../entities/order.entity';
+import { PaymentStatus } from '../entities/payment.entity';
 import { ProductStatus } from '../entities/product.entity';
 import { Role } from '../entities/role';
 
@@ -19,4 +20,9 @@ registerEnumType(OrderStatus, {
     'PAYMENT_PENDING -> ORDER_COMPLETED (paid) -> SHIPPING -> DELIVERED; or CANCELLED, or PAYMENT_FAILED (refused, mismatched or expired).',
 });
 
-export { OrderStatus, ProductStatus, Role };
+registerEnumType(PaymentStatus, {
+  name: 'PaymentStatus',
+  description: 'READY: confirm under way; DONE: approved; CANCELED: refunded; ABORTED: refused or expired.',
+});
+
+export { OrderStatus, PaymentStatus, ProductStatus, Role };

@@ -43,6 +43,15 @@ export const tooManyRequests = (retryAfterSeconds: number, message = 'Too many a
   appError(ErrorCode.TOO_MANY_REQUESTS, message, { retryAfter: retryAfterSeconds });
 export const serviceUnavailable = (message = 'A backing service is unavailable. Try again shortly.') =>
   appError(ErrorCode.SERVICE_UNAVAILABLE, message);
+/** A payment did not go through (or was undone); carries Toss's own code and message when Toss gave one. */
+export const paymentFailed = (
+  message: string,
+  extensions: { code?: string | null; tossCode?: string | null; tossMessage?: string | null; orderId?: string },
+) => {
+  const { code, ...rest } = extensions;
+  return appError(ErrorCode.PAYMENT_FAILED, message, { ...rest, reason: code ?? rest.tossCode ?? null });
+};
+
 /** Not enough stock for a product; names it so the client can point at the line. */
 export const outOfStock = (product: { id: number; name: string }, available: number) =>
   appError(ErrorCode.OUT_OF_STOCK, available > 0 ? `"${product.name}" has only ${available} left.` : `"${product.name}" is out of stock.`, {

@@ -4,6 +4,7 @@ import {
   AddToCartDocument,
   CancelOrderDocument,
   CartDocument,
+  ConfirmPaymentDocument,
   ClearCartDocument,
   CreateOrderDocument,
   DeleteProductDocument,
@@ -17,13 +18,15 @@ import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accou
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { codeOf } from '../helpers/graphql-client';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import type { TestApp } from '../helpers/test-app';
+import { startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
+import type { TossSandbox } from '../../toss-sandbox';
 
-let t: TestApp;
+let t: TestApp, toss: TossSandbox, close: () => Promise<void>;
 let admin: TestAccount, seller: TestAccount, otherSeller: TestAccount, customer: TestAccount, otherCustomer: TestAccount;
 
 beforeAll(async () => {
-  t = await startTestApp({ ADMIN_INVITE_CODE: TEST_INVITE_CODE });
+  ({ t, toss, close } = await startAppWithToss({ ADMIN_INVITE_CODE: TEST_INVITE_CODE }));
   [admin, seller, otherSeller, customer, otherCustomer] = await Promise.all([
     signUpAs(t.client, 'ADMIN'),
     signUpAs(t.client, 'SELLER'),
@@ -32,7 +35,7 @@ beforeAll(async () => {
     signUpAs(t.client, 'CUSTOMER'),
   ]);
 });
-afterAll(() => t?.close());
+afterAll(() => close?.());
 
 const stockOf = async (id: string) => (await t.app.orm.em.fork().findOneOrFail(Product, Number(id))).stock;
 const counterOf = async (id: string) => (await t.app.stock.counters([Number(id)])).get(Number(id));
@@ -41,16 +44,11 @@ const addToCart = (productId: string, quantity: number, token = customer.token) 
 const createOrder = (input?: { productIds?: string[] }, token = customer.token) =>
   t.client.request(CreateOrderDocument, { input }, { token });
 
-/** Stands in for a confirmed payment (the payments flow is tested on its own): the order becomes ORDER_COMPLETED. */
-async function markPaid(orderId: string) {
-  const em = t.app.orm.em.fork();
-  const order = await em.findOneOrFail(Order, { orderId });
-  await t.app.services.lifecycle.run(em, order.id, {
-    from: OrderStatus.PAYMENT_PENDING,
-    to: OrderStatus.ORDER_COMPLETED,
-    patch: { paidAt: new Date() },
-  });
-  await t.app.stock.settle(orderId);
+/** Pays an order the real way: Toss's window (the sandbox) authorizes it, then confirmPayment. */
+async function markPaid(orderId: string, token = customer.token) {
+  const { order } = await t.client.ok(OrderDocument, { orderId }, { token });
+  const auth = toss.authorize({ clientKey: TOSS_CLIENT_KEY, orderId, orderName: order!.orderName, amount: order!.totalAmount });
+  await t.client.ok(ConfirmPaymentDocument, { input: auth }, { token });
 }
 
 describe('createOrder', () => {
@@ -336,7 +334,7 @@ describe('orders and order', () => {
       mine.push((await orderProducts(t.client, buyer.token, lines)).orderId);
     }
     theirs = (await orderProducts(t.client, buyer2.token, [{ productId: sellerProduct.id, quantity: 3 }])).orderId;
-    await markPaid(mine[1]);
+    await markPaid(mine[1], buyer.token);
     Object.assign(accounts, { buyer, buyer2, lister, lister2 });
   });
   const accounts: Record<string, TestAccount> = {};

@@ -5,6 +5,7 @@ import { Role } from '../../entities/role';
 import { OrderStatus } from '../../schema/enums';
 import { CheckoutService } from '../../services/orders/checkout.service';
 import { MAX_ORDER_PAGE, OrderService } from '../../services/orders/order.service';
+import { PaymentType, toPaymentType } from '../payments/payment.types';
 import { CreateOrderInput } from './order.inputs';
 import { OrderConnection, OrderItemType, OrderType, toOrderConnection, toOrderItemType, toOrderType } from './order.types';
 
@@ -77,6 +78,16 @@ export class OrderResolver {
   async totalAmount(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): Promise<number> {
     if (order.view.sellerId === null) return order.view.order.totalAmount;
     return (await this.visibleItems(order, ctx)).reduce((sum, i) => sum + i.unitPrice * i.quantity, 0);
+  }
+
+  @FieldResolver(() => PaymentType, {
+    nullable: true,
+    description: 'For the customer and admins; null for sellers and before any confirm.',
+  })
+  async payment(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): Promise<PaymentType | null> {
+    if (order.view.sellerId !== null) return null;
+    const payment = await ctx.loaders.paymentByOrderId.load(order.view.order.id);
+    return payment && toPaymentType(payment, order.orderId);
   }
 
   private async visibleItems(order: OrderType, ctx: GraphQLContext) {

@@ -65,10 +65,11 @@ export class OrderLifecycle {
     try {
       const released = await this.deps.stock.release(order.orderId);
       if (released === null) {
-        // The reservation record is gone (a Redis flush): MySQL has the units back, so the
-        // counters are rebuilt from it rather than guessed.
-        const items = await em.fork().find(OrderItem, { order: orderDbId }, { fields: ['product'] });
-        await this.deps.stock.forget(items.map((i) => i.product.id));
+        // No hold to release: the order was paid (its hold was settled) or the record was lost in
+        // a flush, and in both cases the counter (if it exists) still lacks these units, as MySQL
+        // did until this change. Give them back by the same amounts.
+        const items = await em.fork().find(OrderItem, { order: orderDbId }, { fields: ['product', 'quantity'] });
+        for (const item of items) await this.deps.stock.adjust(item.product.id, item.quantity);
       }
     } catch (err) {
       // MySQL already has the stock back; the sweeper retries the StockGuard side from its stale-reservation list.
@@ -84,6 +85,6 @@ export class OrderLifecycle {
 }
 
 /** An unpaid order that ends gives its units back; a paid one that is cancelled does too (after its refund). */
-function releasesStock(change: Change): boolean {
+export function releasesStock(change: Change): boolean {
   return change.to === OrderStatus.CANCELLED || change.to === OrderStatus.PAYMENT_FAILED;
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import DataLoader from 'dataloader';
-import { OrderItem } from '../../entities';
+import { OrderItem, Payment } from '../../entities';
+import { toPaymentRecord, type PaymentRecord } from '../payments/payment-records';
 import type { OrderItemRecord } from './order-records';
 
 /** Batches the reads an order list needs (one query for every order's lines). Made per request. */
@@ -22,6 +23,11 @@ export function createOrderLoaders(em: EntityManager) {
         grouped.set(order, list);
       }
       return orderIds.map((id) => grouped.get(id) ?? []);
+    }),
+    paymentByOrderId: new DataLoader<number, PaymentRecord | null>(async (orderIds) => {
+      const rows = await em.find(Payment, { order: { $in: [...orderIds] } }, { disableIdentityMap: true });
+      const byOrder = new Map(rows.map((p) => [p.order.id, toPaymentRecord(p)]));
+      return orderIds.map((id) => byOrder.get(id) ?? null);
     }),
   };
 }

@@ -16,7 +16,11 @@ export type OrderPage = { items: OrderView[]; cursors: string[]; hasNextPage: bo
 
 /** Reading orders as each role may see them, customer cancels of unpaid orders, and the admin's delivery steps. */
 export class OrderService {
-  constructor(private readonly lifecycle: OrderLifecycle) {}
+  constructor(
+    private readonly lifecycle: OrderLifecycle,
+    /** Refunds a paid order through the PG and cancels it (the payments module). */
+    private readonly refunds: { cancelPaid(em: EntityManager, order: Order, reason: string | null): Promise<OrderRecord> },
+  ) {}
 
   /** One order, if the caller may see it; NOT_FOUND otherwise (someone else's order looks like no order). */
   async find(em: EntityManager, identity: Identity, orderId: string): Promise<OrderView> {
@@ -47,11 +51,13 @@ export class OrderService {
     return em.count(Order, filter);
   }
 
-  /** The owning customer cancels an order that has not been paid: its stock returns. */
+  /** The owning customer cancels an order before shipping: an unpaid one at once, a paid one after a full refund. Its stock returns. */
   async cancel(em: EntityManager, identity: Identity, orderId: string, reason?: string | null): Promise<OrderView> {
     const cleanReason = reason?.trim() || null;
     if (cleanReason && cleanReason.length > CANCEL_REASON_MAX) throw badInput('reason', `must be at most ${CANCEL_REASON_MAX} characters`);
     const order = await this.requireOwn(em, identity, orderId);
+    if (order.status === OrderStatus.ORDER_COMPLETED)
+      return { order: await this.refunds.cancelPaid(em, order, cleanReason), sellerId: null };
     if (order.status !== OrderStatus.PAYMENT_PENDING) throw cannotCancel(order.status);
     const { changed, order: now } = await this.lifecycle.run(em, order.id, {
       from: OrderStatus.PAYMENT_PENDING,
@@ -110,7 +116,6 @@ function cannotCancel(status: OrderStatus) {
     [OrderStatus.DELIVERED]: 'it has been delivered',
     [OrderStatus.CANCELLED]: 'it is already cancelled',
     [OrderStatus.PAYMENT_FAILED]: 'its payment failed, so there is nothing to cancel',
-    [OrderStatus.ORDER_COMPLETED]: 'it is paid; paid orders are cancelled with a refund',
   };
   return badInput('orderId', `This order cannot be cancelled: ${why[status] ?? status}.`);
 }

@@ -1,0 +1,46 @@
+import type { EntityManager } from '@mikro-orm/knex';
+import type { Config } from '../../config';
+import type { Logger } from '../../logger';
+import type { OrderLifecycle } from '../orders/order-lifecycle';
+import type { StockGuard } from '../stock/stock-guard';
+import { PaymentReconciler } from './payment-reconciler';
+import { PaymentSettlement } from './payment-settlement';
+import { PaymentWebhook } from './payment-webhook';
+import { PaymentService } from './payment.service';
+import { TossPaymentGateway } from './toss-payment-gateway';
+
+/**
+ * Wires the payments module. Without TOSS_SECRET_KEY there is no gateway: confirmPayment and
+ * refunds answer SERVICE_UNAVAILABLE, and the reconciler and webhook stay off.
+ */
+export function createPayments(
+  config: Config['payments'],
+  deps: { em: () => EntityManager; lifecycle: OrderLifecycle; stock: StockGuard; logger: Logger },
+) {
+  const gateway = config.secretKey
+    ? new TossPaymentGateway({
+        apiUrl: config.apiUrl,
+        secretKey: config.secretKey,
+        timeoutMs: config.timeoutMs,
+        retries: 1,
+        logger: deps.logger,
+      })
+    : null;
+  if (!gateway) deps.logger.warn('TOSS_SECRET_KEY is not set: payments are off');
+  const settlement = gateway ? new PaymentSettlement({ lifecycle: deps.lifecycle, stock: deps.stock, gateway, logger: deps.logger }) : null;
+  const service = new PaymentService({ gateway, settlement, logger: deps.logger });
+  const reconciler =
+    gateway && settlement
+      ? new PaymentReconciler({
+          em: deps.em,
+          gateway,
+          settlement,
+          logger: deps.logger,
+          reconcileAfterMs: config.reconcileAfterSeconds * 1000,
+        })
+      : null;
+  const webhook = gateway && settlement ? new PaymentWebhook({ em: deps.em, gateway, settlement, logger: deps.logger }) : null;
+  return { gateway, settlement, service, reconciler, webhook };
+}
+
+export type Payments = ReturnType<typeof createPayments>;

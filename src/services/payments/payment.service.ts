@@ -1,0 +1,201 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
+import type { Identity } from '../../auth/identity';
+import { Order, OrderStatus, Payment, PaymentStatus } from '../../entities';
+import { Role } from '../../entities/role';
+import type { Logger } from '../../logger';
+import { badInput, conflict, notFound, paymentFailed, serviceUnavailable } from '../../schema/errors';
+import { toOrderRecord, type OrderRecord } from '../orders/order-records';
+import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
+import { toPaymentRecord, type PaymentRecord } from './payment-records';
+import type { PaymentSettlement, Settlement } from './payment-settlement';
+
+export type ConfirmInput = { paymentKey: string; orderId: string; amount: number };
+
+/** Idempotency keys are derived from the order, so retries from any instance reuse them. */
+export const confirmKey = (orderId: string) => `confirm-${orderId}`;
+export const cancelKey = (orderId: string) => `cancel-${orderId}`;
+
+const PAID = [OrderStatus.ORDER_COMPLETED, OrderStatus.SHIPPING, OrderStatus.DELIVERED];
+
+/** confirmPayment, refunds of paid orders, and reading payments. Card data never passes through here. */
+export class PaymentService {
+  constructor(
+    private readonly deps: {
+      gateway: PaymentGateway | null;
+      settlement: PaymentSettlement | null;
+      logger: Logger;
+    },
+  ) {}
+
+  /**
+   * Confirms the payment the customer just authorized in Toss's window. The amount is checked
+   * against the stored order before Toss is called; the attempt is recorded before the call,
+   * so a crash is recovered by the reconciler; an unknown outcome is settled by lookup.
+   */
+  async confirm(em: EntityManager, identity: Identity, input: ConfirmInput): Promise<OrderRecord> {
+    const { gateway, settlement } = this.requireConfigured();
+    const paymentKey = input.paymentKey.trim();
+    if (!paymentKey || paymentKey.length > 200) throw badInput('paymentKey', 'must be 1 to 200 characters');
+    const order = await em.findOne(Order, { orderId: input.orderId, customer: identity.accountId });
+    if (!order) throw notFound('Order');
+
+    const existing = await em.findOne(Payment, { order: order.id });
+    if (PAID.includes(order.status)) {
+      // The same confirm again (a retry, or a second tab): it already went through.
+      if (existing?.paymentKey === paymentKey) return this.orderRecord(em, order.id);
+      throw badInput('paymentKey', 'This order is already paid with another payment.');
+    }
+    if (order.status !== OrderStatus.PAYMENT_PENDING) {
+      throw paymentFailed(`This order can no longer be paid: it is ${order.status}.`, {
+        code: order.failureCode ?? order.status,
+        orderId: order.orderId,
+      });
+    }
+    if (input.amount !== order.totalAmount) {
+      // A tampered or stale amount: the order fails without Toss being asked.
+      const failed = await settlement.fail(
+        em,
+        order,
+        'AMOUNT_MISMATCH',
+        `The amount ${input.amount} does not match the order's ${order.totalAmount}.`,
+      );
+      throw this.failure(failed);
+    }
+    await this.recordAttempt(em, order, paymentKey, existing);
+
+    let settled: Settlement;
+    try {
+      const toss = await gateway.confirm({
+        paymentKey,
+        orderId: order.orderId,
+        amount: order.totalAmount,
+        idempotencyKey: confirmKey(order.orderId),
+      });
+      settled = await settlement.apply(em, order.id, toss);
+    } catch (err) {
+      if (!(err instanceof PaymentGatewayError)) throw err;
+      if (err.kind === 'rejected' && !err.reconcile) {
+        settled = await settlement.fail(em, order, err.code ?? 'PAYMENT_REFUSED', err.tossMessage ?? 'Toss refused the payment.');
+      } else {
+        settled = await this.settleByLookup(em, order, paymentKey, err);
+      }
+    }
+    if (settled.outcome === 'completed') return settled.order;
+    if (settled.outcome === 'pending') {
+      throw serviceUnavailable(
+        'The payment is being confirmed and its outcome is not known yet. Ask again shortly: it will not be charged twice.',
+      );
+    }
+    throw this.failure(settled);
+  }
+
+  /**
+   * Refunds a paid order in full through Toss and cancels it (stock back). A refusal or an
+   * unknown outcome leaves the order paid and says why.
+   */
+  async cancelPaid(em: EntityManager, order: Order, reason: string | null): Promise<OrderRecord> {
+    const { gateway, settlement } = this.requireConfigured();
+    const payment = await em.findOne(Payment, { order: order.id, status: PaymentStatus.DONE });
+    if (!payment) throw badInput('orderId', 'This order has no completed payment to refund.');
+    let refunded: TossPayment;
+    try {
+      refunded = await gateway.cancel({
+        paymentKey: payment.paymentKey,
+        reason: reason ?? '고객 요청 (requested by the customer)',
+        idempotencyKey: cancelKey(order.orderId),
+      });
+    } catch (err) {
+      if (!(err instanceof PaymentGatewayError)) throw err;
+      const known = err.reconcile ? await gateway.getByPaymentKey(payment.paymentKey).catch(() => null) : null;
+      if (known && (known.status === 'CANCELED' || known.status === 'PARTIAL_CANCELED')) {
+        refunded = known;
+      } else if (err.kind === 'rejected') {
+        throw paymentFailed(`The refund was refused, so the order is still paid: ${err.tossMessage ?? err.code}`, {
+          code: err.code,
+          ...err.toClientExtensions(),
+          orderId: order.orderId,
+        });
+      } else {
+        throw serviceUnavailable(
+          'The refund could not be confirmed with Toss, so the order is still paid. Try again shortly: it will not be refunded twice.',
+        );
+      }
+    }
+    return (await settlement.apply(em, order.id, refunded)).order;
+  }
+
+  /** An order's payment, for its customer or an admin; null when no payment was attempted. */
+  async find(em: EntityManager, identity: Identity, orderId: string): Promise<PaymentRecord | null> {
+    const scope = identity.role === Role.ADMIN ? {} : { customer: identity.accountId };
+    const order = await em.findOne(Order, { orderId, ...scope }, { fields: ['id'] });
+    if (!order) throw notFound('Order');
+    const payment = await em.findOne(Payment, { order: order.id });
+    return payment && toPaymentRecord(payment);
+  }
+
+  private async settleByLookup(em: EntityManager, order: Order, paymentKey: string, cause: PaymentGatewayError): Promise<Settlement> {
+    const found = await this.deps.gateway!.getByOrderId(order.orderId).catch((err: unknown) => {
+      this.deps.logger.warn({ err, orderId: order.orderId }, 'payment lookup failed after an unknown confirm outcome');
+      return null;
+    });
+    this.deps.logger.warn(
+      { orderId: order.orderId, cause: cause.message, found: found?.status ?? null },
+      'confirm outcome unknown; settled by lookup',
+    );
+    if (found && found.paymentKey === paymentKey && found.status !== 'IN_PROGRESS' && found.status !== 'READY') {
+      return this.deps.settlement!.apply(em, order.id, found);
+    }
+    // Toss cannot say yet: the order stays pending and the reconciler settles it.
+    return { outcome: 'pending', order: await this.orderRecord(em, order.id) };
+  }
+
+  private async recordAttempt(em: EntityManager, order: Order, paymentKey: string, existing: Payment | null): Promise<void> {
+    if (existing) {
+      if (existing.paymentKey !== paymentKey) throw conflict('Another payment is already being confirmed for this order.', 'paymentKey');
+      return;
+    }
+    try {
+      await em.fork().insert(Payment, {
+        order: order.id,
+        paymentKey,
+        amount: order.totalAmount,
+        status: PaymentStatus.READY,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      });
+    } catch (err) {
+      if (!(err instanceof UniqueConstraintViolationException)) throw err;
+      // The same confirm arrived twice at once: both go on (Toss's idempotency key makes them one).
+      const other = await em.fork().findOne(Payment, { order: order.id });
+      if (other?.paymentKey !== paymentKey) throw conflict('Another payment is already being confirmed for this order.', 'paymentKey');
+    }
+  }
+
+  private failure(settled: Settlement) {
+    const orderId = settled.order.orderId;
+    if (settled.outcome === 'failed')
+      return paymentFailed(`The payment failed: ${settled.message}`, {
+        code: settled.code,
+        tossCode: settled.code,
+        tossMessage: settled.message,
+        orderId,
+      });
+    if (settled.outcome === 'refunded')
+      return paymentFailed('The order ended before the payment was confirmed, so the payment was refunded.', {
+        code: 'ORDER_ENDED',
+        orderId,
+      });
+    return paymentFailed(`The payment did not complete; the order is ${settled.order.status}.`, { code: settled.order.status, orderId });
+  }
+
+  private async orderRecord(em: EntityManager, id: number): Promise<OrderRecord> {
+    return toOrderRecord(await em.fork().findOneOrFail(Order, id));
+  }
+
+  private requireConfigured(): { gateway: PaymentGateway; settlement: PaymentSettlement } {
+    if (!this.deps.gateway || !this.deps.settlement)
+      throw serviceUnavailable('Payments are not configured on this server (TOSS_SECRET_KEY is not set).');
+    return { gateway: this.deps.gateway, settlement: this.deps.settlement };
+  }
+}

@@ -1,0 +1,27 @@
+import { startTossSandbox, type TossSandbox } from '../../toss-sandbox';
+import { startTestApp, type TestApp } from './test-app';
+
+/** The sandbox's API key pair (test_ck_/test_sk_), as the app's TOSS_* settings. */
+export const TOSS_CLIENT_KEY = 'test_ck_sandbox_marketplace';
+export const TOSS_SECRET_KEY = 'test_sk_sandbox_marketplace';
+
+/**
+ * A Toss sandbox on a free loopback port and the app pointed at it over HTTP, with the
+ * sandbox's webhooks delivered to the app's `/webhooks/toss`. Close the app, then the sandbox.
+ */
+export async function startAppWithToss(
+  env: Record<string, string> = {},
+): Promise<{ t: TestApp; toss: TossSandbox; close(): Promise<void> }> {
+  const toss = await startTossSandbox({ webhookRetryDelaysMs: [50, 100] });
+  const t = await startTestApp({ TOSS_API_URL: toss.url, TOSS_SECRET_KEY, TOSS_CLIENT_KEY, TOSS_TIMEOUT_MS: '2000', ...env });
+  toss.setWebhookUrl(`${t.url}/webhooks/toss`);
+  return {
+    t,
+    toss,
+    async close() {
+      toss.setWebhookUrl(null);
+      await t.close();
+      await toss.close();
+    },
+  };
+}
