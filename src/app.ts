@@ -10,6 +10,10 @@ import { ProductConnectionResolver, ProductResolver } from './resolvers/catalog/
 import { CartResolver } from './resolvers/cart/cart.resolver';
 import { OrderConnectionResolver, OrderResolver } from './resolvers/orders/order.resolver';
 import { PaymentResolver } from './resolvers/payments/payment.resolver';
+import { NotificationResolver } from './resolvers/notifications/notification.resolver';
+import { NotificationService } from './services/notifications/notification.service';
+import { OrderFeed } from './services/notifications/order-feed';
+import { OutboxRelay } from './services/notifications/outbox-relay';
 import { AccountService } from './services/account/account.service';
 import { LoginThrottle } from './services/account/login-throttle';
 import { PasswordHasher } from './services/account/passwords';
@@ -87,13 +91,18 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     const products = new ProductService(categories, stock, logger);
     const productImages = new ProductImageService({ products, storage, maxFileBytes: config.uploadMaxFileBytes, logger });
 
+    // Order events: written with each change, published after commit by the outbox relay.
+    const relay = new OutboxRelay({ em: () => orm.em.fork(), events, logger });
+    const onEvent = () => relay.kick();
+    const feed = new OrderFeed({ em: () => orm.em.fork(), events });
+    await feed.start();
+    closers.push(() => feed.close());
+    const relayJob = new PeriodicJob('outbox relay', config.orders.outboxRelayIntervalMs, async () => void (await relay.runOnce()), logger);
+    closers.push(() => relayJob.stop());
+
     const cart = new CartService();
-    const lifecycle = new OrderLifecycle({ stock, logger });
-    const checkout = new CheckoutService({
-      stock,
-      paymentWindowSeconds: config.orders.paymentWindowSeconds,
-      logger,
-    });
+    const lifecycle = new OrderLifecycle({ stock, logger, onEvent });
+    const checkout = new CheckoutService({ stock, paymentWindowSeconds: config.orders.paymentWindowSeconds, logger, onEvent });
     const payments = createPayments(config.payments, { em: () => orm.em.fork(), lifecycle, stock, logger });
     const orders = new OrderService(lifecycle, payments.service);
     const sweeper = new OrderSweeper({
@@ -123,9 +132,21 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       [OrderResolver, new OrderResolver(orders, checkout)],
       [OrderConnectionResolver, new OrderConnectionResolver(orders)],
       [PaymentResolver, new PaymentResolver(payments.service)],
+      [NotificationResolver, new NotificationResolver(new NotificationService())],
     ]);
     const schema = await buildAppSchema({ get: (cls) => resolverInstances.get(cls) });
-    const server = await createHttpServer({ config, logger, schema, orm, redis, accounts, events, storage, webhook: payments.webhook });
+    const server = await createHttpServer({
+      config,
+      logger,
+      schema,
+      orm,
+      redis,
+      accounts,
+      events,
+      storage,
+      webhook: payments.webhook,
+      feed,
+    });
 
     let url: string | null = null;
     return {
@@ -137,6 +158,8 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       storage,
       stock,
       payments,
+      feed,
+      relay,
       services: { accounts, categories, products, productImages, cart, checkout, orders, lifecycle, sweeper },
       get url() {
         if (!url) throw new Error('the app is not listening yet');
@@ -145,6 +168,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       async listen(): Promise<string> {
         url = await server.listen();
         upkeep.start();
+        relayJob.start();
         return url;
       },
       /** Graceful stop: finish in-flight requests, then close MySQL and Redis. */

@@ -68,6 +68,7 @@ const schema = z
     AWS_SECRET_ACCESS_KEY: z.string().optional(),
     ORDER_PAYMENT_WINDOW_SECONDS: int(600, 1, 24 * 3600),
     ORDER_SWEEP_INTERVAL_MS: int(10_000, 50, 3600_000),
+    OUTBOX_RELAY_INTERVAL_MS: int(250, 10, 60_000),
     STOCK_GUARD: z.enum(['redis', 'memory']).default('redis'),
     STOCK_RESERVATION_GRACE_SECONDS: int(120, 1, 24 * 3600),
     TOSS_SECRET_KEY: z
@@ -121,6 +122,8 @@ export type Config = Readonly<{
     paymentWindowSeconds: number;
     /** How often each instance expires overdue orders and reconciles stock reservations. */
     sweepIntervalMs: number;
+    /** How often each instance publishes order events that were not published right after their commit. */
+    outboxRelayIntervalMs: number;
   }>;
   stock: Readonly<{
     /** `redis`: shared counters, atomic across instances. `memory`: one process only. */
@@ -198,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     orders: Object.freeze({
       paymentWindowSeconds: e.ORDER_PAYMENT_WINDOW_SECONDS,
       sweepIntervalMs: e.ORDER_SWEEP_INTERVAL_MS,
+      outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
     }),
     stock: Object.freeze({ guard: e.STOCK_GUARD, reservationGraceSeconds: e.STOCK_RESERVATION_GRACE_SECONDS }),
     payments: Object.freeze({

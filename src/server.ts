@@ -19,6 +19,7 @@ import { ErrorCode, isExpectedCode, serviceUnavailable } from './schema/errors';
 import type { AccountService } from './services/account/account.service';
 import type { EventBus } from './services/events/event-bus';
 import { attachWebSocketServer } from './ws-server';
+import type { OrderFeed } from './services/notifications/order-feed';
 import type { PaymentWebhook } from './services/payments/payment-webhook';
 import type { Storage } from './services/storage/storage';
 import type Redis from 'ioredis';
@@ -34,6 +35,7 @@ type Deps = {
   storage: Storage;
   /** Toss webhooks; null when payments are not configured (the route then answers 503). */
   webhook: PaymentWebhook | null;
+  feed: OrderFeed;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -45,7 +47,7 @@ export async function createHttpServer(deps: Deps) {
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
-  const ws = await attachWebSocketServer({ httpServer, schema, orm, accounts, events: deps.events, logger });
+  const ws = await attachWebSocketServer({ httpServer, schema, orm, accounts, events: deps.events, logger, feed: deps.feed });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -117,7 +119,7 @@ export async function createHttpServer(deps: Deps) {
         const requestLogger = logger.child({ requestId });
         try {
           const auth = await accounts.authenticate(em, req.headers.authorization);
-          return { em, auth, requestId, ip: req.ip ?? 'unknown', logger: requestLogger, loaders: createLoaders(em) };
+          return { em, auth, requestId, ip: req.ip ?? 'unknown', logger: requestLogger, loaders: createLoaders(em), feed: deps.feed };
         } catch (err) {
           requestLogger.error({ err }, 'could not authenticate the request');
           throw serviceUnavailable();

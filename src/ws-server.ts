@@ -10,18 +10,27 @@ import type { Logger } from './logger';
 import { unauthenticated } from './schema/errors';
 import type { AccountService } from './services/account/account.service';
 import type { EventBus, Unsubscribe } from './services/events/event-bus';
+import type { OrderFeed } from './services/notifications/order-feed';
 
 /** graphql-ws close code for a connection whose session was revoked (logout). */
 export const CLOSE_SESSION_REVOKED = 4401;
 
-type Deps = { httpServer: Server; schema: GraphQLSchema; orm: Orm; accounts: AccountService; events: EventBus; logger: Logger };
+type Deps = {
+  httpServer: Server;
+  schema: GraphQLSchema;
+  orm: Orm;
+  accounts: AccountService;
+  events: EventBus;
+  logger: Logger;
+  feed: OrderFeed;
+};
 
 /**
  * graphql-ws on `/graphql`. A connection must authenticate in its `connection_init` payload
  * (`{ authorization: "Bearer <token>" }`); otherwise graphql-ws closes it with 4403. When a
  * session is revoked on any instance, its sockets here are closed with 4401.
  */
-export async function attachWebSocketServer({ httpServer, schema, orm, accounts, events, logger }: Deps) {
+export async function attachWebSocketServer({ httpServer, schema, orm, accounts, events, logger, feed }: Deps) {
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const identities = new WeakMap<WebSocket, Identity>();
   const socketsBySession = new Map<string, Set<WebSocket>>();
@@ -75,6 +84,7 @@ export async function attachWebSocketServer({ httpServer, schema, orm, accounts,
           requestId,
           ip: ctx.extra.request.socket.remoteAddress ?? 'unknown',
           logger: logger.child({ requestId }),
+          feed,
         };
       },
     },

@@ -46,5 +46,6 @@ export {
 export { OrderStatus } from './order.entity';
 export { Payment };
 export { PaymentStatus } from './payment.entity';
+export { OrderEventKind } from './order-status-change.entity';
 export { ProductStatus } from './product.entity';
 export { Role } from './role';

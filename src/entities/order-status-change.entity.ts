@@ -1,14 +1,45 @@
-import { Entity, Enum, ManyToOne, PrimaryKey, Property, type Opt, type Ref } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Opt, type Ref } from '@mikro-orm/core';
+import { Customer } from './customer.entity';
 import { Order, OrderStatus } from './order.entity';
+import { PaymentStatus } from './payment.entity';
 
-/** The order's history: one row per status change, with its time (and why, when there is a reason). */
+/** What happened to an order, as its customer hears of it. */
+export enum OrderEventKind {
+  CREATED = 'CREATED',
+  PAID = 'PAID',
+  FAILED = 'FAILED',
+  EXPIRED = 'EXPIRED',
+  CANCELLED = 'CANCELLED',
+  REFUNDED = 'REFUNDED',
+  SHIPPING = 'SHIPPING',
+  DELIVERED = 'DELIVERED',
+}
+
+/**
+ * One row per order or payment status change, written in the same transaction as the change.
+ * It is at once the order's history, the outbox (`publishedAt` is set once the relay has
+ * published it through the EventBus) and the customer's notification (`readAt`). The id only
+ * grows, so it orders a customer's events and lets a reconnecting client ask for what it missed.
+ */
 @Entity({ tableName: 'order_status_change' })
+@Index({ name: 'order_status_change_customer', properties: ['customer', 'id'] })
+@Index({ name: 'order_status_change_unpublished', properties: ['publishedAt', 'id'] })
 export class OrderStatusChange {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 
   @ManyToOne(() => Order, { ref: true, deleteRule: 'cascade' })
   order!: Ref<Order>;
+
+  @ManyToOne(() => Customer, { ref: true, deleteRule: 'cascade' })
+  customer!: Ref<Customer>;
+
+  /** The order's public id (Toss's orderId), so an event needs no join to be sent. */
+  @Property({ type: 'string', length: 64 })
+  orderCode!: string;
+
+  @Enum({ items: () => OrderEventKind })
+  kind!: OrderEventKind;
 
   /** Null for the order's creation. */
   @Enum({ items: () => OrderStatus, nullable: true })
@@ -17,9 +48,18 @@ export class OrderStatusChange {
   @Enum({ items: () => OrderStatus })
   toStatus!: OrderStatus;
 
+  @Enum({ items: () => PaymentStatus, nullable: true })
+  paymentStatus: (PaymentStatus & Opt) | null = null;
+
   @Property({ type: 'string', length: 255, nullable: true })
   reason: (string & Opt) | null = null;
 
   @Property({ type: 'datetime', length: 3, onCreate: () => new Date() })
   at: Date & Opt = new Date();
+
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  publishedAt: (Date & Opt) | null = null;
+
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  readAt: (Date & Opt) | null = null;
 }

@@ -9,6 +9,7 @@ import { CategoryResolver } from '../resolvers/catalog/category.resolver';
 import { ProductConnectionResolver, ProductResolver } from '../resolvers/catalog/product.resolver';
 import { OrderConnectionResolver, OrderResolver } from '../resolvers/orders/order.resolver';
 import { PaymentResolver } from '../resolvers/payments/payment.resolver';
+import { NotificationResolver } from '../resolvers/notifications/notification.resolver';
 import './enums';
 import { validateInput } from './validate';
 
@@ -21,6 +22,7 @@ export const resolvers = [
   OrderResolver,
   OrderConnectionResolver,
   PaymentResolver,
+  NotificationResolver,
 ] as const;
 
 /**
@@ -36,5 +38,12 @@ export function buildAppSchema(container?: ContainerType): Promise<GraphQLSchema
     authMode: 'error',
     validateFn: validateInput,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    // Subscriptions bring their own source (the OrderFeed, via `subscribe`); type-graphql still asks for a PubSub.
+    pubSub: {
+      publish: () => undefined,
+      subscribe: () => {
+        throw new Error('subscriptions here use their own `subscribe` function');
+      },
+    },
   });
 }

@@ -1,4 +1,5 @@
 import { registerEnumType } from 'type-graphql';
+import { OrderEventKind } from '../entities/order-status-change.entity';
 import { OrderStatus } from '../entities/order.entity';
 import { PaymentStatus } from '../entities/payment.entity';
 import { ProductStatus } from '../entities/product.entity';
@@ -25,4 +26,6 @@ registerEnumType(PaymentStatus, {
   description: 'READY: confirm under way; DONE: approved; CANCELED: refunded; ABORTED: refused or expired.',
 });
 
-export { OrderStatus, PaymentStatus, ProductStatus, Role };
+registerEnumType(OrderEventKind, { name: 'OrderEventKind', description: 'What happened to the order.' });
+
+export { OrderEventKind, OrderStatus, PaymentStatus, ProductStatus, Role };

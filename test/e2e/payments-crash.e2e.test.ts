@@ -38,6 +38,8 @@ it("the app killed (SIGKILL) between Toss's approval and its own commit: the rec
       .catch(() => 'connection lost' as const);
     const em = () => t.app.orm.em.fork();
     await waitFor('the attempt to be recorded', async () => (await em().count(Payment, { paymentKey: auth.paymentKey })) === 1);
+    // The confirm has reached Toss once the delay fault is used up.
+    await waitFor('the confirm to reach Toss', () => toss.faults().length === 0);
     await doomed.kill();
     expect(await inFlight).toBe('connection lost');
     await waitFor("Toss's approval", () => toss.payments().some((p) => p.orderId === order.orderId && p.status === 'DONE'));

@@ -26,3 +26,56 @@ export function connectWs(httpUrl: string, token?: string): WsConnection {
   });
   return { client, opened, closed };
 }
+
+/** A running subscription: what it has received so far, a way to wait for more, and how it ended. */
+export type Collected<T> = {
+  items: T[];
+  errors: unknown[];
+  /** Resolves once at least `n` items arrived (rejects after `timeoutMs`). */
+  waitFor(n: number, timeoutMs?: number): Promise<T[]>;
+  done: Promise<void>;
+  stop(): void;
+};
+
+/** Subscribes over an open connection and collects every `data[field]` it receives. */
+export function collect<T>(conn: WsConnection, query: string, field: string, variables: Record<string, unknown> = {}): Collected<T> {
+  const items: T[] = [];
+  const errors: unknown[] = [];
+  const waiters: Array<() => void> = [];
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const stop = conn.client.subscribe<Record<string, T>>(
+    { query, variables },
+    {
+      next: (result) => {
+        if (result.errors) errors.push(...result.errors);
+        if (result.data?.[field]) items.push(result.data[field]);
+        waiters.splice(0).forEach((w) => w());
+      },
+      error: (err) => {
+        errors.push(err);
+        resolveDone();
+        waiters.splice(0).forEach((w) => w());
+      },
+      complete: () => resolveDone(),
+    },
+  );
+  return {
+    items,
+    errors,
+    done,
+    stop,
+    async waitFor(n: number, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (items.length < n) {
+        if (Date.now() > deadline)
+          throw new Error(`expected ${n} events, got ${items.length}: ${JSON.stringify(items)} ${JSON.stringify(errors)}`);
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 100);
+        });
+      }
+      return items;
+    },
+  };
+}

@@ -2,6 +2,20 @@
 export type EventTopics = {
   /** A session was revoked (logout): every instance closes that session's WebSockets. */
   'auth.session-revoked': { sessionId: string };
+  /** An order event was committed (published by the outbox relay, in id order). */
+  'order.event': {
+    id: number;
+    customerId: number;
+    orderDbId: number;
+    orderId: string;
+    kind: string;
+    orderStatus: string;
+    paymentStatus: string | null;
+    /** ISO 8601. */
+    at: string;
+    /** Sellers with lines in the order. */
+    sellerIds: number[];
+  };
 };
 export type Topic = keyof EventTopics;
 export type Unsubscribe = () => Promise<void>;

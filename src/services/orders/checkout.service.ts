@@ -31,7 +31,15 @@ export type PlacedOrder = { order: OrderRecord; items: OrderItemRecord[] };
  * This is the hottest write path, so it runs plain SQL (see db/sql.ts), not the unit of work.
  */
 export class CheckoutService {
-  constructor(private readonly deps: { stock: StockGuard; paymentWindowSeconds: number; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      stock: StockGuard;
+      paymentWindowSeconds: number;
+      logger: Logger;
+      /** Called after an order commits, so its event is published without waiting for the next relay pass. */
+      onEvent?: () => void;
+    },
+  ) {}
 
   /** Orders the whole cart, or only `productIds` from it. */
   async createOrder(em: EntityManager, customerId: number, productIds?: readonly string[] | null): Promise<PlacedOrder> {
@@ -49,7 +57,9 @@ export class CheckoutService {
     }
 
     try {
-      return await retryOnDeadlock(() => sqlTransaction(em, (sql) => this.insertOrder(sql, customerId, orderId, lines)));
+      const placed = await retryOnDeadlock(() => sqlTransaction(em, (sql) => this.insertOrder(sql, customerId, orderId, lines)));
+      this.deps.onEvent?.();
+      return placed;
     } catch (err) {
       await this.deps.stock
         .release(orderId)
@@ -147,11 +157,11 @@ export class CheckoutService {
     );
     // One multi-row insert: InnoDB gives a simple insert consecutive ids from the first.
     items.forEach((item, i) => (item.id = firstItemId + i));
-    await sql.run('insert into order_status_change (order_id, from_status, to_status, at) values (?, null, ?, ?)', [
-      id,
-      OrderStatus.PAYMENT_PENDING,
-      now,
-    ]);
+    // The order's first event: history, outbox and notification in one row (see OrderStatusChange).
+    await sql.run(
+      `insert into order_status_change (order_id, customer_id, order_code, kind, from_status, to_status, at) values (?, ?, ?, 'CREATED', null, ?, ?)`,
+      [id, customerId, orderId, OrderStatus.PAYMENT_PENDING, now],
+    );
     // Last, in product id order: the hot rows stay locked only until the commit that follows,
     // and two orders never lock the same products in opposite orders.
     for (const { product, quantity } of [...lines].sort((a, b) => a.product.id - b.product.id)) {

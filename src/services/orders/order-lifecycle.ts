@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { raw } from '@mikro-orm/core';
-import { Order, OrderItem, OrderStatus, OrderStatusChange, Product } from '../../entities';
+import { Order, OrderEventKind, OrderItem, OrderStatus, OrderStatusChange, PaymentStatus, Product } from '../../entities';
 import type { Logger } from '../../logger';
 import { retryOnDeadlock } from '../shared/deadlock';
 import type { StockGuard } from '../stock/stock-guard';
@@ -27,7 +27,19 @@ export type Change = { from: OrderStatus; to: OrderStatus; patch?: Patch; reason
  * back in MySQL in the same transaction and then in the StockGuard, exactly once.
  */
 export class OrderLifecycle {
-  constructor(private readonly deps: { stock: StockGuard; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      stock: StockGuard;
+      logger: Logger;
+      /** Called after a change commits, so its event is published without waiting for the next relay pass. */
+      onEvent?: () => void;
+    },
+  ) {}
+
+  /** Tells the outbox relay that events were committed. */
+  committed(): void {
+    this.deps.onEvent?.();
+  }
 
   /**
    * Applies `change` inside the caller's transaction. Returns false (and changes nothing) when
@@ -41,7 +53,18 @@ export class OrderLifecycle {
       { status: change.to, updatedAt: new Date(), ...change.patch },
     );
     if (moved === 0) return false;
-    tx.create(OrderStatusChange, { order: orderDbId, fromStatus: change.from, toStatus: change.to, reason: change.reason ?? null });
+    const order = await tx.findOneOrFail(Order, orderDbId, { fields: ['orderId', 'customer', 'failureCode'] });
+    const { kind, paymentStatus } = eventOf(change, change.patch?.failureCode ?? order.failureCode);
+    tx.create(OrderStatusChange, {
+      order: orderDbId,
+      customer: order.customer.id,
+      orderCode: order.orderId,
+      kind,
+      paymentStatus,
+      fromStatus: change.from,
+      toStatus: change.to,
+      reason: change.reason ?? null,
+    });
     if (releasesStock(change)) await this.returnStockInMysql(tx, orderDbId);
     await tx.flush();
     return true;
@@ -54,6 +77,7 @@ export class OrderLifecycle {
    */
   async run(em: EntityManager, orderDbId: number, change: Change): Promise<{ changed: boolean; order: OrderRecord }> {
     const changed = await retryOnDeadlock(() => em.transactional((tx) => this.apply(tx, orderDbId, change)));
+    if (changed) this.committed();
     if (changed && releasesStock(change)) await this.afterRelease(em, orderDbId);
     const order = await em.fork().findOneOrFail(Order, orderDbId);
     return { changed, order: toOrderRecord(order) };
@@ -81,6 +105,31 @@ export class OrderLifecycle {
     const items = await tx.find(OrderItem, { order: orderDbId }, { fields: ['product', 'quantity'], orderBy: { product: 'asc' } });
     // One product at a time, in id order, like createOrder: no lock-order deadlocks between the two.
     for (const item of items) await tx.nativeUpdate(Product, { id: item.product.id }, { stock: raw('stock + ?', [item.quantity]) });
+  }
+}
+
+/** The event a status change makes, and the payment's status at that point. */
+export function eventOf(
+  change: Pick<Change, 'from' | 'to'>,
+  failureCode: string | null | undefined,
+): { kind: OrderEventKind; paymentStatus: PaymentStatus | null } {
+  switch (change.to) {
+    case OrderStatus.ORDER_COMPLETED:
+      return { kind: OrderEventKind.PAID, paymentStatus: PaymentStatus.DONE };
+    case OrderStatus.SHIPPING:
+      return { kind: OrderEventKind.SHIPPING, paymentStatus: PaymentStatus.DONE };
+    case OrderStatus.DELIVERED:
+      return { kind: OrderEventKind.DELIVERED, paymentStatus: PaymentStatus.DONE };
+    case OrderStatus.CANCELLED:
+      return change.from === OrderStatus.PAYMENT_PENDING
+        ? { kind: OrderEventKind.CANCELLED, paymentStatus: null }
+        : { kind: OrderEventKind.REFUNDED, paymentStatus: PaymentStatus.CANCELED };
+    case OrderStatus.PAYMENT_FAILED:
+      return failureCode === 'EXPIRED'
+        ? { kind: OrderEventKind.EXPIRED, paymentStatus: null }
+        : { kind: OrderEventKind.FAILED, paymentStatus: PaymentStatus.ABORTED };
+    default:
+      return { kind: OrderEventKind.CREATED, paymentStatus: null };
   }
 }
 

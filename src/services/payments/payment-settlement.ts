@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { CartLine, Order, OrderItem, OrderStatus, Payment, PaymentStatus } from '../../entities';
+import { CartLine, Order, OrderEventKind, OrderItem, OrderStatus, OrderStatusChange, Payment, PaymentStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import type { Change, OrderLifecycle } from '../orders/order-lifecycle';
 import { releasesStock } from '../orders/order-lifecycle';
@@ -74,7 +74,10 @@ export class PaymentSettlement {
       }
       return order.status === OrderStatus.PAYMENT_PENDING && (await this.deps.lifecycle.apply(tx, order.id, change));
     });
-    if (changed) await this.deps.lifecycle.afterRelease(em, order.id);
+    if (changed) {
+      this.deps.lifecycle.committed();
+      await this.deps.lifecycle.afterRelease(em, order.id);
+    }
     return { outcome: 'failed', order: await this.reload(em, order.id), code, message };
   }
 
@@ -95,6 +98,7 @@ export class PaymentSettlement {
       return true;
     });
     if (!changed) return this.apply(em, order.id, toss); // someone moved the order first: settle against what it is now
+    this.deps.lifecycle.committed();
     // The held units are sold now: the reservation is dropped without giving them back.
     await this.deps.stock
       .settle(order.orderId)
@@ -120,6 +124,7 @@ export class PaymentSettlement {
       await this.upsert(tx, order, toss);
       return change !== null && (await this.deps.lifecycle.apply(tx, order.id, change));
     });
+    if (changed) this.deps.lifecycle.committed();
     if (changed && change && releasesStock(change)) await this.deps.lifecycle.afterRelease(em, order.id);
     return { outcome: 'cancelled', order: await this.reload(em, order.id) };
   }
@@ -140,7 +145,21 @@ export class PaymentSettlement {
       { orderId: order.orderId, orderStatus: order.status },
       'refunded a payment approved for an order that had ended unpaid',
     );
-    await this.record(em, order, refunded);
+    await this.inTransaction(em, async (tx) => {
+      await this.upsert(tx, order, refunded);
+      // A payment change with no order change: the customer still hears of the refund.
+      tx.create(OrderStatusChange, {
+        order: order.id,
+        customer: order.customer.id,
+        orderCode: order.orderId,
+        kind: OrderEventKind.REFUNDED,
+        paymentStatus: PaymentStatus.CANCELED,
+        fromStatus: order.status,
+        toStatus: order.status,
+        reason: 'approved after the order had ended; refunded',
+      });
+    });
+    this.deps.lifecycle.committed();
     return { outcome: 'refunded', order: await this.reload(em, order.id) };
   }
 

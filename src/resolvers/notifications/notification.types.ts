@@ -1,0 +1,79 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { OrderEventKind, OrderStatus, PaymentStatus } from '../../schema/enums';
+import { PageInfo } from '../../schema/pagination';
+import type { SellerOrderEvent } from '../../services/notifications/order-feed';
+import type { OrderEventRecord } from '../../services/notifications/order-event-records';
+import type { NotificationPage } from '../../services/notifications/notification.service';
+import { OrderItemType, toOrderItemType } from '../orders/order.types';
+
+@ObjectType('OrderEvent', { description: "A change of one of the customer's orders or its payment." })
+export class OrderEventType {
+  @Field(() => ID, { description: 'Grows with every event: pass the last one seen as `afterId` when reconnecting.' })
+  id!: string;
+
+  @Field(() => String)
+  orderId!: string;
+
+  @Field(() => OrderEventKind)
+  kind!: OrderEventKind;
+
+  @Field(() => OrderStatus)
+  orderStatus!: OrderStatus;
+
+  @Field(() => PaymentStatus, { nullable: true })
+  paymentStatus!: PaymentStatus | null;
+
+  @Field(() => Date)
+  at!: Date;
+}
+
+@ObjectType('SellerOrderEvent', {
+  description: "A new paid order or a cancellation touching the seller's products, with only the seller's lines.",
+})
+export class SellerOrderEventType extends OrderEventType {
+  @Field(() => [OrderItemType])
+  items!: OrderItemType[];
+}
+
+@ObjectType('Notification')
+export class NotificationType extends OrderEventType {
+  @Field(() => Boolean)
+  read!: boolean;
+}
+
+@ObjectType('NotificationEdge')
+export class NotificationEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => NotificationType)
+  node!: NotificationType;
+}
+
+@ObjectType('NotificationConnection')
+export class NotificationConnection {
+  @Field(() => [NotificationEdge])
+  edges!: NotificationEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int)
+  totalCount!: number;
+}
+
+export function toOrderEventType(e: OrderEventRecord): OrderEventType {
+  return { id: String(e.id), orderId: e.orderId, kind: e.kind, orderStatus: e.orderStatus, paymentStatus: e.paymentStatus, at: e.at };
+}
+
+export function toSellerOrderEventType(e: SellerOrderEvent): SellerOrderEventType {
+  return { ...toOrderEventType(e), items: e.items.map(toOrderItemType) };
+}
+
+export async function toNotificationConnection(page: NotificationPage): Promise<NotificationConnection> {
+  return {
+    edges: page.items.map((n, i) => ({ cursor: page.cursors[i], node: { ...toOrderEventType(n), read: n.readAt !== null } })),
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null },
+    totalCount: await page.totalCount(),
+  };
+}

@@ -1,0 +1,85 @@
+import type { EntityManager } from '@mikro-orm/knex';
+import { sqlTransaction } from '../../db/sql';
+import type { Logger } from '../../logger';
+import type { EventBus } from '../events/event-bus';
+import { EVENT_COLUMNS, toEventRecord, type EventRow } from './order-event-records';
+
+const BATCH = 500;
+
+/**
+ * Publishes committed order events from the outbox (order_status_change rows with no
+ * `publishedAt`) through the EventBus, then marks them published, in one transaction. The rows
+ * are locked while they are published, so relays on several instances take turns and events
+ * go out in id order; a crash before the mark only means they go out again (subscribers drop
+ * ids they have already sent). A rolled-back change never wrote a row, so it is never published.
+ */
+export class OutboxRelay {
+  private running: Promise<number> | null = null;
+  private again = false;
+
+  constructor(private readonly deps: { em: () => EntityManager; events: EventBus; logger: Logger }) {}
+
+  /** Publishes soon (coalescing calls): used right after a change commits. */
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    void this.runOnce().catch((err: unknown) => this.deps.logger.warn({ err }, 'outbox relay failed; retrying on the next pass'));
+  }
+
+  /** Publishes every unpublished event; returns how many. */
+  runOnce(): Promise<number> {
+    if (this.running) return this.running;
+    this.running = this.drain().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+    return this.running;
+  }
+
+  private async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sent = await this.publishBatch();
+      total += sent;
+      if (sent < BATCH) return total;
+    }
+  }
+
+  private publishBatch(): Promise<number> {
+    return sqlTransaction(this.deps.em(), async (sql) => {
+      const rows = await sql.rows<EventRow>(
+        `select ${EVENT_COLUMNS} from order_status_change where published_at is null order by id limit ${BATCH} for update`,
+      );
+      if (rows.length === 0) return 0;
+      const events = rows.map(toEventRecord);
+      const orderIds = [...new Set(events.map((e) => e.orderDbId))];
+      const sellers = await sql.rows<{ order_id: number; seller_id: number }>(
+        `select distinct order_id, seller_id from order_item where order_id in (${orderIds.map(() => '?').join(', ')})`,
+        orderIds,
+      );
+      for (const event of events) {
+        await this.deps.events.publish('order.event', {
+          id: event.id,
+          customerId: event.customerId,
+          orderDbId: event.orderDbId,
+          orderId: event.orderId,
+          kind: event.kind,
+          orderStatus: event.orderStatus,
+          paymentStatus: event.paymentStatus,
+          at: event.at.toISOString(),
+          sellerIds: sellers.filter((s) => Number(s.order_id) === event.orderDbId).map((s) => Number(s.seller_id)),
+        });
+      }
+      await sql.run(`update order_status_change set published_at = ? where id in (${events.map(() => '?').join(', ')})`, [
+        new Date(),
+        ...events.map((e) => e.id),
+      ]);
+      return events.length;
+    });
+  }
+}
