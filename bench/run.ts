@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- listing] [-- checkout]`: benchmarks on loopback. Figures are recorded in BENCHMARKS.md.
- * Env: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (50), BENCH_PRODUCTS (10000), BENCH_BUYERS (200),
+ * `npm run bench [-- listing] [-- checkout] [-- fanout]`: benchmarks on loopback. Figures are recorded in BENCHMARKS.md.
+ * Env: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (50), BENCH_PRODUCTS (10000), BENCH_BUYERS (200), BENCH_SUBSCRIBERS (5000), BENCH_BURST (500),
  * BENCH_MYSQL_URL, BENCH_REDIS_URL.
  */
 import os from 'node:os';
 import { checkoutBenchmark } from './checkout.bench';
+import { fanoutBenchmark } from './fanout.bench';
 import { listingBenchmark } from './listing.bench';
 
 const fmt = (r: { requestsPerSec: number; p50: number; p99: number; errors: number; non2xx: number }) =>
@@ -36,6 +37,14 @@ async function main() {
       `  race for ${r.scarce.stock} units: ${r.scarce.orders} orders, ${r.scarce.outOfStock} OUT_OF_STOCK, oversold ${r.scarce.oversold} (must be 0)`,
     );
     if (r.oversold > 0 || r.scarce.oversold > 0 || !r.redisAgrees) process.exitCode = 1;
+  }
+
+  if (runs('fanout')) {
+    const r = await fanoutBenchmark();
+    console.log(`\nfan-out: ${r.subscribers} orderEvents subscribers on one instance, ${r.events} changes through another`);
+    console.log(`  delivered ${r.delivered}/${r.events}   latency p50 ${r.p50} ms   p99 ${r.p99} ms (target < 250)   max ${r.max} ms`);
+    console.log(`  memory per idle connection: ${r.kbPerConnection} KB (target < 50)`);
+    if (r.delivered < r.events) process.exitCode = 1;
   }
 }
 

@@ -72,18 +72,28 @@ export async function attachWebSocketServer({ httpServer, schema, orm, accounts,
         }
         return undefined;
       },
-      // graphql-ws builds this once per subscription; resolvers fork the EntityManager per event.
+      // graphql-ws builds this once per subscription and keeps it for the subscription's life.
+      // Subscriptions read through the OrderFeed, so the EntityManager fork, the loaders and the
+      // child logger are made only if a resolver asks (keeping idle connections small).
       context: (ctx): GraphQLContext => {
         const identity = identities.get(ctx.extra.socket);
         const requestId = randomUUID();
-        const em = orm.em.fork();
+        let em: GraphQLContext['em'] | undefined;
+        let loaders: GraphQLContext['loaders'] | undefined;
+        let child: Logger | undefined;
         return {
-          em,
-          loaders: createLoaders(em),
+          get em() {
+            return (em ??= orm.em.fork());
+          },
+          get loaders() {
+            return (loaders ??= createLoaders(this.em));
+          },
+          get logger() {
+            return (child ??= logger.child({ requestId }));
+          },
           auth: identity ? { kind: 'authenticated', identity } : { kind: 'anonymous' },
           requestId,
           ip: ctx.extra.request.socket.remoteAddress ?? 'unknown',
-          logger: logger.child({ requestId }),
           feed,
         };
       },

@@ -1,0 +1,195 @@
+import { createClient, type Client } from 'graphql-ws';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import Redis from 'ioredis';
+import mysql from 'mysql2/promise';
+import WebSocket from 'ws';
+import { TokenService } from '../src/auth/tokens';
+import { Role } from '../src/entities/role';
+import { MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
+
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 5000);
+const BURST = Number(process.env.BENCH_BURST ?? 500);
+const DB = 'mp_bench_fanout';
+const PREFIX = 'mp_bench_fanout:';
+const SECRET = 'f'.repeat(40);
+
+export type FanoutResult = {
+  subscribers: number;
+  events: number;
+  delivered: number;
+  p50: number;
+  p99: number;
+  max: number;
+  kbPerConnection: number;
+};
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+function gql(url: string, query: string, variables: Record<string, unknown>, token: string): Promise<{ data?: any; errors?: unknown[] }> {
+  const body = JSON.stringify({ query, variables });
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${url}/graphql`,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+async function pool<T>(n: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(n);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await fn(i);
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * Fan-out benchmark: SUBSCRIBERS customers hold an `orderEvents` subscription on instance A;
+ * BURST of them cancel an order through instance B at once. Latency is from the change's
+ * commit time (`at`) to the subscriber's receipt; memory is A's RSS growth per idle connection.
+ */
+export async function fanoutBenchmark(): Promise<FanoutResult> {
+  const admin = await mysql.createConnection(MYSQL_URL);
+  await admin.query(`drop database if exists \`${DB}\``);
+  const redis = new Redis(REDIS_URL);
+  const env = {
+    DATABASE_URL: `${MYSQL_URL}/${DB}`,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: PREFIX,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    AUTH_TOKEN_SECRET: SECRET,
+  };
+  const procs: Proc[] = [];
+  const clients: Client[] = [];
+  try {
+    const hostA = await spawnServer('src/main.ts', env, '/readyz');
+    procs.push(hostA);
+    const hostB = await spawnServer('src/main.ts', { ...env, MIGRATE_ON_START: 'false' }, '/readyz');
+    procs.push(hostB);
+
+    console.log(`fan-out: seeding ${SUBSCRIBERS} customers with sessions, and ${BURST} pending orders...`);
+    const db = await mysql.createConnection(`${MYSQL_URL}/${DB}`);
+    const now = new Date();
+    const expires = new Date(Date.now() + 24 * 3600_000);
+    await db.query('insert into seller (email, name, password_hash, created_at, updated_at) values (?, ?, ?, ?, ?)', [
+      's@bench.kr',
+      '판매자',
+      'x',
+      now,
+      now,
+    ]);
+    await db.query(
+      'insert into product (seller_id, name, description, price, stock, status, created_at, updated_at) values (1, ?, ?, 1000, 1000000, ?, ?, ?)',
+      ['상품', '-', 'ON_SALE', now, now],
+    );
+    for (let start = 0; start < SUBSCRIBERS; start += 1000) {
+      const rows = Array.from({ length: Math.min(1000, SUBSCRIBERS - start) }, (_, j) => [
+        `c${start + j}@bench.kr`,
+        `고객 ${start + j}`,
+        'x',
+        now,
+        now,
+      ]);
+      await db.query('insert into customer (email, name, password_hash, created_at, updated_at) values ?', [rows]);
+    }
+    const tokens = new TokenService(SECRET, 24 * 3600);
+    const sessions = Array.from({ length: SUBSCRIBERS }, (_, i) => ({ id: randomUUID(), accountId: i + 1 }));
+    for (let start = 0; start < SUBSCRIBERS; start += 1000) {
+      const rows = sessions.slice(start, start + 1000).map((s) => [s.id, Role.CUSTOMER, s.accountId, now, expires]);
+      await db.query('insert into auth_session (id, role, account_id, created_at, expires_at) values ?', [rows]);
+    }
+    const tokenOf = await Promise.all(
+      sessions.map((s) => tokens.sign({ sessionId: s.id, role: Role.CUSTOMER, accountId: s.accountId }, expires)),
+    );
+    await db.query(
+      'insert into cart_line (customer_id, product_id, quantity, created_at, updated_at) select id, 1, 1, now(3), now(3) from customer where id <= ?',
+      [BURST],
+    );
+    const orderIds = await pool(
+      BURST,
+      32,
+      async (i) => (await gql(hostB.url, 'mutation { createOrder { orderId } }', {}, tokenOf[i])).data.createOrder.orderId as string,
+    );
+    await db.end();
+    await new Promise((r) => setTimeout(r, 1000)); // the CREATED events go out before anyone listens
+
+    console.log(`fan-out: opening ${SUBSCRIBERS} subscriptions on instance A...`);
+    const baseline = rssKb(hostA.child.pid!);
+    const received: number[] = [];
+    let subscribed = 0;
+    await pool(SUBSCRIBERS, 200, async (i) => {
+      await new Promise<void>((resolve, reject) => {
+        const client = createClient({
+          url: `${hostA.url.replace(/^http/, 'ws')}/graphql`,
+          webSocketImpl: WebSocket,
+          lazy: false,
+          retryAttempts: 0,
+          connectionParams: { authorization: `Bearer ${tokenOf[i]}` },
+          on: { connected: () => resolve() },
+          onNonLazyError: reject,
+        });
+        clients.push(client);
+        client.subscribe<{ orderEvents: { at: string } }>(
+          { query: 'subscription { orderEvents { id at kind } }' },
+          {
+            next: (r) => r.data && received.push(Date.now() - Date.parse(r.data.orderEvents.at)),
+            error: () => undefined,
+            complete: () => undefined,
+          },
+        );
+        subscribed++;
+      });
+    });
+    await new Promise((r) => setTimeout(r, 3000)); // idle: let every subscribe settle and the heap calm down
+    const kbPerConnection = (rssKb(hostA.child.pid!) - baseline) / subscribed;
+
+    console.log(`fan-out: ${BURST} status changes through instance B at once...`);
+    await Promise.all(
+      orderIds.map((orderId, i) =>
+        gql(hostB.url, 'mutation($o: String!) { cancelOrder(orderId: $o) { status } }', { o: orderId }, tokenOf[i]),
+      ),
+    );
+    const deadline = Date.now() + 30_000;
+    while (received.length < BURST && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const sorted = [...received].sort((x, y) => x - y);
+    return {
+      subscribers: subscribed,
+      events: BURST,
+      delivered: received.length,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      max: sorted.at(-1) ?? 0,
+      kbPerConnection: Math.round(kbPerConnection * 10) / 10,
+    };
+  } finally {
+    await Promise.all(clients.map((c) => c.dispose()));
+    for (const p of procs) await p.stop();
+    await admin.query(`drop database if exists \`${DB}\``);
+    await admin.end();
+    const keys = await redis.keys(`${PREFIX}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+    agent.destroy();
+  }
+}
