@@ -33,6 +33,7 @@ import type { StockGuard, StockLoader } from './services/stock/stock-guard';
 import { Product } from './entities';
 import { createStorage } from './services/storage/create-storage';
 import type { EventBus } from './services/events/event-bus';
+import { MemoryEventBus } from './services/events/memory-event-bus';
 import { RedisEventBus } from './services/events/redis-event-bus';
 import { createHttpServer } from './server';
 
@@ -63,7 +64,8 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       throw new Error(`Cannot reach Redis at ${redactUrl(config.redisUrl)}: ${err.message}`);
     });
 
-    const events: EventBus = new RedisEventBus(redis, config.redisKeyPrefix);
+    // Redis pub/sub reaches every instance; the in-process bus serves a single process.
+    const events: EventBus = config.eventBus === 'redis' ? new RedisEventBus(redis, config.redisKeyPrefix) : new MemoryEventBus();
     closers.push(() => events.close());
 
     const accounts = new AccountService({

@@ -70,6 +70,7 @@ const schema = z
     ORDER_SWEEP_INTERVAL_MS: int(10_000, 50, 3600_000),
     OUTBOX_RELAY_INTERVAL_MS: int(250, 10, 60_000),
     STOCK_GUARD: z.enum(['redis', 'memory']).default('redis'),
+    EVENT_BUS: z.enum(['redis', 'memory']).default('redis'),
     STOCK_RESERVATION_GRACE_SECONDS: int(120, 1, 24 * 3600),
     TOSS_SECRET_KEY: z
       .string()
@@ -141,6 +142,8 @@ export type Config = Readonly<{
     /** A confirm whose outcome is still unknown after this long is settled by looking it up. */
     reconcileAfterSeconds: number;
   }>;
+  /** `redis`: events reach every instance; `memory`: one process only. */
+  eventBus: 'redis' | 'memory';
   trustProxy: boolean;
   corsOrigins: string[] | true;
 }>;
@@ -211,6 +214,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.TOSS_TIMEOUT_MS,
       reconcileAfterSeconds: e.PAYMENT_RECONCILE_AFTER_SECONDS,
     }),
+    eventBus: e.EVENT_BUS,
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((s) => s.trim()) : true,
   });
