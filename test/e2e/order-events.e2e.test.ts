@@ -195,6 +195,13 @@ it("a seller's feed shows new paid orders touching their products, with only the
   const [paid] = await feed.waitFor(1);
   expect(paid).toMatchObject({ orderId: order.orderId, kind: 'PAID', orderStatus: 'ORDER_COMPLETED' });
   expect(paid.items).toEqual([{ productId: mineProduct.id, productName: '내 상품', unitPrice: 1000, quantity: 2 }]);
+  // The customer cancels it (a refund): the seller hears of that too, again with only their lines.
+  await b.client.ok(CancelOrderDocument, { orderId: order.orderId }, { token: customer.token });
+  const [, refunded] = await feed.waitFor(2);
+  expect(refunded).toMatchObject({ orderId: order.orderId, kind: 'REFUNDED', orderStatus: 'CANCELLED' });
+  expect(refunded.items.map((i) => i.productId)).toEqual([mineProduct.id]);
+  // The other seller's own feed would carry only their line; this seller never sees it.
+  expect(feed.items.flatMap((e) => e.items).some((i) => i.productId === theirProduct.id)).toBe(false);
   // A customer cannot open a seller feed.
   const customerConn = open(a.url, customer.token);
   await customerConn.opened;
