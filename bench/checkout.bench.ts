@@ -1,7 +1,6 @@
 import Redis from 'ioredis';
-import http from 'node:http';
 import mysql from 'mysql2/promise';
-import { MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
+import { benchAgent, gql, MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
 
 const BUYERS = Number(process.env.BENCH_BUYERS ?? 200);
 const HOT_STOCK = Number(process.env.BENCH_HOT_STOCK ?? 1_000_000);
@@ -20,41 +19,6 @@ export type CheckoutResult = {
   redisAgrees: boolean;
   scarce: { buyers: number; stock: number; orders: number; outOfStock: number; oversold: number };
 };
-
-// A keep-alive agent and plain node:http: the load generator shares the 2 cores, so it stays lean.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1000 });
-
-function gql(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlBody> {
-  const body = JSON.stringify({ query, variables });
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${url}/graphql`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as GqlBody);
-          } catch (err) {
-            reject(err);
-          }
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-type GqlBody = { data?: Record<string, any>; errors?: Array<{ extensions?: { code?: string } }> };
 
 async function must(url: string, query: string, variables: Record<string, unknown> = {}, token?: string) {
   const body = await gql(url, query, variables, token);
@@ -195,6 +159,5 @@ export async function checkoutBenchmark(): Promise<CheckoutResult> {
     await admin.end();
     await clearRedis();
     redis.disconnect();
-    agent.destroy();
   }
 }

@@ -1,13 +1,12 @@
 import { createClient, type Client } from 'graphql-ws';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
 import WebSocket from 'ws';
 import { TokenService } from '../src/auth/tokens';
 import { Role } from '../src/entities/role';
-import { MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
+import { gql, MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 5000);
 const BURST = Number(process.env.BENCH_BURST ?? 500);
@@ -24,28 +23,6 @@ export type FanoutResult = {
   max: number;
   kbPerConnection: number;
 };
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-function gql(url: string, query: string, variables: Record<string, unknown>, token: string): Promise<{ data?: any; errors?: unknown[] }> {
-  const body = JSON.stringify({ query, variables });
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      `${url}/graphql`,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
@@ -129,7 +106,7 @@ export async function fanoutBenchmark(): Promise<FanoutResult> {
     const orderIds = await pool(
       BURST,
       32,
-      async (i) => (await gql(hostB.url, 'mutation { createOrder { orderId } }', {}, tokenOf[i])).data.createOrder.orderId as string,
+      async (i) => (await gql(hostB.url, 'mutation { createOrder { orderId } }', {}, tokenOf[i]))!.data!.createOrder.orderId as string,
     );
     await db.end();
     await new Promise((r) => setTimeout(r, 1000)); // the CREATED events go out before anyone listens
@@ -190,6 +167,5 @@ export async function fanoutBenchmark(): Promise<FanoutResult> {
     const keys = await redis.keys(`${PREFIX}*`);
     if (keys.length) await redis.del(...keys);
     redis.disconnect();
-    agent.destroy();
   }
 }

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -74,3 +75,39 @@ export async function load(url: string, body: string, connections: number, secon
     total: r.requests.total,
   };
 }
+
+// A keep-alive agent and plain node:http: the load generator shares the 2 cores, so it stays lean.
+export const benchAgent = new http.Agent({ keepAlive: true, maxSockets: 1000 });
+
+/** POSTs a GraphQL operation to `${url}/graphql` and parses the JSON answer. */
+export function gql(url: string, query: string, variables: Record<string, unknown> = {}, token?: string): Promise<GqlBody> {
+  const body = JSON.stringify({ query, variables });
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${url}/graphql`,
+      {
+        method: 'POST',
+        agent: benchAgent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as GqlBody);
+          } catch (err) {
+            reject(err);
+          }
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+export type GqlBody = { data?: Record<string, any>; errors?: Array<{ extensions?: { code?: string } }> };

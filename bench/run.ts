@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import { checkoutBenchmark } from './checkout.bench';
+import { benchAgent } from './lib';
 import { fanoutBenchmark } from './fanout.bench';
 import { listingBenchmark } from './listing.bench';
 
@@ -48,7 +49,9 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main()
+  .finally(() => benchAgent.destroy())
+  .catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
