@@ -1,4 +1,4 @@
-import type { QueryResult, Transaction } from '@mikro-orm/core';
+import { IsolationLevel, type QueryResult, type Transaction } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 
 /**
@@ -27,10 +27,18 @@ function executor(em: EntityManager, ctx?: Transaction): Sql {
 /** Plain SQL on the EntityManager's connection (inside its transaction, if it has one). */
 export const sqlOf = (em: EntityManager): Sql => executor(em, em.getTransactionContext());
 
-/** Runs `work` in a transaction of plain SQL: committed when it resolves, rolled back when it throws. */
-export async function sqlTransaction<T>(em: EntityManager, work: (sql: Sql) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in a transaction of plain SQL: committed when it resolves, rolled back when it
+ * throws. `readCommitted` drops InnoDB's gap locks, for a transaction whose locking reads must
+ * not block other sessions' inserts.
+ */
+export async function sqlTransaction<T>(
+  em: EntityManager,
+  work: (sql: Sql) => Promise<T>,
+  options: { readCommitted?: boolean } = {},
+): Promise<T> {
   const connection = em.getConnection();
-  const trx = await connection.begin();
+  const trx = await connection.begin(options.readCommitted ? { isolationLevel: IsolationLevel.READ_COMMITTED } : {});
   try {
     const result = await work(executor(em, trx));
     await connection.commit(trx);

@@ -51,35 +51,40 @@ export class OutboxRelay {
   }
 
   private publishBatch(): Promise<number> {
-    return sqlTransaction(this.deps.em(), async (sql) => {
-      const rows = await sql.rows<EventRow>(
-        `select ${EVENT_COLUMNS} from order_status_change where published_at is null order by id limit ${BATCH} for update`,
-      );
-      if (rows.length === 0) return 0;
-      const events = rows.map(toEventRecord);
-      const orderIds = [...new Set(events.map((e) => e.orderDbId))];
-      const sellers = await sql.rows<{ order_id: number; seller_id: number }>(
-        `select distinct order_id, seller_id from order_item where order_id in (${orderIds.map(() => '?').join(', ')})`,
-        orderIds,
-      );
-      for (const event of events) {
-        await this.deps.events.publish('order.event', {
-          id: event.id,
-          customerId: event.customerId,
-          orderDbId: event.orderDbId,
-          orderId: event.orderId,
-          kind: event.kind,
-          orderStatus: event.orderStatus,
-          paymentStatus: event.paymentStatus,
-          at: event.at.toISOString(),
-          sellerIds: sellers.filter((s) => Number(s.order_id) === event.orderDbId).map((s) => Number(s.seller_id)),
-        });
-      }
-      await sql.run(`update order_status_change set published_at = ? where id in (${events.map(() => '?').join(', ')})`, [
-        new Date(),
-        ...events.map((e) => e.id),
-      ]);
-      return events.length;
-    });
+    return sqlTransaction(
+      this.deps.em(),
+      async (sql) => {
+        const rows = await sql.rows<EventRow>(
+          `select ${EVENT_COLUMNS} from order_status_change where published_at is null order by id limit ${BATCH} for update`,
+        );
+        if (rows.length === 0) return 0;
+        const events = rows.map(toEventRecord);
+        const orderIds = [...new Set(events.map((e) => e.orderDbId))];
+        const sellers = await sql.rows<{ order_id: number; seller_id: number }>(
+          `select distinct order_id, seller_id from order_item where order_id in (${orderIds.map(() => '?').join(', ')})`,
+          orderIds,
+        );
+        for (const event of events) {
+          await this.deps.events.publish('order.event', {
+            id: event.id,
+            customerId: event.customerId,
+            orderDbId: event.orderDbId,
+            orderId: event.orderId,
+            kind: event.kind,
+            orderStatus: event.orderStatus,
+            paymentStatus: event.paymentStatus,
+            at: event.at.toISOString(),
+            sellerIds: sellers.filter((s) => Number(s.order_id) === event.orderDbId).map((s) => Number(s.seller_id)),
+          });
+        }
+        await sql.run(`update order_status_change set published_at = ? where id in (${events.map(() => '?').join(', ')})`, [
+          new Date(),
+          ...events.map((e) => e.id),
+        ]);
+        return events.length;
+        // READ COMMITTED: the locking read takes no gap lock, so orders keep inserting their events meanwhile.
+      },
+      { readCommitted: true },
+    );
   }
 }
