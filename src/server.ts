@@ -19,6 +19,7 @@ import { ErrorCode, isExpectedCode, serviceUnavailable } from './schema/errors';
 import type { AccountService } from './services/account/account.service';
 import type { EventBus } from './services/events/event-bus';
 import { attachWebSocketServer } from './ws-server';
+import { jitGateway } from './schema/jit-gateway';
 import type { OrderFeed } from './services/notifications/order-feed';
 import type { PaymentWebhook } from './services/payments/payment-webhook';
 import type { Storage } from './services/storage/storage';
@@ -50,7 +51,8 @@ export async function createHttpServer(deps: Deps) {
   const ws = await attachWebSocketServer({ httpServer, schema, orm, accounts, events: deps.events, logger, feed: deps.feed });
 
   const apollo = new ApolloServer<GraphQLContext>({
-    schema,
+    // Queries and mutations run compiled by graphql-jit unless GRAPHQL_JIT=false (see BENCHMARKS.md).
+    ...(config.graphqlJit ? { gateway: jitGateway(schema) } : { schema }),
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT handling (drain, then close MySQL and Redis).
     stopOnTerminationSignals: false,

@@ -1,9 +1,9 @@
 import { GraphQLDateTime } from 'graphql-scalars';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLInterfaceType, GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { authChecker } from '../auth/auth-checker';
 import { AccountResolver } from '../resolvers/account/account.resolver';
-import { AdminType, CustomerType, SellerType } from '../resolvers/account/account.types';
+import { accountTypeName, AdminType, CustomerType, SellerType, type AccountType } from '../resolvers/account/account.types';
 import { CartResolver } from '../resolvers/cart/cart.resolver';
 import { CategoryResolver } from '../resolvers/catalog/category.resolver';
 import { ProductConnectionResolver, ProductResolver } from '../resolvers/catalog/product.resolver';
@@ -29,8 +29,8 @@ export const resolvers = [
  * Builds the executable schema. `container` supplies resolver instances wired to the app's
  * services; emitting the SDL needs none.
  */
-export function buildAppSchema(container?: ContainerType): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildAppSchema(container?: ContainerType): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers,
     orphanedTypes: [CustomerType, SellerType, AdminType],
     container,
@@ -46,4 +46,7 @@ export function buildAppSchema(container?: ContainerType): Promise<GraphQLSchema
       },
     },
   });
+  // type-graphql wraps resolveType in an async function; graphql-jit needs an answer at once.
+  (schema.getType('Account') as GraphQLInterfaceType).resolveType = (value) => accountTypeName(value as AccountType);
+  return schema;
 }

@@ -27,3 +27,19 @@ it('delivers order events through the in-process EventBus', async () => {
   expect(created).toMatchObject({ orderId: order.orderId, kind: 'CREATED', orderStatus: 'PAYMENT_PENDING' });
   await conn.client.dispose();
 });
+
+it('serves the same answers with graphql-js as the executor (GRAPHQL_JIT=false)', async () => {
+  const plain = await startTestApp({ GRAPHQL_JIT: 'false' });
+  try {
+    const seller = await signUpAs(plain.client, 'SELLER');
+    await createProduct(plain.client, seller.token, { name: '해석기' });
+    const viaPlain = await plain.client.raw('{ products(first: 5) { totalCount edges { node { name seller { name } images { url } } } } }');
+    expect(viaPlain.data).toEqual({
+      products: { totalCount: 1, edges: [{ node: { name: '해석기', seller: { name: expect.any(String) }, images: [] } }] },
+    });
+    const refused = await plain.client.raw('mutation { createCategory(input: { name: "x" }) { id } }', {}, { token: seller.token });
+    expect(refused.errors![0].extensions!.code).toBe('FORBIDDEN');
+  } finally {
+    await plain.close();
+  }
+});

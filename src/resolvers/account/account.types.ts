@@ -4,7 +4,7 @@ import type { AccountRecord } from '../../services/account/account.service';
 
 @InterfaceType('Account', {
   description: 'A customer, seller or admin. Each role is a separate account, even for the same email.',
-  resolveType: (value: AccountType) => TYPE_NAME_BY_ROLE[value.role],
+  resolveType: (value: AccountType) => accountTypeName(value),
 })
 export abstract class AccountType {
   @Field(() => ID)
@@ -33,6 +33,9 @@ export class SellerType extends AccountType {}
 export class AdminType extends AccountType {}
 
 const TYPE_NAME_BY_ROLE: Record<Role, string> = { [Role.CUSTOMER]: 'Customer', [Role.SELLER]: 'Seller', [Role.ADMIN]: 'Admin' };
+
+/** The object type an account value is (synchronous: graphql-jit does not await resolveType). */
+export const accountTypeName = (value: Pick<AccountType, 'role'>): string => TYPE_NAME_BY_ROLE[value.role];
 
 @ObjectType('AuthPayload')
 export class AuthPayload {
