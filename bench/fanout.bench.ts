@@ -56,6 +56,8 @@ export async function fanoutBenchmark(): Promise<FanoutResult> {
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     AUTH_TOKEN_SECRET: SECRET,
+    RATE_LIMIT_IP_PER_MINUTE: '0',
+    RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
   };
   const procs: Proc[] = [];
   const clients: Client[] = [];

@@ -70,6 +70,9 @@ export async function listingBenchmark(): Promise<{ ours: LoadResult; bare: Load
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     AUTH_TOKEN_SECRET: 'b'.repeat(40),
+    // The load generator is one client on one address: request rate limits would measure themselves.
+    RATE_LIMIT_IP_PER_MINUTE: '0',
+    RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
     DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '4',
   };
   const app = await spawnServer('src/main.ts', env);

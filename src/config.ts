@@ -72,6 +72,12 @@ const schema = z
     STOCK_GUARD: z.enum(['redis', 'memory']).default('redis'),
     EVENT_BUS: z.enum(['redis', 'memory']).default('redis'),
     GRAPHQL_JIT: bool(true),
+    GRAPHQL_INTROSPECTION: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+    GRAPHQL_MAX_DEPTH: int(12, 2, 100),
+    GRAPHQL_MAX_ALIASES: int(30, 0, 1000),
+    GRAPHQL_MAX_COMPLEXITY: int(2000, 10, 1_000_000),
+    RATE_LIMIT_IP_PER_MINUTE: int(3000, 0, 10_000_000),
+    RATE_LIMIT_ACCOUNT_PER_MINUTE: int(1200, 0, 10_000_000),
     STOCK_RESERVATION_GRACE_SECONDS: int(120, 1, 24 * 3600),
     TOSS_SECRET_KEY: z
       .string()
@@ -147,6 +153,15 @@ export type Config = Readonly<{
   eventBus: 'redis' | 'memory';
   /** Run queries and mutations compiled by graphql-jit (false: graphql-js's interpreter). */
   graphqlJit: boolean;
+  graphql: Readonly<{
+    /** Introspection and Apollo Sandbox; off in production unless GRAPHQL_INTROSPECTION=true. */
+    introspection: boolean;
+    maxDepth: number;
+    maxAliases: number;
+    maxComplexity: number;
+  }>;
+  /** Requests per minute per client IP and per account (0 turns a count off). */
+  rateLimit: Readonly<{ perIpPerMinute: number; perAccountPerMinute: number }>;
   trustProxy: boolean;
   corsOrigins: string[] | true;
 }>;
@@ -219,6 +234,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     eventBus: e.EVENT_BUS,
     graphqlJit: e.GRAPHQL_JIT,
+    graphql: Object.freeze({
+      introspection:
+        e.GRAPHQL_INTROSPECTION === undefined ? e.NODE_ENV !== 'production' : ['true', '1', 'yes'].includes(e.GRAPHQL_INTROSPECTION),
+      maxDepth: e.GRAPHQL_MAX_DEPTH,
+      maxAliases: e.GRAPHQL_MAX_ALIASES,
+      maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+    }),
+    rateLimit: Object.freeze({ perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE, perAccountPerMinute: e.RATE_LIMIT_ACCOUNT_PER_MINUTE }),
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((s) => s.trim()) : true,
   });

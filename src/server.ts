@@ -6,7 +6,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -20,6 +20,8 @@ import type { AccountService } from './services/account/account.service';
 import type { EventBus } from './services/events/event-bus';
 import { attachWebSocketServer } from './ws-server';
 import { jitGateway } from './schema/jit-gateway';
+import { queryLimits } from './schema/limits';
+import { RequestRateLimit } from './services/shared/request-rate-limit';
 import type { OrderFeed } from './services/notifications/order-feed';
 import type { PaymentWebhook } from './services/payments/payment-webhook';
 import type { Storage } from './services/storage/storage';
@@ -44,6 +46,7 @@ const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Express 5 + Apollo (HTTP, uploads) + graphql-ws on one port, with health checks and a graceful stop. */
 export async function createHttpServer(deps: Deps) {
   const { config, logger, schema, orm, redis, accounts, storage } = deps;
+  const rateLimit = new RequestRateLimit({ ...config.rateLimit, keyPrefix: config.redisKeyPrefix }, redis);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -56,7 +59,7 @@ export async function createHttpServer(deps: Deps) {
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT handling (drain, then close MySQL and Redis).
     stopOnTerminationSignals: false,
-    introspection: !config.isProduction,
+    introspection: config.graphql.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: maskUnexpected,
     plugins: [
@@ -68,9 +71,10 @@ export async function createHttpServer(deps: Deps) {
           return { drainServer: () => ws.dispose() };
         },
       },
-      config.isProduction
+      !config.graphql.introspection
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      queryLimits(schema, config.graphql),
       requestLogging(logger),
     ],
   });
@@ -119,10 +123,19 @@ export async function createHttpServer(deps: Deps) {
         res.setHeader('x-request-id', requestId);
         const em = orm.em.fork();
         const requestLogger = logger.child({ requestId });
+        const ip = req.ip ?? 'unknown';
         try {
           const auth = await accounts.authenticate(em, req.headers.authorization);
-          return { em, auth, requestId, ip: req.ip ?? 'unknown', logger: requestLogger, loaders: createLoaders(em), feed: deps.feed };
+          await rateLimit.consume(ip, auth);
+          return { em, auth, requestId, ip, logger: requestLogger, loaders: createLoaders(em), feed: deps.feed };
         } catch (err) {
+          if (err instanceof GraphQLError && err.extensions.code === ErrorCode.TOO_MANY_REQUESTS) {
+            // Answered as HTTP 429 with Retry-After, and as a coded GraphQL error in the body.
+            const retryAfter = String(err.extensions.retryAfter);
+            throw new GraphQLError(err.message, {
+              extensions: { ...err.extensions, http: { status: 429, headers: new Map([['retry-after', retryAfter]]) } },
+            });
+          }
           requestLogger.error({ err }, 'could not authenticate the request');
           throw serviceUnavailable();
         }

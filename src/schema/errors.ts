@@ -11,6 +11,8 @@ export const ErrorCode = {
   PAYMENT_FAILED: 'PAYMENT_FAILED',
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** Too deep, too many aliases, or too costly (see GRAPHQL_MAX_*). */
+  QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

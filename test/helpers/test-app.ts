@@ -54,6 +54,9 @@ export async function startTestApp(
     PASSWORD_HASH_MEMORY_KIB: '4096',
     PASSWORD_HASH_TIME_COST: '1',
     LOCAL_STORAGE_DIR: mediaDir,
+    // Tests fire hundreds of requests from one address; the limits have their own test.
+    RATE_LIMIT_IP_PER_MINUTE: '0',
+    RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
     ...env,
   };
   const config = loadConfig(baseEnv);

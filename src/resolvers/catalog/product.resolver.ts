@@ -4,6 +4,7 @@ import { requireIdentity } from '../../auth/auth-checker';
 import type { GraphQLContext } from '../../context';
 import { Role } from '../../entities/role';
 import { ProductSort } from '../../schema/enums';
+import { pageComplexity } from '../../schema/limits';
 import { ProductImageService } from '../../services/catalog/product-image.service';
 import { MAX_PRODUCT_PAGE, ProductService, toProductRecord } from '../../services/catalog/product.service';
 import { SellerType, toAccountType } from '../account/account.types';
@@ -25,7 +26,10 @@ export class ProductResolver {
     return product && toProductType(toProductRecord(product));
   }
 
-  @Query(() => ProductConnection, { description: `Listed products (not hidden, not deleted), at most ${MAX_PRODUCT_PAGE} a page.` })
+  @Query(() => ProductConnection, {
+    description: `Listed products (not hidden, not deleted), at most ${MAX_PRODUCT_PAGE} a page.`,
+    complexity: pageComplexity(MAX_PRODUCT_PAGE),
+  })
   async products(
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true, defaultValue: MAX_PRODUCT_PAGE }) first: number,

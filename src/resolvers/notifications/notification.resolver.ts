@@ -3,6 +3,7 @@ import { requireIdentity } from '../../auth/auth-checker';
 import type { GraphQLContext } from '../../context';
 import { Role } from '../../entities/role';
 import { badInput } from '../../schema/errors';
+import { pageComplexity } from '../../schema/limits';
 import { parseNumericId } from '../../schema/ids';
 import type { SellerOrderEvent } from '../../services/notifications/order-feed';
 import type { OrderEventRecord } from '../../services/notifications/order-event-records';
@@ -22,6 +23,7 @@ export class NotificationResolver {
 
   @Authorized(Role.CUSTOMER)
   @Query(() => NotificationConnection, {
+    complexity: pageComplexity(20),
     description: `The caller's order events kept as notifications, newest first, at most ${MAX_NOTIFICATION_PAGE} a page.`,
   })
   async notifications(

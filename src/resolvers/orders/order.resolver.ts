@@ -3,6 +3,7 @@ import { requireIdentity } from '../../auth/auth-checker';
 import type { GraphQLContext } from '../../context';
 import { Role } from '../../entities/role';
 import { OrderStatus } from '../../schema/enums';
+import { pageComplexity } from '../../schema/limits';
 import { CheckoutService } from '../../services/orders/checkout.service';
 import { MAX_ORDER_PAGE, OrderService } from '../../services/orders/order.service';
 import { PaymentType, toPaymentType } from '../payments/payment.types';
@@ -24,6 +25,7 @@ export class OrderResolver {
 
   @Authorized()
   @Query(() => OrderConnection, {
+    complexity: pageComplexity(MAX_ORDER_PAGE),
     description: `Newest first, at most ${MAX_ORDER_PAGE} a page. Customers: their own; sellers: orders holding their products (their lines only); admins: all.`,
   })
   async orders(

@@ -1,0 +1,100 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  GraphQLError,
+  Kind,
+  visit,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { ErrorCode } from './errors';
+
+export type QueryLimits = { maxDepth: number; maxAliases: number; maxComplexity: number };
+
+const tooComplex = (message: string, extensions: Record<string, unknown>) =>
+  new GraphQLError(message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, ...extensions } });
+
+/** How deeply the document's deepest operation nests fields (introspection fields aside; fragments followed). */
+export function documentDepth(document: DocumentNode): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const depthOf = (set: SelectionSetNode | undefined, seen: ReadonlySet<string>): number => {
+    if (!set) return 0;
+    let deepest = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        if (!sel.name.value.startsWith('__')) deepest = Math.max(deepest, 1 + depthOf(sel.selectionSet, seen));
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        deepest = Math.max(deepest, depthOf(sel.selectionSet, seen));
+      } else if (!seen.has(sel.name.value)) {
+        deepest = Math.max(deepest, depthOf(fragments.get(sel.name.value)?.selectionSet, new Set([...seen, sel.name.value])));
+      }
+    }
+    return deepest;
+  };
+  let deepest = 0;
+  for (const def of document.definitions)
+    if (def.kind === Kind.OPERATION_DEFINITION) deepest = Math.max(deepest, depthOf(def.selectionSet, new Set()));
+  return deepest;
+}
+
+/** How many aliases the document uses (each one repeats a field's work). */
+export function aliasCount(document: DocumentNode): number {
+  let aliases = 0;
+  visit(document, {
+    Field(node) {
+      if (node.alias) aliases++;
+    },
+  });
+  return aliases;
+}
+
+/**
+ * Refuses, with QUERY_TOO_COMPLEX, operations nested deeper than `maxDepth`, using more than
+ * `maxAliases` aliases, or estimated to cost more than `maxComplexity`: each field costs 1, and
+ * list fields cost their children's times the page size (`complexity` on the field). Batched
+ * requests are refused by Apollo Server itself (batching is off).
+ */
+export function queryLimits(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          const depth = documentDepth(document);
+          if (depth > limits.maxDepth)
+            throw tooComplex(`The operation is ${depth} levels deep; at most ${limits.maxDepth} are allowed.`, {
+              depth,
+              max: limits.maxDepth,
+            });
+          const aliases = aliasCount(document);
+          if (aliases > limits.maxAliases)
+            throw tooComplex(`The operation uses ${aliases} aliases; at most ${limits.maxAliases} are allowed.`, {
+              aliases,
+              max: limits.maxAliases,
+            });
+          const cost = getComplexity({
+            schema,
+            query: document,
+            operationName: request.operationName,
+            variables: request.variables,
+            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+          });
+          if (cost > limits.maxComplexity) {
+            throw tooComplex(`The operation costs ${cost}; at most ${limits.maxComplexity} is allowed. Ask for fewer items or fields.`, {
+              cost,
+              max: limits.maxComplexity,
+            });
+          }
+        },
+      };
+    },
+  };
+}
+
+/** For list fields with a page size: `@Query(..., { complexity: pageComplexity(20) })`. */
+export const pageComplexity =
+  (fallback: number) =>
+  ({ args, childComplexity }: { args: Record<string, unknown>; childComplexity: number }) =>
+    1 + childComplexity * (typeof args.first === 'number' && args.first > 0 ? args.first : fallback);
