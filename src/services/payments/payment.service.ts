@@ -34,11 +34,11 @@ export class PaymentService {
    * so a crash is recovered by the reconciler; an unknown outcome is settled by lookup.
    */
   async confirm(em: EntityManager, identity: Identity, input: ConfirmInput): Promise<OrderRecord> {
-    const { gateway, settlement } = this.requireConfigured();
     const paymentKey = input.paymentKey.trim();
     if (!paymentKey || paymentKey.length > 200) throw badInput('paymentKey', 'must be 1 to 200 characters');
     const order = await em.findOne(Order, { orderId: input.orderId, customer: identity.accountId });
     if (!order) throw notFound('Order');
+    const { gateway, settlement } = this.requireConfigured();
 
     const existing = await em.findOne(Payment, { order: order.id });
     if (PAID.includes(order.status)) {

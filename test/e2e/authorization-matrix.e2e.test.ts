@@ -1,0 +1,160 @@
+import { buildAppSchema } from '../../src/schema/build-schema';
+import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accounts';
+import { createCategory, createProduct } from '../factories/catalog';
+import { orderProducts } from '../factories/orders';
+import { codeOf, type Result } from '../helpers/graphql-client';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+import { collect, connectWs } from '../helpers/ws-client';
+
+/**
+ * Every query, mutation and subscription against every kind of caller. `ALLOWED` means the
+ * call got past authorization (it may still fail on its input, e.g. NOT_FOUND for an unknown
+ * image); any other value is the exact error code expected. An operation missing from the
+ * table fails the test, so a new operation cannot ship without its row.
+ */
+type Actor = 'anonymous' | 'customer' | 'otherCustomer' | 'seller' | 'otherSeller' | 'admin';
+type Outcome = 'ALLOWED' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
+type Row = Record<Actor, Outcome>;
+type Fixtures = { productId: string; orderId: string; categoryId: string };
+type Operation = {
+  query: string;
+  variables?: (f: Fixtures, actor: Actor) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  upload?: boolean;
+};
+
+const A: Outcome = 'ALLOWED';
+const U: Outcome = 'UNAUTHENTICATED';
+const F: Outcome = 'FORBIDDEN';
+const N: Outcome = 'NOT_FOUND';
+const row = (
+  anonymous: Outcome,
+  customer: Outcome,
+  otherCustomer: Outcome,
+  seller: Outcome,
+  otherSeller: Outcome,
+  admin: Outcome,
+): Row => ({
+  anonymous,
+  customer,
+  otherCustomer,
+  seller,
+  otherSeller,
+  admin,
+});
+
+let seq = 0;
+const unique = () => `${process.pid}-${++seq}`;
+
+// prettier-ignore
+const MATRIX: Record<string, { op: Operation; expect: Row }> = {
+  'Query.me':                    { op: { query: '{ me { id } }' }, expect: row(A, A, A, A, A, A) },
+  'Query.categories':            { op: { query: '{ categories { id } }' }, expect: row(A, A, A, A, A, A) },
+  'Query.product':               { op: { query: 'query($id: ID!) { product(id: $id) { id } }', variables: (f) => ({ id: f.productId }) }, expect: row(A, A, A, A, A, A) },
+  'Query.products':              { op: { query: '{ products(first: 1) { totalCount } }' }, expect: row(A, A, A, A, A, A) },
+  'Query.cart':                  { op: { query: '{ cart { totalAmount } }' }, expect: row(U, A, A, F, F, F) },
+  'Query.orders':                { op: { query: '{ orders(first: 1) { totalCount } }' }, expect: row(U, A, A, A, A, A) },
+  'Query.order':                 { op: { query: 'query($o: String!) { order(orderId: $o) { orderId } }', variables: (f) => ({ o: f.orderId }) }, expect: row(U, A, N, A, N, A) },
+  'Query.payment':               { op: { query: 'query($o: String!) { payment(orderId: $o) { status } }', variables: (f) => ({ o: f.orderId }) }, expect: row(U, A, N, F, F, A) },
+  'Query.notifications':         { op: { query: '{ notifications(first: 1) { totalCount } }' }, expect: row(U, A, A, F, F, F) },
+  'Mutation.signUp':             { op: { query: 'mutation($i: SignUpInput!) { signUp(input: $i) { token } }', variables: () => ({ i: { role: 'CUSTOMER', email: `m-${unique()}@example.com`, password: 'password1234', name: 'm' } }) }, expect: row(A, A, A, A, A, A) },
+  'Mutation.login':              { op: { query: 'mutation($i: LoginInput!) { login(input: $i) { token } }', variables: () => ({ i: { role: 'CUSTOMER', email: `nobody-${unique()}@example.com`, password: 'password1234' } }) }, expect: row(U, U, U, U, U, U) },
+  'Mutation.logout':             { op: { query: 'mutation { logout }' }, expect: row(U, A, A, A, A, A) },
+  'Mutation.createCategory':     { op: { query: 'mutation($i: CategoryInput!) { createCategory(input: $i) { id } }', variables: () => ({ i: { name: `c-${unique()}` } }) }, expect: row(U, F, F, F, F, A) },
+  'Mutation.createProduct':      { op: { query: 'mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }', variables: () => ({ i: { name: 'p', description: 'd', price: 1000, stock: 1 } }) }, expect: row(U, F, F, A, A, F) },
+  'Mutation.updateProduct':      { op: { query: 'mutation($id: ID!) { updateProduct(id: $id, input: { price: 1200 }) { id } }', variables: (f) => ({ id: f.productId }) }, expect: row(U, F, F, A, F, F) },
+  'Mutation.deleteProduct':      { op: { query: 'mutation($id: ID!) { deleteProduct(id: $id) }', variables: async () => ({ id: (await createProduct(t.client, seller.token)).id }) }, expect: row(U, F, F, A, F, F) },
+  'Mutation.addProductImages':   { op: { query: 'mutation($id: ID!, $files: [Upload!]!) { addProductImages(productId: $id, files: $files) { id } }', variables: (f) => ({ id: f.productId }), upload: true }, expect: row(U, F, F, A, F, F) },
+  'Mutation.removeProductImage': { op: { query: 'mutation($id: ID!) { removeProductImage(productId: $id, imageId: "999999") { id } }', variables: (f) => ({ id: f.productId }) }, expect: row(U, F, F, A, F, F) },
+  'Mutation.addToCart':          { op: { query: 'mutation($id: ID!) { addToCart(productId: $id, quantity: 1) { totalAmount } }', variables: (f) => ({ id: f.productId }) }, expect: row(U, A, A, F, F, F) },
+  'Mutation.removeFromCart':     { op: { query: 'mutation($id: ID!) { removeFromCart(productId: $id) { totalAmount } }', variables: (f) => ({ id: f.productId }) }, expect: row(U, A, A, F, F, F) },
+  'Mutation.clearCart':          { op: { query: 'mutation { clearCart { totalAmount } }' }, expect: row(U, A, A, F, F, F) },
+  'Mutation.createOrder':        { op: { query: 'mutation { createOrder { orderId } }' }, expect: row(U, A, A, F, F, F) },
+  'Mutation.confirmPayment':     { op: { query: 'mutation($i: ConfirmPaymentInput!) { confirmPayment(input: $i) { orderId } }', variables: (f) => ({ i: { paymentKey: 'pk', orderId: f.orderId, amount: 1 } }) }, expect: row(U, A, N, F, F, F) },
+  'Mutation.cancelOrder':        { op: { query: 'mutation($o: String!) { cancelOrder(orderId: $o) { status } }', variables: async (f, actor) => ({ o: actor === 'customer' ? (await orderProducts(t.client, customer.token, [{ productId: f.productId, quantity: 1 }])).orderId : f.orderId }) }, expect: row(U, A, N, F, F, F) },
+  'Mutation.updateOrderStatus':  { op: { query: 'mutation($o: String!) { updateOrderStatus(orderId: $o, status: SHIPPING) { status } }', variables: (f) => ({ o: f.orderId }) }, expect: row(U, F, F, F, F, A) },
+  'Mutation.markNotificationsRead': { op: { query: 'mutation { markNotificationsRead(ids: ["1"]) }' }, expect: row(U, A, A, F, F, F) },
+  'Subscription.orderEvents':    { op: { query: 'subscription { orderEvents { id } }' }, expect: row(U, A, A, F, F, F) },
+  'Subscription.sellerOrderEvents': { op: { query: 'subscription { sellerOrderEvents { id } }' }, expect: row(U, F, F, A, A, F) },
+};
+
+let t: TestApp;
+let customer: TestAccount, seller: TestAccount;
+let accounts: Record<Actor, TestAccount | null>;
+let fixtures: Fixtures;
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+
+beforeAll(async () => {
+  t = await startTestApp({ ADMIN_INVITE_CODE: TEST_INVITE_CODE });
+  const [c, oc, s, os, ad] = await Promise.all([
+    signUpAs(t.client, 'CUSTOMER'),
+    signUpAs(t.client, 'CUSTOMER'),
+    signUpAs(t.client, 'SELLER'),
+    signUpAs(t.client, 'SELLER'),
+    signUpAs(t.client, 'ADMIN'),
+  ]);
+  customer = c;
+  seller = s;
+  accounts = { anonymous: null, customer: c, otherCustomer: oc, seller: s, otherSeller: os, admin: ad };
+  const category = await createCategory(t.client, ad.token);
+  const product = await createProduct(t.client, s.token, { stock: 1000 });
+  const order = await orderProducts(t.client, c.token, [{ productId: product.id, quantity: 1 }]);
+  fixtures = { productId: product.id, orderId: order.orderId, categoryId: category.id };
+});
+afterAll(() => t?.close());
+
+/** A token to use for `actor`: logout gets a fresh session, so the actor's main token keeps working. */
+async function tokenFor(actor: Actor, operation: string): Promise<string | null> {
+  const account = accounts[actor];
+  if (!account) return null;
+  if (operation !== 'Mutation.logout') return account.token;
+  const { data } = await t.client.raw<{ login: { token: string } }>('mutation($i: LoginInput!) { login(input: $i) { token } }', {
+    i: { role: account.role, email: account.email, password: 'password1234' },
+  });
+  return data!.login.token;
+}
+
+async function runHttp(op: Operation, token: string | null, variables: Record<string, unknown>): Promise<Result<unknown>> {
+  if (!op.upload) return t.client.raw(op.query, variables, { token });
+  const { parse } = await import('graphql');
+  return t.client.upload(parse(op.query) as never, variables as never, [{ name: 'a.png', content: PNG, type: 'image/png' }], { token });
+}
+
+async function runSubscription(op: Operation, token: string | null): Promise<string | undefined> {
+  const conn = connectWs(t.url, token ?? undefined);
+  const outcome = await Promise.race([conn.opened.then(() => 'open' as const), conn.closed.then((c) => c)]);
+  if (outcome !== 'open') return outcome.code === 4403 || outcome.code === 4401 ? 'UNAUTHENTICATED' : `closed ${outcome.code}`;
+  const sub = collect<unknown>(conn, op.query, op.query.includes('sellerOrderEvents') ? 'sellerOrderEvents' : 'orderEvents');
+  await Promise.race([sub.done, new Promise((r) => setTimeout(r, 300))]);
+  await conn.client.dispose();
+  const text = JSON.stringify(sub.errors);
+  return sub.errors.length === 0 ? undefined : (/"code":"([A-Z_]+)"/.exec(text)?.[1] ?? text);
+}
+
+function outcomeOf(code: string | undefined): Outcome | string {
+  if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN') return code;
+  if (code === 'NOT_FOUND') return 'NOT_FOUND';
+  return 'ALLOWED';
+}
+
+it('covers every operation in the schema', async () => {
+  const schema = await buildAppSchema();
+  const names = (['Query', 'Mutation', 'Subscription'] as const).flatMap((type) =>
+    Object.keys(schema.getType(type) ? (schema.getType(type) as never as { getFields(): object }).getFields() : {}).map(
+      (f) => `${type}.${f}`,
+    ),
+  );
+  expect(names.filter((n) => !(n in MATRIX))).toEqual([]);
+  expect(Object.keys(MATRIX).filter((n) => !names.includes(n))).toEqual([]);
+});
+
+describe.each(Object.entries(MATRIX))('%s', (name, { op, expect: expected }) => {
+  it.each(Object.keys(expected) as Actor[])('as %s', async (actor) => {
+    const token = await tokenFor(actor, name);
+    const variables = (await op.variables?.(fixtures, actor)) ?? {};
+    const code = name.startsWith('Subscription.') ? await runSubscription(op, token) : codeOf(await runHttp(op, token, variables));
+    // NOT_FOUND counts as ALLOWED where the table expects ALLOWED only for input-level misses (e.g. an unknown image).
+    const got = outcomeOf(code);
+    if (expected[actor] === 'ALLOWED' && got === 'NOT_FOUND' && name === 'Mutation.removeProductImage') return;
+    expect({ actor, got }).toEqual({ actor, got: expected[actor] });
+  });
+});
