@@ -74,13 +74,21 @@ export function queryLimits(schema: GraphQLSchema, limits: QueryLimits): ApolloS
               aliases,
               max: limits.maxAliases,
             });
-          const cost = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName,
-            variables: request.variables,
-            estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema,
+              query: document,
+              operationName: request.operationName,
+              variables: request.variables,
+              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (err) {
+            // The estimate coerces the variables first: a bad one is the client's input, not our failure.
+            if (err instanceof GraphQLError)
+              throw new GraphQLError(err.message, { nodes: err.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } });
+            throw err;
+          }
           if (cost > limits.maxComplexity) {
             throw tooComplex(`The operation costs ${cost}; at most ${limits.maxComplexity} is allowed. Ask for fewer items or fields.`, {
               cost,
