@@ -21,7 +21,11 @@ let categories: { parent: string; child: string; other: string };
 const nameFor = (i: number) => `item ${String.fromCharCode(97 + ((i * 7) % 26))}${String.fromCharCode(97 + (i % 3))}`;
 
 beforeAll(async () => {
-  t = await startTestApp({ ADMIN_INVITE_CODE: TEST_INVITE_CODE }, { onQuery: (sql) => queries.push(sql) });
+  // Background jobs (outbox relay, sweeper) would add their own statements to the count: keep them quiet here.
+  t = await startTestApp(
+    { ADMIN_INVITE_CODE: TEST_INVITE_CODE, OUTBOX_RELAY_INTERVAL_MS: '60000', ORDER_SWEEP_INTERVAL_MS: '3600000' },
+    { onQuery: (sql) => queries.push(sql) },
+  );
   const admin = await signUpAs(t.client, 'ADMIN');
   seller = await signUpAs(t.client, 'SELLER');
   const parent = await createCategory(t.client, admin.token, 'parent');
