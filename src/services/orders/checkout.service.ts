@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { sqlOf, sqlTransaction, type Sql } from '../../db/sql';
+import { asDate, sqlOf, sqlTransaction, type Sql } from '../../db/sql';
 import { OrderStatus, Product, ProductStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import { badInput, outOfStock, serviceUnavailable } from '../../schema/errors';
@@ -61,6 +61,16 @@ export class CheckoutService {
       this.deps.onEvent?.();
       return placed;
     } catch (err) {
+      if (!(err instanceof MysqlStockShort)) {
+        // The connection may have died after COMMIT reached MySQL: ask before giving the units back.
+        const committed = await this.committedOrder(em, orderId, lines);
+        if (committed) return committed;
+        if (committed === undefined) {
+          // MySQL cannot say now: the hold stays for the sweeper, which releases it once it sees no order.
+          this.deps.logger.warn({ err, orderId }, 'order outcome unknown; its stock hold is left to the sweeper');
+          throw err;
+        }
+      }
       await this.deps.stock
         .release(orderId)
         .catch((e: unknown) => this.deps.logger.warn({ err: e, orderId }, 'could not release a reservation'));
@@ -71,6 +81,55 @@ export class CheckoutService {
         throw outOfStock(err.product, fresh?.stock ?? 0);
       }
       throw err;
+    }
+  }
+
+  /**
+   * After a failed order transaction: the order as committed (the failure hit after COMMIT),
+   * null when it was not written, undefined when MySQL cannot be asked.
+   */
+  private async committedOrder(em: EntityManager, orderId: string, lines: Line[]): Promise<PlacedOrder | null | undefined> {
+    try {
+      const sql = sqlOf(em.fork());
+      const [row] = await sql.rows<Record<string, unknown>>(
+        'select id, customer_id, order_name, status, total_amount, expires_at, ordered_at from customer_order where order_id = ?',
+        [orderId],
+      );
+      if (!row) return null;
+      const items = await sql.rows<Record<string, unknown>>(
+        'select id, product_id, seller_id, product_name, unit_price, quantity from order_item where order_id = ? order by id',
+        [row.id],
+      );
+      if (items.length !== lines.length) return undefined;
+      const id = Number(row.id);
+      return {
+        order: {
+          id,
+          orderId,
+          customerId: Number(row.customer_id),
+          orderName: String(row.order_name),
+          status: row.status as OrderStatus,
+          totalAmount: Number(row.total_amount),
+          failureCode: null,
+          failureMessage: null,
+          cancelReason: null,
+          expiresAt: asDate(row.expires_at),
+          orderedAt: asDate(row.ordered_at),
+          paidAt: null,
+          cancelledAt: null,
+        },
+        items: items.map((i) => ({
+          id: Number(i.id),
+          orderDbId: id,
+          productId: Number(i.product_id),
+          sellerId: Number(i.seller_id),
+          productName: String(i.product_name),
+          unitPrice: Number(i.unit_price),
+          quantity: Number(i.quantity),
+        })),
+      };
+    } catch {
+      return undefined;
     }
   }
 
