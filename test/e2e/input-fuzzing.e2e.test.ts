@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { parse } from 'graphql';
 import mysql from 'mysql2/promise';
 import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
@@ -187,6 +188,31 @@ describe.each(CASES)('$name', ({ token, query, variables }) => {
         }
       }),
       { numRuns: 25 },
+    );
+  });
+});
+
+describe('addProductImages', () => {
+  it('answers only coded errors for any product id and any file bytes, and a failed upload stores nothing', async () => {
+    const query = parse('mutation($id: ID!, $files: [Upload!]!) { addProductImages(productId: $id, files: $files) { id } }');
+    await fc.assert(
+      fc.asyncProperty(
+        anyId(),
+        fc.array(fc.uint8Array({ maxLength: 64 }), { minLength: 1, maxLength: 3 }),
+        anyString,
+        async (id, files, name) => {
+          const before = await checksum();
+          const res = await t.client.upload(
+            query as never,
+            { id } as never,
+            files.map((content) => ({ name: name.slice(0, 50) || 'f', content })),
+            { token: seller.token },
+          );
+          expect(codeOf(res)).not.toBe('INTERNAL_SERVER_ERROR');
+          if (res.errors?.length) expect(await checksum()).toBe(before);
+        },
+      ),
+      { numRuns: 20 },
     );
   });
 });

@@ -120,6 +120,8 @@ it('invariant: Redis stopped during a checkout burst answers SERVICE_UNAVAILABLE
     const seller = await signUpAs(t.client, 'SELLER');
     const product = await createProduct(t.client, seller.token, { stock: 60 });
     const customers = await buyers(t.client, 120, product.id);
+    const spare = await createProduct(t.client, seller.token, { stock: 5 });
+    const [probe] = await buyers(t.client, 1, spare.id);
     const results = customers.map((c, i) =>
       (i % 2 ? p2 : p1).client.request(CreateOrderDocument, {}, { token: c.token }).then((r) => codeOf(r)),
     );
@@ -127,6 +129,9 @@ it('invariant: Redis stopped during a checkout burst answers SERVICE_UNAVAILABLE
     redis.kill('SIGKILL');
     const codes = await Promise.all(results);
     expect(codes.filter((c) => !ALLOWED.has(c))).toEqual([]);
+    // While Redis is down, an order gets a clear SERVICE_UNAVAILABLE (not an internal error, not a sale).
+    const whileDown = await p2.client.request(CreateOrderDocument, {}, { token: probe.token });
+    expect(codeOf(whileDown)).toBe('SERVICE_UNAVAILABLE');
     redis = startRedis();
     await sleep(1500); // the instances reconnect
     // After the outage: more orders go through, and the counters are rebuilt from MySQL.
@@ -134,7 +139,14 @@ it('invariant: Redis stopped during a checkout burst answers SERVICE_UNAVAILABLE
       customers.slice(0, 20).map((c) => p1.client.request(CreateOrderDocument, {}, { token: c.token }).then((r) => codeOf(r))),
     );
     expect(again.filter((c) => !ALLOWED.has(c))).toEqual([]);
-    await checkInvariants(t, db, new Map([[Number(product.id), 60]]));
+    await checkInvariants(
+      t,
+      db,
+      new Map([
+        [Number(product.id), 60],
+        [Number(spare.id), 5],
+      ]),
+    );
     // Every hold left belongs to a live (unpaid) order.
     const held = await t.app.stock.staleReservations(0, 1000);
     const [rows] = held.length ? await db.query('select order_id, status from customer_order where order_id in (?)', [held]) : [[]];
