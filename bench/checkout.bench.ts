@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
-import { benchAgent, gql, MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
+import { gql, MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
 
 const BUYERS = Number(process.env.BENCH_BUYERS ?? 200);
 const HOT_STOCK = Number(process.env.BENCH_HOT_STOCK ?? 1_000_000);

@@ -1,5 +1,4 @@
 import { Order, OrderStatus, OrderStatusChange, Product } from '../../src/entities';
-import { OrderSweeper } from '../../src/services/orders/order-sweeper';
 import {
   AddToCartDocument,
   CancelOrderDocument,
@@ -18,7 +17,7 @@ import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accou
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { codeOf } from '../helpers/graphql-client';
-import type { TestApp } from '../helpers/test-app';
+import { sweeperWithoutGrace, type TestApp } from '../helpers/test-app';
 import { startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
 import type { TossSandbox } from '../../toss-sandbox';
 
@@ -298,13 +297,7 @@ describe('expiry', () => {
     await t.app.stock.reserve('orphan-order-1', [{ productId: Number(p.id), quantity: 2 }]);
     expect(await counterOf(p.id)).toBe(3);
     expect(await t.app.services.sweeper.settleStaleReservations()).toBe(0);
-    const sweeper = new OrderSweeper({
-      em: () => t.app.orm.em.fork(),
-      lifecycle: t.app.services.lifecycle,
-      stock: t.app.stock,
-      logger: t.app.logger,
-      reservationGraceMs: 0,
-    });
+    const sweeper = sweeperWithoutGrace(t.app);
     await new Promise((r) => setTimeout(r, 5));
     expect(await sweeper.settleStaleReservations()).toBeGreaterThanOrEqual(1);
     expect([await stockOf(p.id), await counterOf(p.id)]).toEqual([5, 5]);

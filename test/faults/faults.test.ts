@@ -4,7 +4,7 @@ import { startTossSandbox } from '../../toss-sandbox';
 import { AddToCartDocument, ConfirmPaymentDocument, CreateOrderDocument } from '../generated/graphql';
 import { signUpAs, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
-import { freePort, spawnAppProcess, type AppProcess } from '../helpers/app-process';
+import { freePort, spawnAppProcess } from '../helpers/app-process';
 import { codeOf, type GraphQLClient } from '../helpers/graphql-client';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { TOSS_CLIENT_KEY, TOSS_SECRET_KEY } from '../helpers/toss';

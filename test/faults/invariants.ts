@@ -1,7 +1,5 @@
 import mysql from 'mysql2/promise';
-import type { TestApp } from '../helpers/test-app';
-import { TEST_MYSQL_URL } from '../helpers/test-app';
-import { OrderSweeper } from '../../src/services/orders/order-sweeper';
+import { sweeperWithoutGrace, TEST_MYSQL_URL, type TestApp } from '../helpers/test-app';
 
 /** A connection to the scenario's database, for the invariant checks. */
 export const dbOf = (t: TestApp) => mysql.createConnection(`${TEST_MYSQL_URL}/${t.dbName}`);
@@ -49,13 +47,7 @@ export async function countersAgree(
   db: mysql.Connection,
   productIds: number[],
 ): Promise<Array<{ productId: number; counter: number | null; stock: number }>> {
-  const sweeper = new OrderSweeper({
-    em: () => t.app.orm.em.fork(),
-    lifecycle: t.app.services.lifecycle,
-    stock: t.app.stock,
-    logger: t.app.logger,
-    reservationGraceMs: 0,
-  });
+  const sweeper = sweeperWithoutGrace(t.app);
   await sweeper.settleStaleReservations();
   const counters = await t.app.stock.counters(productIds);
   const out = [];

@@ -6,6 +6,7 @@ import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
 import { createApp, type App } from '../../src/app';
 import { loadConfig } from '../../src/config';
+import { OrderSweeper } from '../../src/services/orders/order-sweeper';
 import type { Logger } from '../../src/logger';
 import { GraphQLClient } from './graphql-client';
 
@@ -104,4 +105,15 @@ export async function deleteRedisKeys(prefix: string): Promise<void> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** The app's order sweeper with no grace period: settles every stale stock hold at once (tests only). */
+export function sweeperWithoutGrace(app: App): OrderSweeper {
+  return new OrderSweeper({
+    em: () => app.orm.em.fork(),
+    lifecycle: app.services.lifecycle,
+    stock: app.stock,
+    logger: app.logger,
+    reservationGraceMs: 0,
+  });
 }
