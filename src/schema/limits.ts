@@ -58,10 +58,15 @@ export function aliasCount(document: DocumentNode): number {
  * requests are refused by Apollo Server itself (batching is off).
  */
 export function queryLimits(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin {
+  // The same operation with the same variables always gets the same verdict: remember the passes
+  // (a storefront sends a handful of operations over and over).
+  const passed = new Map<string, true>();
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
+        async didResolveOperation({ request, document, queryHash }) {
+          const key = `${queryHash}:${request.operationName ?? ''}:${JSON.stringify(request.variables ?? {})}`;
+          if (passed.has(key)) return;
           const depth = documentDepth(document);
           if (depth > limits.maxDepth)
             throw tooComplex(`The operation is ${depth} levels deep; at most ${limits.maxDepth} are allowed.`, {
@@ -95,6 +100,9 @@ export function queryLimits(schema: GraphQLSchema, limits: QueryLimits): ApolloS
               max: limits.maxComplexity,
             });
           }
+          if (key.length > 2048) return; // only small keys are worth remembering
+          if (passed.size >= 1000) passed.delete(passed.keys().next().value!);
+          passed.set(key, true);
         },
       };
     },
