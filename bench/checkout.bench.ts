@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
-import { gql, MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
+import { benchAppEnv, gql, MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
 
 const BUYERS = Number(process.env.BENCH_BUYERS ?? 200);
 const HOT_STOCK = Number(process.env.BENCH_HOT_STOCK ?? 1_000_000);
@@ -75,20 +75,8 @@ export async function checkoutBenchmark(): Promise<CheckoutResult> {
     if (keys.length) await redis.del(...keys);
   };
   await clearRedis();
-  const env = {
-    DATABASE_URL: `${MYSQL_URL}/${DB}`,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: PREFIX,
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    AUTH_TOKEN_SECRET: 'b'.repeat(40),
-    // The load generator is one client on one address: request rate limits would measure themselves.
-    RATE_LIMIT_IP_PER_MINUTE: '0',
-    RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
-    // Sign-up is not what is measured; cheap hashing keeps the set-up short.
-    PASSWORD_HASH_MEMORY_KIB: '4096',
-    PASSWORD_HASH_TIME_COST: '1',
-  };
+  // Sign-up is not what is measured; cheap hashing keeps the set-up short.
+  const env = benchAppEnv(DB, PREFIX, { PASSWORD_HASH_MEMORY_KIB: '4096', PASSWORD_HASH_TIME_COST: '1' });
   const procs: Proc[] = [];
   try {
     procs.push(await spawnServer('src/main.ts', env, '/readyz'));

@@ -6,13 +6,12 @@ import mysql from 'mysql2/promise';
 import WebSocket from 'ws';
 import { TokenService } from '../src/auth/tokens';
 import { Role } from '../src/entities/role';
-import { gql, MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
+import { BENCH_TOKEN_SECRET, benchAppEnv, gql, MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 5000);
 const BURST = Number(process.env.BENCH_BURST ?? 500);
 const DB = 'mp_bench_fanout';
 const PREFIX = 'mp_bench_fanout:';
-const SECRET = 'f'.repeat(40);
 
 export type FanoutResult = {
   subscribers: number;
@@ -49,16 +48,7 @@ export async function fanoutBenchmark(): Promise<FanoutResult> {
   const admin = await mysql.createConnection(MYSQL_URL);
   await admin.query(`drop database if exists \`${DB}\``);
   const redis = new Redis(REDIS_URL);
-  const env = {
-    DATABASE_URL: `${MYSQL_URL}/${DB}`,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: PREFIX,
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    AUTH_TOKEN_SECRET: SECRET,
-    RATE_LIMIT_IP_PER_MINUTE: '0',
-    RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
-  };
+  const env = benchAppEnv(DB, PREFIX);
   const procs: Proc[] = [];
   const clients: Client[] = [];
   try {
@@ -92,7 +82,7 @@ export async function fanoutBenchmark(): Promise<FanoutResult> {
       ]);
       await db.query('insert into customer (email, name, password_hash, created_at, updated_at) values ?', [rows]);
     }
-    const tokens = new TokenService(SECRET, 24 * 3600);
+    const tokens = new TokenService(BENCH_TOKEN_SECRET, 24 * 3600);
     const sessions = Array.from({ length: SUBSCRIBERS }, (_, i) => ({ id: randomUUID(), accountId: i + 1 }));
     for (let start = 0; start < SUBSCRIBERS; start += 1000) {
       const rows = sessions.slice(start, start + 1000).map((s) => [s.id, Role.CUSTOMER, s.accountId, now, expires]);

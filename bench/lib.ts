@@ -8,6 +8,23 @@ export const ROOT = path.join(__dirname, '..');
 export const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+export const BENCH_TOKEN_SECRET = 'b'.repeat(40);
+
+/** The environment of an app instance under benchmark: its own database and Redis prefix, production mode. */
+export function benchAppEnv(db: string, redisPrefix: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DATABASE_URL: `${MYSQL_URL}/${db}`,
+    REDIS_URL,
+    REDIS_KEY_PREFIX: redisPrefix,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    AUTH_TOKEN_SECRET: BENCH_TOKEN_SECRET,
+    // The load generator is one client on one address: request rate limits would measure themselves.
+    RATE_LIMIT_IP_PER_MINUTE: '0',
+    RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
+    ...extra,
+  };
+}
 
 /** A free loopback port. */
 export function freePort(): Promise<number> {

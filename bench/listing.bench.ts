@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import { load, MYSQL_URL, REDIS_URL, spawnServer, type LoadResult } from './lib';
+import { benchAppEnv, load, MYSQL_URL, spawnServer, type LoadResult } from './lib';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -63,18 +63,7 @@ const post = async (url: string) =>
 /** Listing benchmark: our /graphql against a bare node:http handler running the same SQL. */
 export async function listingBenchmark(): Promise<{ ours: LoadResult; bare: LoadResult }> {
   await dropDatabase();
-  const env = {
-    DATABASE_URL: `${MYSQL_URL}/${DB}`,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: 'mp_bench:',
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    AUTH_TOKEN_SECRET: 'b'.repeat(40),
-    // The load generator is one client on one address: request rate limits would measure themselves.
-    RATE_LIMIT_IP_PER_MINUTE: '0',
-    RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
-    DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '4',
-  };
+  const env = benchAppEnv(DB, 'mp_bench:', { DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '4' });
   const app = await spawnServer('src/main.ts', env);
   let bare: Awaited<ReturnType<typeof spawnServer>> | undefined;
   try {
