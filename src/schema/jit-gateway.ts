@@ -1,7 +1,5 @@
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { GraphQLError, printSchema, type ExecutionResult, type GraphQLSchema } from 'graphql';
-import { getVariableValues } from 'graphql/execution/values';
-import { ErrorCode } from './errors';
+import { printSchema, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 const MAX_COMPILED = 500;
@@ -35,15 +33,7 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
             if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
           }
           compiled.set(key, query);
-          // Variables are checked the way graphql-js does, so a bad one is BAD_USER_INPUT as without the JIT.
-          const coerced = getVariableValues(schema, request.operation.variableDefinitions ?? [], request.request.variables ?? {});
-          if (coerced.errors) {
-            return {
-              errors: coerced.errors.map(
-                (e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } }),
-              ),
-            };
-          }
+          // Bad variables never reach here: the query-limits plugin coerces them first (BAD_USER_INPUT).
           return (await query.query(undefined, request.context, request.request.variables ?? {})) as ExecutionResult;
         },
       };

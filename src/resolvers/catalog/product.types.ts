@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { ProductImageRecord } from '../../services/catalog/catalog.loaders';
 import { ProductStatus } from '../../schema/enums';
-import { PageInfo } from '../../schema/pagination';
+import { connectionOf, PageInfo } from '../../schema/pagination';
 import type { ProductPage, ProductRecord } from '../../services/catalog/product.service';
 
 @ObjectType('ProductImage')
@@ -90,6 +90,5 @@ export function toProductImageType(image: ProductImageRecord): ProductImageType 
 }
 
 export function toProductConnection(page: ProductPage): ProductConnection {
-  const edges = page.items.map((item, i) => ({ cursor: page.cursors[i], node: toProductType(item) }));
-  return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null }, page };
+  return { ...connectionOf(page, toProductType), page };
 }

@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { OrderEventKind, OrderStatus, PaymentStatus } from '../../schema/enums';
-import { PageInfo } from '../../schema/pagination';
+import { connectionOf, PageInfo } from '../../schema/pagination';
 import type { SellerOrderEvent } from '../../services/notifications/order-feed';
 import type { OrderEventRecord } from '../../services/notifications/order-event-records';
 import type { NotificationPage } from '../../services/notifications/notification.service';
@@ -71,9 +71,5 @@ export function toSellerOrderEventType(e: SellerOrderEvent): SellerOrderEventTyp
 }
 
 export async function toNotificationConnection(page: NotificationPage): Promise<NotificationConnection> {
-  return {
-    edges: page.items.map((n, i) => ({ cursor: page.cursors[i], node: { ...toOrderEventType(n), read: n.readAt !== null } })),
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null },
-    totalCount: await page.totalCount(),
-  };
+  return { ...connectionOf(page, (n) => ({ ...toOrderEventType(n), read: n.readAt !== null })), totalCount: await page.totalCount() };
 }

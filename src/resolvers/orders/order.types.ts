@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { OrderStatus } from '../../schema/enums';
-import { PageInfo } from '../../schema/pagination';
+import { connectionOf, PageInfo } from '../../schema/pagination';
 import type { OrderItemRecord, OrderView } from '../../services/orders/order-records';
 import type { OrderPage } from '../../services/orders/order.service';
 
@@ -98,6 +98,5 @@ export function toOrderItemType(item: OrderItemRecord): OrderItemType {
 }
 
 export function toOrderConnection(page: OrderPage): OrderConnection {
-  const edges = page.items.map((view, i) => ({ cursor: page.cursors[i], node: toOrderType(view) }));
-  return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null }, page };
+  return { ...connectionOf(page, toOrderType), page };
 }

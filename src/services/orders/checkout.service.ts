@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { asDate, sqlOf, sqlTransaction, type Sql } from '../../db/sql';
-import { OrderStatus, Product, ProductStatus } from '../../entities';
+import { sqlOf, sqlTransaction, type Sql } from '../../db/sql';
+import { Order, OrderItem, OrderStatus, Product, ProductStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import { badInput, outOfStock, serviceUnavailable } from '../../schema/errors';
 import { parseNumericId } from '../../schema/ids';
 import { retryOnDeadlock } from '../shared/deadlock';
 import type { StockGuard, StockLine } from '../stock/stock-guard';
 import { newOrderId, orderNameFor } from './order-identity';
-import type { OrderItemRecord, OrderRecord } from './order-records';
+import { toOrderItemRecord, toOrderRecord, type OrderItemRecord, type OrderRecord } from './order-records';
 
 /** A cart line with what ordering it needs to know of its product (a plain row, read in one query). */
 type Line = {
@@ -90,44 +90,11 @@ export class CheckoutService {
    */
   private async committedOrder(em: EntityManager, orderId: string, lines: Line[]): Promise<PlacedOrder | null | undefined> {
     try {
-      const sql = sqlOf(em.fork());
-      const [row] = await sql.rows<Record<string, unknown>>(
-        'select id, customer_id, order_name, status, total_amount, expires_at, ordered_at from customer_order where order_id = ?',
-        [orderId],
-      );
-      if (!row) return null;
-      const items = await sql.rows<Record<string, unknown>>(
-        'select id, product_id, seller_id, product_name, unit_price, quantity from order_item where order_id = ? order by id',
-        [row.id],
-      );
-      if (items.length !== lines.length) return undefined;
-      const id = Number(row.id);
-      return {
-        order: {
-          id,
-          orderId,
-          customerId: Number(row.customer_id),
-          orderName: String(row.order_name),
-          status: row.status as OrderStatus,
-          totalAmount: Number(row.total_amount),
-          failureCode: null,
-          failureMessage: null,
-          cancelReason: null,
-          expiresAt: asDate(row.expires_at),
-          orderedAt: asDate(row.ordered_at),
-          paidAt: null,
-          cancelledAt: null,
-        },
-        items: items.map((i) => ({
-          id: Number(i.id),
-          orderDbId: id,
-          productId: Number(i.product_id),
-          sellerId: Number(i.seller_id),
-          productName: String(i.product_name),
-          unitPrice: Number(i.unit_price),
-          quantity: Number(i.quantity),
-        })),
-      };
+      const fork = em.fork();
+      const order = await fork.findOne(Order, { orderId });
+      if (!order) return null;
+      const items = await fork.find(OrderItem, { order: order.id }, { orderBy: { id: 'asc' } });
+      return items.length === lines.length ? { order: toOrderRecord(order), items: items.map(toOrderItemRecord) } : undefined;
     } catch {
       return undefined;
     }

@@ -4,7 +4,7 @@ import { Order, OrderEventKind, OrderItem, OrderStatus, OrderStatusChange, Payme
 import type { Logger } from '../../logger';
 import { retryOnDeadlock } from '../shared/deadlock';
 import type { StockGuard } from '../stock/stock-guard';
-import { toOrderRecord, type OrderRecord } from './order-records';
+import { loadOrderRecord, type OrderRecord } from './order-records';
 
 /** Where an order may go next; anything else is refused. */
 const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
@@ -54,20 +54,36 @@ export class OrderLifecycle {
     );
     if (moved === 0) return false;
     const order = await tx.findOneOrFail(Order, orderDbId, { fields: ['orderId', 'customer', 'failureCode'] });
-    const { kind, paymentStatus } = eventOf(change, change.patch?.failureCode ?? order.failureCode);
-    tx.create(OrderStatusChange, {
-      order: orderDbId,
-      customer: order.customer.id,
-      orderCode: order.orderId,
-      kind,
-      paymentStatus,
-      fromStatus: change.from,
-      toStatus: change.to,
-      reason: change.reason ?? null,
+    this.recordEvent(tx, order, {
+      ...eventOf(change, change.patch?.failureCode ?? order.failureCode),
+      from: change.from,
+      to: change.to,
+      reason: change.reason,
     });
     if (releasesStock(change)) await this.returnStockInMysql(tx, orderDbId);
     await tx.flush();
     return true;
+  }
+
+  /**
+   * Writes an order event (history, outbox and notification in one row) in the caller's
+   * transaction; flushed with it. Status changes write theirs through `apply`.
+   */
+  recordEvent(
+    tx: EntityManager,
+    order: Pick<Order, 'id' | 'orderId' | 'customer'>,
+    event: { kind: OrderEventKind; paymentStatus: PaymentStatus | null; from: OrderStatus; to: OrderStatus; reason?: string | null },
+  ): void {
+    tx.create(OrderStatusChange, {
+      order: order.id,
+      customer: order.customer.id,
+      orderCode: order.orderId,
+      kind: event.kind,
+      paymentStatus: event.paymentStatus,
+      fromStatus: event.from,
+      toStatus: event.to,
+      reason: event.reason ?? null,
+    });
   }
 
   /**
@@ -79,8 +95,7 @@ export class OrderLifecycle {
     const changed = await retryOnDeadlock(() => em.transactional((tx) => this.apply(tx, orderDbId, change)));
     if (changed) this.committed();
     if (changed && releasesStock(change)) await this.afterRelease(em, orderDbId);
-    const order = await em.fork().findOneOrFail(Order, orderDbId);
-    return { changed, order: toOrderRecord(order) };
+    return { changed, order: await loadOrderRecord(em, orderDbId) };
   }
 
   /** After a committed release: returns the units to the StockGuard (exactly once, by its reservation record). */

@@ -1,4 +1,5 @@
-import type { Order, OrderStatus } from '../../entities';
+import type { EntityManager } from '@mikro-orm/knex';
+import { Order, OrderStatus, type OrderItem } from '../../entities';
 
 /** An order as the read path needs it (a plain object, not a managed entity). */
 export type OrderRecord = {
@@ -32,6 +33,26 @@ export type OrderItemRecord = {
  * their own lines (`sellerId` set), and the amount of those lines.
  */
 export type OrderView = { order: OrderRecord; sellerId: number | null };
+
+/** Statuses of an order that has been paid (and not refunded). */
+export const PAID_STATUSES: ReadonlySet<OrderStatus> = new Set([OrderStatus.ORDER_COMPLETED, OrderStatus.SHIPPING, OrderStatus.DELIVERED]);
+
+/** The order as it is now in MySQL (read through a fresh fork, so nothing cached is returned). */
+export async function loadOrderRecord(em: EntityManager, orderDbId: number): Promise<OrderRecord> {
+  return toOrderRecord(await em.fork().findOneOrFail(Order, orderDbId));
+}
+
+export function toOrderItemRecord(i: OrderItem): OrderItemRecord {
+  return {
+    id: i.id,
+    orderDbId: i.order.id,
+    productId: i.product.id,
+    sellerId: i.seller.id,
+    productName: i.productName,
+    unitPrice: i.unitPrice,
+    quantity: i.quantity,
+  };
+}
 
 export function toOrderRecord(o: Order): OrderRecord {
   return {

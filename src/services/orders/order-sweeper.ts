@@ -3,6 +3,7 @@ import { Order, OrderStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import type { StockGuard } from '../stock/stock-guard';
 import type { OrderLifecycle } from './order-lifecycle';
+import { PAID_STATUSES } from './order-records';
 
 const BATCH = 100;
 
@@ -61,7 +62,7 @@ export class OrderSweeper {
       if (status === OrderStatus.PAYMENT_PENDING) continue;
       // The instance that just ended this order is returning its units itself; leave it the grace period.
       if (order && order.updatedAt.getTime() > settledBefore) continue;
-      const paid = status === OrderStatus.ORDER_COMPLETED || status === OrderStatus.SHIPPING || status === OrderStatus.DELIVERED;
+      const paid = status !== undefined && PAID_STATUSES.has(status);
       if (paid ? await this.deps.stock.settle(orderId) : (await this.deps.stock.release(orderId)) !== null) fixed++;
     }
     return fixed;

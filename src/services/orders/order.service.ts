@@ -5,11 +5,17 @@ import { Order, OrderItem, OrderStatus } from '../../entities';
 import { Role } from '../../entities/role';
 import { badInput, notFound } from '../../schema/errors';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/cursor';
-import { canMove, type OrderLifecycle } from './order-lifecycle';
+import type { OrderLifecycle } from './order-lifecycle';
 import { toOrderRecord, type OrderRecord, type OrderView } from './order-records';
 
 export const MAX_ORDER_PAGE = 20;
 export const CANCEL_REASON_MAX = 200;
+
+/** The admin's delivery steps: the one status each may move to next. */
+const DELIVERY_STEP: Partial<Record<OrderStatus, OrderStatus>> = {
+  [OrderStatus.ORDER_COMPLETED]: OrderStatus.SHIPPING,
+  [OrderStatus.SHIPPING]: OrderStatus.DELIVERED,
+};
 
 export type OrderListQuery = { first?: number | null; after?: string | null; status?: OrderStatus | null };
 export type OrderPage = { items: OrderView[]; cursors: string[]; hasNextPage: boolean; filter: ObjectQuery<Order> };
@@ -74,10 +80,7 @@ export class OrderService {
   async advance(em: EntityManager, orderId: string, to: OrderStatus): Promise<OrderView> {
     const order = await em.findOne(Order, { orderId });
     if (!order) throw notFound('Order');
-    const forward = (from: OrderStatus) =>
-      (from === OrderStatus.ORDER_COMPLETED && to === OrderStatus.SHIPPING) ||
-      (from === OrderStatus.SHIPPING && to === OrderStatus.DELIVERED);
-    if (!forward(order.status) || !canMove(order.status, to)) {
+    if (DELIVERY_STEP[order.status as OrderStatus] !== to) {
       throw badInput('status', `an order in ${order.status} cannot move to ${to}; the steps are ORDER_COMPLETED -> SHIPPING -> DELIVERED`);
     }
     const { changed, order: now } = await this.lifecycle.run(em, order.id, { from: order.status, to, reason: 'by an admin' });

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { CartLine, Order, OrderEventKind, OrderItem, OrderStatus, OrderStatusChange, Payment, PaymentStatus } from '../../entities';
+import { CartLine, Order, OrderEventKind, OrderItem, OrderStatus, Payment, PaymentStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import type { Change, OrderLifecycle } from '../orders/order-lifecycle';
 import { releasesStock } from '../orders/order-lifecycle';
-import { toOrderRecord, type OrderRecord } from '../orders/order-records';
+import { loadOrderRecord, PAID_STATUSES, toOrderRecord, type OrderRecord } from '../orders/order-records';
 import { retryOnDeadlock } from '../shared/deadlock';
 import type { StockGuard } from '../stock/stock-guard';
 import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
@@ -15,9 +15,6 @@ export type Settlement =
   | { outcome: 'refunded'; order: OrderRecord }
   | { outcome: 'cancelled'; order: OrderRecord }
   | { outcome: 'pending'; order: OrderRecord };
-
-const PAID = new Set([OrderStatus.ORDER_COMPLETED, OrderStatus.SHIPPING, OrderStatus.DELIVERED]);
-const ENDED_UNPAID = new Set([OrderStatus.CANCELLED, OrderStatus.PAYMENT_FAILED]);
 
 /** The reason given to Toss when a payment is refunded because its order ended before it was confirmed. */
 export const STRAY_REFUND_REASON = '결제 확인 전에 주문이 종료되어 자동 환불합니다 (order ended before its payment was confirmed)';
@@ -37,9 +34,9 @@ export class PaymentSettlement {
     switch (toss.status) {
       case 'DONE':
         if (order.status === OrderStatus.PAYMENT_PENDING && toss.totalAmount === order.totalAmount) return this.complete(em, order, toss);
-        if (PAID.has(order.status)) {
+        if (PAID_STATUSES.has(order.status)) {
           await this.record(em, order, toss);
-          return { outcome: 'completed', order: await this.reload(em, order.id) };
+          return { outcome: 'completed', order: await loadOrderRecord(em, order.id) };
         }
         // Approved, but the order ended unpaid meanwhile (expired or cancelled), or the amount is
         // not the order's: nobody pays for goods they will not get.
@@ -78,7 +75,7 @@ export class PaymentSettlement {
       this.deps.lifecycle.committed();
       await this.deps.lifecycle.afterRelease(em, order.id);
     }
-    return { outcome: 'failed', order: await this.reload(em, order.id), code, message };
+    return { outcome: 'failed', order: await loadOrderRecord(em, order.id), code, message };
   }
 
   private async complete(em: EntityManager, order: Order, toss: TossPayment): Promise<Settlement> {
@@ -103,7 +100,7 @@ export class PaymentSettlement {
     await this.deps.stock
       .settle(order.orderId)
       .catch((err: unknown) => this.deps.logger.warn({ err, orderId: order.orderId }, 'could not settle a stock hold'));
-    return { outcome: 'completed', order: await this.reload(em, order.id) };
+    return { outcome: 'completed', order: await loadOrderRecord(em, order.id) };
   }
 
   private async cancelled(em: EntityManager, order: Order, toss: TossPayment): Promise<Settlement> {
@@ -126,7 +123,7 @@ export class PaymentSettlement {
     });
     if (changed) this.deps.lifecycle.committed();
     if (changed && change && releasesStock(change)) await this.deps.lifecycle.afterRelease(em, order.id);
-    return { outcome: 'cancelled', order: await this.reload(em, order.id) };
+    return { outcome: 'cancelled', order: await loadOrderRecord(em, order.id) };
   }
 
   private async refundStray(em: EntityManager, order: Order, toss: TossPayment): Promise<Settlement> {
@@ -148,19 +145,16 @@ export class PaymentSettlement {
     await this.inTransaction(em, async (tx) => {
       await this.upsert(tx, order, refunded);
       // A payment change with no order change: the customer still hears of the refund.
-      tx.create(OrderStatusChange, {
-        order: order.id,
-        customer: order.customer.id,
-        orderCode: order.orderId,
+      this.deps.lifecycle.recordEvent(tx, order, {
         kind: OrderEventKind.REFUNDED,
         paymentStatus: PaymentStatus.CANCELED,
-        fromStatus: order.status,
-        toStatus: order.status,
+        from: order.status,
+        to: order.status,
         reason: 'approved after the order had ended; refunded',
       });
     });
     this.deps.lifecycle.committed();
-    return { outcome: 'refunded', order: await this.reload(em, order.id) };
+    return { outcome: 'refunded', order: await loadOrderRecord(em, order.id) };
   }
 
   /** Saves Toss's view of the payment on its own. */
@@ -180,10 +174,4 @@ export class PaymentSettlement {
   private inTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
     return retryOnDeadlock(() => em.fork().transactional(work));
   }
-
-  private async reload(em: EntityManager, orderDbId: number): Promise<OrderRecord> {
-    return toOrderRecord(await em.fork().findOneOrFail(Order, orderDbId));
-  }
 }
-
-export { ENDED_UNPAID, PAID };

@@ -5,7 +5,7 @@ import { Order, OrderStatus, Payment, PaymentStatus } from '../../entities';
 import { Role } from '../../entities/role';
 import type { Logger } from '../../logger';
 import { badInput, conflict, notFound, paymentFailed, serviceUnavailable } from '../../schema/errors';
-import { toOrderRecord, type OrderRecord } from '../orders/order-records';
+import { loadOrderRecord, PAID_STATUSES, type OrderRecord } from '../orders/order-records';
 import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
 import { toPaymentRecord, type PaymentRecord } from './payment-records';
 import type { PaymentSettlement, Settlement } from './payment-settlement';
@@ -15,8 +15,6 @@ export type ConfirmInput = { paymentKey: string; orderId: string; amount: number
 /** Idempotency keys are derived from the order, so retries from any instance reuse them. */
 export const confirmKey = (orderId: string) => `confirm-${orderId}`;
 export const cancelKey = (orderId: string) => `cancel-${orderId}`;
-
-const PAID = [OrderStatus.ORDER_COMPLETED, OrderStatus.SHIPPING, OrderStatus.DELIVERED];
 
 /** confirmPayment, refunds of paid orders, and reading payments. Card data never passes through here. */
 export class PaymentService {
@@ -41,9 +39,9 @@ export class PaymentService {
     const { gateway, settlement } = this.requireConfigured();
 
     const existing = await em.findOne(Payment, { order: order.id });
-    if (PAID.includes(order.status)) {
+    if (PAID_STATUSES.has(order.status)) {
       // The same confirm again (a retry, or a second tab): it already went through.
-      if (existing?.paymentKey === paymentKey) return this.orderRecord(em, order.id);
+      if (existing?.paymentKey === paymentKey) return loadOrderRecord(em, order.id);
       throw badInput('paymentKey', 'This order is already paid with another payment.');
     }
     if (order.status !== OrderStatus.PAYMENT_PENDING) {
@@ -147,7 +145,7 @@ export class PaymentService {
       return this.deps.settlement!.apply(em, order.id, found);
     }
     // Toss cannot say yet: the order stays pending and the reconciler settles it.
-    return { outcome: 'pending', order: await this.orderRecord(em, order.id) };
+    return { outcome: 'pending', order: await loadOrderRecord(em, order.id) };
   }
 
   private async recordAttempt(em: EntityManager, order: Order, paymentKey: string, existing: Payment | null): Promise<void> {
@@ -187,10 +185,6 @@ export class PaymentService {
         orderId,
       });
     return paymentFailed(`The payment did not complete; the order is ${settled.order.status}.`, { code: settled.order.status, orderId });
-  }
-
-  private async orderRecord(em: EntityManager, id: number): Promise<OrderRecord> {
-    return toOrderRecord(await em.fork().findOneOrFail(Order, id));
   }
 
   private requireConfigured(): { gateway: PaymentGateway; settlement: PaymentSettlement } {
