@@ -107,6 +107,16 @@ describe.each(['local', 's3'] as const)('product images on %s storage', (kind) =
     expect(await storedKeys()).toEqual(before);
   });
 
+  it('answers a malformed multipart part (a NUL in its file name) with BAD_USER_INPUT, storing nothing', async () => {
+    const product = await createProduct(t.client, seller.token);
+    const before = await storedKeys();
+    const broken = await upload(product.id, [{ name: '\u0000', content: PNG }]);
+    expect(codeOf(broken)).toBe('BAD_USER_INPUT');
+    expect(broken.errors![0].extensions!.field).toBe('files.0');
+    expect((await t.client.ok(ProductDocument, { id: product.id })).product!.images).toEqual([]);
+    expect(await storedKeys()).toEqual(before);
+  });
+
   it('refuses a file over the size limit, storing nothing', async () => {
     const product = await createProduct(t.client, seller.token);
     const before = await storedKeys();

@@ -36,7 +36,7 @@ export class ProductImageService {
 
     const stored: Stored[] = [];
     try {
-      for (const [index, file] of files.entries()) stored.push(await this.storeOne(product.id, await file, index));
+      for (const [index, file] of files.entries()) stored.push(await this.storeOne(product.id, await receive(file, index), index));
       await em.transactional(async (tx) => {
         // Lock the product so two concurrent uploads cannot both pass the limit.
         await tx.findOneOrFail(Product, { id: product.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -110,3 +110,12 @@ const tooMany = (existing: number) =>
     'files',
     `a product has at most ${MAX_IMAGES_PER_PRODUCT} images; it has ${existing}, so at most ${MAX_IMAGES_PER_PRODUCT - existing} more fit`,
   );
+
+/** The file of a multipart upload; a part the client sent malformed (e.g. a broken part header) is its bad input. */
+async function receive(file: Promise<IncomingFile> | IncomingFile, index: number): Promise<IncomingFile> {
+  try {
+    return await file;
+  } catch {
+    throw badInput(`files.${index}`, 'the uploaded file could not be read (malformed multipart part)');
+  }
+}
