@@ -36,6 +36,10 @@ import type { EventBus } from './services/events/event-bus';
 import { MemoryEventBus } from './services/events/memory-event-bus';
 import { RedisEventBus } from './services/events/redis-event-bus';
 import { createHttpServer } from './server';
+import { DEFAULT_KEYS, startTossSandbox, type TossSandbox } from '../toss-sandbox';
+
+/** The sandbox's payment-widget key pair (test_gck_/test_gsk_), used by the embedded profile. */
+const SANDBOX_WIDGET_KEYS = DEFAULT_KEYS.find((k) => k.clientKey.startsWith('test_gck_'))!;
 
 export type App = Awaited<ReturnType<typeof createApp>>;
 
@@ -48,8 +52,9 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
   };
 
   try {
+    for (const line of describeProfile(config)) logger.info(line);
     const orm: Orm = await openOrm(config, logger, options.onQuery).catch((err: Error) => {
-      throw new Error(`Cannot open the database at ${redactUrl(config.databaseUrl)}: ${err.message}`);
+      throw new Error(`Cannot open the database at ${describeDatabase(config)}: ${err.message}`);
     });
     closers.push(() => orm.close());
     if (config.migrateOnStart) {
@@ -57,15 +62,36 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       if (applied.length) logger.info({ applied }, 'applied database migrations');
     }
 
-    const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-    closers.push(() => redis.quit());
-    await redis.connect().catch((err) => {
-      throw new Error(`Cannot reach Redis at ${redactUrl(config.redisUrl)}: ${err.message}`);
-    });
+    // The production profile shares Redis between instances; the embedded one runs without it.
+    let redis: Redis | null = null;
+    if (config.redisUrl) {
+      const client = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+      redis = client;
+      client.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+      closers.push(() => client.quit());
+      await client.connect().catch((err) => {
+        throw new Error(`Cannot reach Redis at ${redactUrl(config.redisUrl!)}: ${err.message}`);
+      });
+    }
+    const needRedis = (what: string): Redis => {
+      if (!redis) throw new Error(`${what} needs REDIS_URL`);
+      return redis;
+    };
+
+    // The embedded profile's payments: the Toss sandbox, in this process, with its test keys.
+    let paymentConfig = config.payments;
+    let sandbox: TossSandbox | null = null;
+    if (config.payments.sandbox) {
+      const started = await startTossSandbox({ keys: [SANDBOX_WIDGET_KEYS] });
+      sandbox = started;
+      closers.push(() => started.close());
+      paymentConfig = { ...paymentConfig, apiUrl: started.url, ...SANDBOX_WIDGET_KEYS };
+      logger.info(`Toss sandbox (in-process, test keys): ${started.url}`);
+    }
 
     // Redis pub/sub reaches every instance; the in-process bus serves a single process.
-    const events: EventBus = config.eventBus === 'redis' ? new RedisEventBus(redis, config.redisKeyPrefix) : new MemoryEventBus();
+    const events: EventBus =
+      config.eventBus === 'redis' ? new RedisEventBus(needRedis('EVENT_BUS=redis'), config.redisKeyPrefix) : new MemoryEventBus();
     closers.push(() => events.close());
 
     const accounts = new AccountService({
@@ -87,7 +113,9 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       return new Map(rows.map((r) => [r.id, r.stock]));
     };
     const stock: StockGuard =
-      config.stock.guard === 'redis' ? new RedisStockGuard(redis, config.redisKeyPrefix, loadStock) : new MemoryStockGuard(loadStock);
+      config.stock.guard === 'redis'
+        ? new RedisStockGuard(needRedis('STOCK_GUARD=redis'), config.redisKeyPrefix, loadStock)
+        : new MemoryStockGuard(loadStock);
 
     const categories = new CategoryService();
     const products = new ProductService(categories, stock, logger);
@@ -105,7 +133,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     const cart = new CartService();
     const lifecycle = new OrderLifecycle({ stock, logger, onEvent });
     const checkout = new CheckoutService({ stock, paymentWindowSeconds: config.orders.paymentWindowSeconds, logger, onEvent });
-    const payments = createPayments(config.payments, { em: () => orm.em.fork(), lifecycle, stock, logger });
+    const payments = createPayments(paymentConfig, { em: () => orm.em.fork(), lifecycle, stock, logger });
     const orders = new OrderService(lifecycle, payments.service);
     const sweeper = new OrderSweeper({
       em: () => orm.em.fork(),
@@ -148,6 +176,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       storage,
       webhook: payments.webhook,
       feed,
+      demo: { tossClientKey: paymentConfig.clientKey, tossSdkUrl: tossSdkUrl(paymentConfig.apiUrl) },
     });
 
     let url: string | null = null;
@@ -160,6 +189,8 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       storage,
       stock,
       payments,
+      /** The in-process Toss sandbox (embedded profile without TOSS_* settings), else null. */
+      tossSandbox: sandbox,
       feed,
       relay,
       services: { accounts, categories, products, productImages, cart, checkout, orders, lifecycle, sweeper },
@@ -169,6 +200,8 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       },
       async listen(): Promise<string> {
         url = await server.listen();
+        // The sandbox tells this app about payment status changes, as Toss would.
+        sandbox?.setWebhookUrl(`${url}/webhooks/toss`);
         upkeep.start();
         relayJob.start();
         return url;
@@ -186,6 +219,37 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     await closeAll();
     throw err;
   }
+}
+
+/** The Toss browser SDK v2: the real one for Toss's API, else the stand-in served by the sandbox at that URL. */
+function tossSdkUrl(apiUrl: string): string {
+  return apiUrl === 'https://api.tosspayments.com' ? 'https://js.tosspayments.com/v2/standard' : `${apiUrl}/v2/standard`;
+}
+
+/** One line per port: the profile and the adapter each port runs on. */
+export function describeProfile(config: Config): string[] {
+  const storage =
+    config.storage.kind === 's3'
+      ? `S3 bucket ${config.storage.bucket} (${config.storage.publicUrl})`
+      : `local disk ${config.storage.directory}`;
+  const inProcess = (kind: 'redis' | 'memory') => (kind === 'redis' ? `Redis ${redactUrl(config.redisUrl ?? '')}` : 'in-process');
+  const payments = config.payments.sandbox
+    ? 'Toss sandbox, in-process, with its test keys'
+    : config.payments.secretKey
+      ? `Toss API ${config.payments.apiUrl}`
+      : 'off (TOSS_SECRET_KEY is not set)';
+  return [
+    `profile: ${config.profile}${config.profile === 'embedded' ? ' (no DATABASE_URL: SQLite, in-process adapters, Toss sandbox; one process)' : ''}`,
+    `database: ${describeDatabase(config)}`,
+    `storage: ${storage}`,
+    `event bus: ${inProcess(config.eventBus)}`,
+    `stock guard: ${inProcess(config.stock.guard)}`,
+    `payments: ${payments}`,
+  ];
+}
+
+function describeDatabase(config: Config): string {
+  return config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : `MySQL ${redactUrl(config.database.url)}`;
 }
 
 function redactUrl(url: string): string {

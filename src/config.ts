@@ -35,6 +35,8 @@ const url = (protocols: string[]) =>
   );
 
 const DEV_TOKEN_SECRET = 'dev-only-insecure-token-secret-change-me-please';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const TOSS_API_URL = 'https://api.tosspayments.com';
 
 const schema = z
   .object({
@@ -42,10 +44,11 @@ const schema = z
     PORT: int(4000, 0, 65535),
     HOST: z.string().default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-    DATABASE_URL: url(['mysql', 'mariadb']).default('mysql://root@127.0.0.1:3306/marketplace'),
+    DATABASE_URL: url(['mysql', 'mariadb']).optional(),
+    SQLITE_FILE: z.string().default('data/marketplace.sqlite'),
     DATABASE_POOL_SIZE: int(4, 1, 200),
     MIGRATE_ON_START: bool(true),
-    REDIS_URL: url(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+    REDIS_URL: url(['redis', 'rediss']).optional(),
     REDIS_KEY_PREFIX: z.string().default('mp:'),
     ADMIN_INVITE_CODE: z.string().min(8, 'must be at least 8 characters').optional(),
     AUTH_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -69,8 +72,8 @@ const schema = z
     ORDER_PAYMENT_WINDOW_SECONDS: int(600, 1, 24 * 3600),
     ORDER_SWEEP_INTERVAL_MS: int(10_000, 50, 3600_000),
     OUTBOX_RELAY_INTERVAL_MS: int(250, 10, 60_000),
-    STOCK_GUARD: z.enum(['redis', 'memory']).default('redis'),
-    EVENT_BUS: z.enum(['redis', 'memory']).default('redis'),
+    STOCK_GUARD: z.enum(['redis', 'memory']).optional(),
+    EVENT_BUS: z.enum(['redis', 'memory']).optional(),
     GRAPHQL_JIT: bool(true),
     GRAPHQL_INTROSPECTION: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
     GRAPHQL_MAX_DEPTH: int(12, 2, 100),
@@ -87,7 +90,7 @@ const schema = z
       .string()
       .regex(/^(test|live)_(g?ck)_\S+$/, 'must be a Toss client key (test_ck_..., test_gck_..., live_ck_...)')
       .optional(),
-    TOSS_API_URL: url(['http', 'https']).default('https://api.tosspayments.com'),
+    TOSS_API_URL: url(['http', 'https']).optional(),
     TOSS_TIMEOUT_MS: int(10_000, 100, 120_000),
     PAYMENT_RECONCILE_AFTER_SECONDS: int(30, 1, 24 * 3600),
     TRUST_PROXY: bool(false),
@@ -100,6 +103,23 @@ const schema = z
     if (!!env.AWS_ACCESS_KEY_ID !== !!env.AWS_SECRET_ACCESS_KEY) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['AWS_SECRET_ACCESS_KEY'], message: 'and AWS_ACCESS_KEY_ID must be set together' });
     }
+    if (env.NODE_ENV === 'production' && !env.DATABASE_URL) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['DATABASE_URL'],
+        message: 'is required when NODE_ENV=production (the embedded SQLite profile is for trying the API on one machine)',
+      });
+    }
+    const redisUrl = env.REDIS_URL ?? (env.DATABASE_URL ? DEFAULT_REDIS_URL : undefined);
+    for (const name of ['STOCK_GUARD', 'EVENT_BUS'] as const) {
+      if (env[name] === 'redis' && !redisUrl) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [name],
+          message: 'is redis, which needs REDIS_URL (the embedded profile has no Redis)',
+        });
+      }
+    }
     if (env.NODE_ENV === 'production' && !env.AUTH_TOKEN_SECRET) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['AUTH_TOKEN_SECRET'], message: 'is required when NODE_ENV=production' });
     }
@@ -111,10 +131,16 @@ export type Config = Readonly<{
   port: number;
   host: string;
   logLevel: string;
-  databaseUrl: string;
-  databasePoolSize: number;
+  /**
+   * `production`: DATABASE_URL is set (MySQL; Redis, S3 and Toss from their variables).
+   * `embedded`: nothing set; a SQLite file, in-process adapters and the Toss sandbox, for one process.
+   */
+  profile: 'production' | 'embedded';
+  database: DatabaseConfig;
+  /** Applies pending migrations (MySQL) or brings the SQLite schema up to date at boot. */
   migrateOnStart: boolean;
-  redisUrl: string;
+  /** Unset in the embedded profile unless REDIS_URL is given; the production profile defaults to the local Redis. */
+  redisUrl: string | undefined;
   redisKeyPrefix: string;
   adminInviteCode: string | undefined;
   authTokenSecret: string;
@@ -140,6 +166,8 @@ export type Config = Readonly<{
     reservationGraceSeconds: number;
   }>;
   payments: Readonly<{
+    /** The embedded profile with no TOSS_* set: start the Toss sandbox in-process and use its test keys. */
+    sandbox: boolean;
     /** Toss API secret key; payments answer SERVICE_UNAVAILABLE while it is unset. */
     secretKey: string | undefined;
     /** Toss client key, for the browser's payment window. */
@@ -165,6 +193,8 @@ export type Config = Readonly<{
   trustProxy: boolean;
   corsOrigins: string[] | true;
 }>;
+
+export type DatabaseConfig = Readonly<{ kind: 'mysql'; url: string; poolSize: number } | { kind: 'sqlite'; file: string }>;
 
 export type StorageConfig = Readonly<
   | { kind: 'local'; directory: string }
@@ -196,16 +226,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'} ${i.message}`));
   }
   const e = parsed.data;
+  const profile = e.DATABASE_URL ? 'production' : 'embedded';
+  const redisUrl = e.REDIS_URL ?? (profile === 'production' ? DEFAULT_REDIS_URL : undefined);
+  // Shared Redis adapters whenever there is a Redis; in-process ones otherwise.
+  const inProcessUnlessRedis = redisUrl ? ('redis' as const) : ('memory' as const);
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     isProduction: e.NODE_ENV === 'production',
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
-    databaseUrl: e.DATABASE_URL,
-    databasePoolSize: e.DATABASE_POOL_SIZE,
+    profile,
+    database: Object.freeze(
+      e.DATABASE_URL
+        ? { kind: 'mysql' as const, url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+        : { kind: 'sqlite' as const, file: e.SQLITE_FILE },
+    ),
     migrateOnStart: e.MIGRATE_ON_START,
-    redisUrl: e.REDIS_URL,
+    redisUrl,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     adminInviteCode: e.ADMIN_INVITE_CODE,
     authTokenSecret: e.AUTH_TOKEN_SECRET ?? DEV_TOKEN_SECRET,
@@ -224,15 +262,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sweepIntervalMs: e.ORDER_SWEEP_INTERVAL_MS,
       outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
     }),
-    stock: Object.freeze({ guard: e.STOCK_GUARD, reservationGraceSeconds: e.STOCK_RESERVATION_GRACE_SECONDS }),
+    stock: Object.freeze({ guard: e.STOCK_GUARD ?? inProcessUnlessRedis, reservationGraceSeconds: e.STOCK_RESERVATION_GRACE_SECONDS }),
     payments: Object.freeze({
+      sandbox: profile === 'embedded' && !e.TOSS_SECRET_KEY && !e.TOSS_CLIENT_KEY && !e.TOSS_API_URL,
       secretKey: e.TOSS_SECRET_KEY,
       clientKey: e.TOSS_CLIENT_KEY,
-      apiUrl: e.TOSS_API_URL.replace(/\/+$/, ''),
+      apiUrl: (e.TOSS_API_URL ?? TOSS_API_URL).replace(/\/+$/, ''),
       timeoutMs: e.TOSS_TIMEOUT_MS,
       reconcileAfterSeconds: e.PAYMENT_RECONCILE_AFTER_SECONDS,
     }),
-    eventBus: e.EVENT_BUS,
+    eventBus: e.EVENT_BUS ?? inProcessUnlessRedis,
     graphqlJit: e.GRAPHQL_JIT,
     graphql: Object.freeze({
       introspection:

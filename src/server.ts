@@ -21,24 +21,29 @@ import type { EventBus } from './services/events/event-bus';
 import { attachWebSocketServer } from './ws-server';
 import { jitGateway } from './schema/jit-gateway';
 import { queryLimits } from './schema/limits';
+import { refuseNulCharacters } from './schema/input-hygiene';
 import { RequestRateLimit } from './services/shared/request-rate-limit';
 import type { OrderFeed } from './services/notifications/order-feed';
 import type { PaymentWebhook } from './services/payments/payment-webhook';
 import type { Storage } from './services/storage/storage';
 import type Redis from 'ioredis';
+import { demoRouter, type DemoOptions } from './demo/demo-route';
 
 type Deps = {
   config: Config;
   logger: Logger;
   schema: GraphQLSchema;
   orm: Orm;
-  redis: Redis;
+  /** Null in the embedded profile: counters then live in this process. */
+  redis: Redis | null;
   accounts: AccountService;
   events: EventBus;
   storage: Storage;
   /** Toss webhooks; null when payments are not configured (the route then answers 503). */
   webhook: PaymentWebhook | null;
   feed: OrderFeed;
+  /** The storefront page at /demo. */
+  demo: DemoOptions;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -74,6 +79,7 @@ export async function createHttpServer(deps: Deps) {
       !config.graphql.introspection
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      refuseNulCharacters(),
       queryLimits(schema, config.graphql),
       requestLogging(logger),
     ],
@@ -84,13 +90,16 @@ export async function createHttpServer(deps: Deps) {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const [mysql, redisState, storageState] = await Promise.all([
+    const [database, redisState, storageState] = await Promise.all([
       probe(() => orm.em.fork().getConnection().execute('select 1')),
-      probe(() => redis.ping()),
+      redis ? probe(() => redis.ping()) : Promise.resolve('not used'),
       probe(() => storage.ping()),
     ]);
-    const ok = [mysql, redisState, storageState].every((c) => c === 'ok');
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'unavailable', mysql, redis: redisState, storage: storageState });
+    const ok = [database, storageState].every((c) => c === 'ok') && redisState !== 'down' && redisState !== 'timeout';
+    const databaseKey = config.database.kind === 'sqlite' ? 'sqlite' : 'mysql';
+    res
+      .status(ok ? 200 : 503)
+      .json({ status: ok ? 'ok' : 'unavailable', [databaseKey]: database, redis: redisState, storage: storageState });
   });
 
   // Toss's PAYMENT_STATUS_CHANGED deliveries. The body only names the payment; it is re-read from Toss.
@@ -110,6 +119,9 @@ export async function createHttpServer(deps: Deps) {
       express.static(config.storage.directory, { index: false, dotfiles: 'deny', fallthrough: false, maxAge: '1d', immutable: true }),
     );
   }
+
+  // The demo storefront hands out the demo logins, so production does not serve it.
+  if (!config.isProduction) app.use('/demo', demoRouter(deps.demo));
 
   app.use(
     '/graphql',

@@ -1,15 +1,18 @@
 import { DefaultLogger, MikroORM, type LogContext, type LoggerNamespace, type LoggerOptions, type Options } from '@mikro-orm/core';
+import type { AbstractSqlDriver } from '@mikro-orm/knex';
+import { LibSqlDriver } from '@mikro-orm/libsql';
 import { Migrator } from '@mikro-orm/migrations';
 import { MySqlDriver } from '@mikro-orm/mysql';
 import path from 'node:path';
-import type { Config } from '../config';
+import type { Config, DatabaseConfig } from '../config';
 import { entities } from '../entities';
 import type { Logger } from '../logger';
 import { migrationsList } from '../../migrations';
+import { isSqliteEm } from './sql';
 
-export type Orm = MikroORM<MySqlDriver>;
+/** MySQL in the production profile, SQLite (libsql) in the embedded one; services see the same SQL EntityManager. */
+export type Orm = MikroORM<AbstractSqlDriver>;
 
-/** MikroORM options for a config; shared by the app, the migrate script and the CLI. */
 /** Called with each SQL statement the ORM runs (without its parameters); used to count queries. */
 export type QueryTap = (sql: string) => void;
 
@@ -27,24 +30,52 @@ class TapLogger extends DefaultLogger {
   }
 }
 
-export function ormOptions(
-  config: Pick<Config, 'databaseUrl' | 'databasePoolSize'>,
-  logger?: Logger,
-  onQuery?: QueryTap,
-): Options<MySqlDriver> {
+/** The libsql (better-sqlite3 style) connection that knex hands to `afterCreate`. */
+type SqliteConnection = { exec(sql: string): void; prepare(sql: string, ...rest: unknown[]): unknown };
+
+/** MikroORM options for a database; shared by the app, the migrate script and the CLI. */
+export function ormOptions(database: DatabaseConfig, logger?: Logger, onQuery?: QueryTap): Options<AbstractSqlDriver> {
   const tap = onQuery ? { debug: ['query' as const], loggerFactory: (options: LoggerOptions) => new TapLogger(options, onQuery) } : {};
-  return {
-    driver: MySqlDriver,
-    clientUrl: config.databaseUrl,
+  const common = {
     entities,
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    // Query logging stays off: MikroORM prints bound parameters, which include password hashes.
+    logger: logger ? (msg: string) => logger.debug({ orm: true }, msg) : undefined,
+    debug: false,
+    ...tap,
+  };
+  if (database.kind === 'sqlite') {
+    // One file, one writer: every statement runs on the single connection, in arrival order.
+    // WAL lets another process (say `npm run seed` beside the server) read meanwhile, and a writer
+    // waits up to 5 s for the lock. Transactions begin IMMEDIATE (taking the write lock at once):
+    // a deferred one that read first could not upgrade after another process wrote (SQLITE_BUSY_SNAPSHOT).
+    const pool = {
+      min: 1,
+      max: 1,
+      afterCreate: (connection: SqliteConnection, done: (err: Error | null, connection: unknown) => void) => {
+        try {
+          connection.exec('pragma journal_mode = wal; pragma busy_timeout = 5000;');
+          const prepare = connection.prepare.bind(connection);
+          connection.prepare = (sql: string, ...rest: unknown[]) => prepare(sql === 'BEGIN;' ? 'BEGIN IMMEDIATE;' : sql, ...rest);
+          done(null, connection);
+        } catch (err) {
+          done(err as Error, connection);
+        }
+      },
+    };
+    return { ...common, driver: LibSqlDriver, dbName: database.file, pool } as Options<AbstractSqlDriver>;
+  }
+  return {
+    ...common,
+    driver: MySqlDriver,
+    clientUrl: database.url,
     charset: 'utf8mb4',
     collate: 'utf8mb4_unicode_ci',
     timezone: '+00:00',
-    pool: { min: 0, max: config.databasePoolSize },
+    pool: { min: 0, max: database.poolSize },
     // Creates the database named in DATABASE_URL when it does not exist yet.
     ensureDatabase: true,
-    allowGlobalContext: false,
-    forceUtcTimezone: true,
     extensions: [Migrator],
     migrations: {
       // Beside the sources when run from TypeScript, beside the build when compiled.
@@ -58,20 +89,28 @@ export function ormOptions(
       emit: 'ts',
       snapshot: true,
     },
-    // Query logging stays off: MikroORM prints bound parameters, which include password hashes.
-    logger: logger ? (msg) => logger.debug({ orm: true }, msg) : undefined,
-    debug: false,
-    ...tap,
-  };
+  } as Options<AbstractSqlDriver>;
 }
 
-/** Opens the ORM (creating the database if needed). */
-export async function openOrm(config: Pick<Config, 'databaseUrl' | 'databasePoolSize'>, logger?: Logger, onQuery?: QueryTap): Promise<Orm> {
-  return MikroORM.init<MySqlDriver>(ormOptions(config, logger, onQuery));
+/** Opens the ORM (creating the MySQL database or the SQLite file if needed). */
+export async function openOrm(config: Pick<Config, 'database'>, logger?: Logger, onQuery?: QueryTap): Promise<Orm> {
+  return MikroORM.init<AbstractSqlDriver>(ormOptions(config.database, logger, onQuery));
 }
 
-/** Applies pending migrations; returns the names it applied. */
+export const isSqlite = (orm: Orm): boolean => isSqliteEm(orm.em);
+
+/**
+ * Brings the schema up to date: MySQL through the committed migrations; SQLite (the embedded
+ * profile, where there is nothing to migrate from) by diffing the entities against the file.
+ * Returns what it applied.
+ */
 export async function migrateUp(orm: Orm): Promise<string[]> {
+  if (isSqlite(orm)) {
+    const diff = await orm.schema.getUpdateSchemaSQL({ safe: true });
+    if (!diff.trim()) return [];
+    await orm.schema.updateSchema({ safe: true });
+    return ['sqlite schema update'];
+  }
   const applied = await orm.getMigrator().up();
   return applied.map((m) => m.name);
 }

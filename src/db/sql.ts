@@ -1,24 +1,35 @@
 import { IsolationLevel, type QueryResult, type Transaction } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/knex';
+import { BaseSqlitePlatform, type EntityManager } from '@mikro-orm/knex';
 
 /**
  * Plain SQL for the hottest paths (checkout, auth, listing). MikroORM's query builder costs
  * roughly half a millisecond of CPU per statement to build, and `em.transactional` another
  * half to open and close; a prepared string on the bare connection costs a tenth of that.
- * Statements stay portable SQL with `?` placeholders. Everything else uses the ORM.
+ * Statements stay portable SQL with `?` placeholders, so they run on MySQL and on the embedded
+ * profile's SQLite alike; `forUpdate` is the one clause that differs. Everything else uses the ORM.
  */
 export type Sql = {
+  /** ` for update` on MySQL; empty on SQLite, whose one writer already holds the whole database. */
+  readonly forUpdate: string;
   rows<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** An insert, update or delete: the affected row count and the new id (for an insert). */
   run(sql: string, params?: readonly unknown[]): Promise<{ affectedRows: number; insertId: number }>;
 };
 
+export const isSqliteEm = (em: EntityManager): boolean => em.getPlatform() instanceof BaseSqlitePlatform;
+
 function executor(em: EntityManager, ctx?: Transaction): Sql {
   const connection = em.getConnection();
+  const sqlite = isSqliteEm(em);
+  // SQLite keeps dates as epoch milliseconds (as MikroORM writes them); MySQL takes Date values.
+  const bind = sqlite
+    ? (params: readonly unknown[]) => params.map((p) => (p instanceof Date ? p.getTime() : p))
+    : (params: readonly unknown[]) => [...params];
   return {
-    rows: <T>(sql: string, params: readonly unknown[] = []) => connection.execute(sql, [...params], 'all', ctx) as Promise<T[]>,
+    forUpdate: sqlite ? '' : ' for update',
+    rows: <T>(sql: string, params: readonly unknown[] = []) => connection.execute(sql, bind(params), 'all', ctx) as Promise<T[]>,
     async run(sql: string, params: readonly unknown[] = []) {
-      const result = await connection.execute<QueryResult>(sql, [...params], 'run', ctx);
+      const result = await connection.execute<QueryResult>(sql, bind(params), 'run', ctx);
       return { affectedRows: result.affectedRows, insertId: Number(result.insertId) };
     },
   };
@@ -38,7 +49,9 @@ export async function sqlTransaction<T>(
   options: { readCommitted?: boolean } = {},
 ): Promise<T> {
   const connection = em.getConnection();
-  const trx = await connection.begin(options.readCommitted ? { isolationLevel: IsolationLevel.READ_COMMITTED } : {});
+  // SQLite transactions are always serializable (one writer at a time), so the level is MySQL's only.
+  const readCommitted = options.readCommitted && !isSqliteEm(em);
+  const trx = await connection.begin(readCommitted ? { isolationLevel: IsolationLevel.READ_COMMITTED } : {});
   try {
     const result = await work(executor(em, trx));
     await connection.commit(trx);

@@ -47,7 +47,7 @@ export class Product {
   @Property({ type: 'datetime', length: 3, nullable: true })
   deletedAt: (Date & Opt) | null = null;
 
-  @Property({ type: 'boolean', generated: "(`deleted_at` is null and `status` <> 'HIDDEN') stored" })
+  @Property({ type: 'boolean', generated: "(deleted_at is null and status <> 'HIDDEN') stored" })
   listed?: boolean;
 
   @Property({ type: 'datetime', length: 3, onCreate: () => new Date() })

@@ -7,6 +7,7 @@ import { openOrm } from '../db/orm';
 /** Diffs the entities against the last snapshot and writes a new migration, then lists it in migrations/index.ts. */
 async function main() {
   const config = loadConfig();
+  if (config.database.kind !== 'mysql') throw new Error('migrations are for MySQL: set DATABASE_URL (SQLite schemas are updated at boot)');
   const orm = await openOrm(config);
   try {
     const result = await orm.getMigrator().createMigration(path.join(__dirname, '../../migrations'));

@@ -1,17 +1,49 @@
 import { ConfigError, loadConfig } from '../../src/config';
 
 describe('config', () => {
-  it('has working defaults for local MariaDB and Redis', () => {
+  it('with nothing set, picks the embedded profile: SQLite, local disk, in-process adapters, the Toss sandbox', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 4000,
       nodeEnv: 'development',
-      databaseUrl: 'mysql://root@127.0.0.1:3306/marketplace',
-      redisUrl: 'redis://127.0.0.1:6379',
+      profile: 'embedded',
+      database: { kind: 'sqlite', file: 'data/marketplace.sqlite' },
+      redisUrl: undefined,
+      storage: { kind: 'local', directory: 'data/uploads' },
+      eventBus: 'memory',
+      stock: { guard: 'memory' },
+      payments: { sandbox: true, secretKey: undefined },
       migrateOnStart: true,
       adminInviteCode: undefined,
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('switches each part to the real service when its variable is set', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://r:6379' })).toMatchObject({
+      profile: 'embedded',
+      eventBus: 'redis',
+      stock: { guard: 'redis' },
+    });
+    expect(loadConfig({ S3_BUCKET: 'media' }).storage.kind).toBe('s3');
+    expect(loadConfig({ TOSS_SECRET_KEY: 'test_sk_x', TOSS_CLIENT_KEY: 'test_ck_x' }).payments).toMatchObject({
+      sandbox: false,
+      apiUrl: 'https://api.tosspayments.com',
+    });
+    // DATABASE_URL selects the production profile, whose Redis defaults to the local one.
+    expect(loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/marketplace' })).toMatchObject({
+      profile: 'production',
+      database: { kind: 'mysql', url: 'mysql://root@127.0.0.1:3306/marketplace', poolSize: 4 },
+      redisUrl: 'redis://127.0.0.1:6379',
+      eventBus: 'redis',
+      stock: { guard: 'redis' },
+      payments: { sandbox: false, secretKey: undefined },
+    });
+  });
+
+  it('refuses Redis adapters without Redis, and the embedded profile in production', () => {
+    expect(() => loadConfig({ STOCK_GUARD: 'redis' })).toThrow(/STOCK_GUARD is redis, which needs REDIS_URL/);
+    expect(() => loadConfig({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 's'.repeat(32) })).toThrow(/DATABASE_URL is required/);
   });
 
   it('names every bad variable in one message', () => {
@@ -26,8 +58,9 @@ describe('config', () => {
   });
 
   it('requires AUTH_TOKEN_SECRET in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/AUTH_TOKEN_SECRET is required/);
-    expect(loadConfig({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 's'.repeat(32) }).isProduction).toBe(true);
+    const database = { DATABASE_URL: 'mysql://root@127.0.0.1:3306/marketplace' };
+    expect(() => loadConfig({ NODE_ENV: 'production', ...database })).toThrow(/AUTH_TOKEN_SECRET is required/);
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 's'.repeat(32), ...database }).isProduction).toBe(true);
   });
 
   it('treats empty values as unset and parses booleans and lists', () => {

@@ -32,6 +32,13 @@ const CATEGORY_OF: Record<string, string> = {
   귤: '과일',
 };
 
+/** True before anything was ever created: no accounts of any role and no categories. */
+export async function isEmptyDatabase(app: App): Promise<boolean> {
+  const em = app.orm.em.fork();
+  const counts = await Promise.all([Customer, Seller, Admin, Category].map((entity) => em.count(entity, {})));
+  return counts.every((n) => n === 0);
+}
+
 export type SeedReport = {
   created: { accounts: number; categories: number; products: number };
   credentials: Array<{ role: Role; email: string; password: string }>;

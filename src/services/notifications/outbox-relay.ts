@@ -55,7 +55,7 @@ export class OutboxRelay {
       this.deps.em(),
       async (sql) => {
         const rows = await sql.rows<EventRow>(
-          `select ${EVENT_COLUMNS} from order_status_change where published_at is null order by id limit ${BATCH} for update`,
+          `select ${EVENT_COLUMNS} from order_status_change where published_at is null order by id limit ${BATCH}${sql.forUpdate}`,
         );
         if (rows.length === 0) return 0;
         const events = rows.map(toEventRecord);
