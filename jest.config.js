@@ -10,15 +10,42 @@ const swc = {
   sourceMaps: 'inline',
 };
 
-module.exports = {
+const common = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test', '<rootDir>/src'],
-  // Fault scenarios run on their own: `npm run test:faults`.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   setupFiles: ['reflect-metadata'],
-  testTimeout: 60_000,
+};
+
+module.exports = {
   // Integration files each boot their own app and database; two workers suit a 2-core machine.
   maxWorkers: 2,
+  testTimeout: 60_000,
+  projects: [
+    {
+      ...common,
+      // Unit tests, and the integration suite on MySQL/MariaDB + Redis (several instances where a test needs them).
+      displayName: 'production profile',
+      roots: ['<rootDir>/test', '<rootDir>/src'],
+      // Fault scenarios run on their own (`npm run test:faults`); the browser journey belongs to the embedded run.
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/', '<rootDir>/test/browser/'],
+    },
+    {
+      ...common,
+      // The integration suite again on the embedded profile: SQLite, in-process EventBus and StockGuard, no Redis.
+      displayName: 'embedded profile',
+      roots: ['<rootDir>/test/e2e', '<rootDir>/test/browser'],
+      setupFiles: ['reflect-metadata', '<rootDir>/test/helpers/embedded-profile.js'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        // Several instances sharing Redis counters: the embedded profile is one process by design.
+        '<rootDir>/test/e2e/checkout-concurrency.e2e.test.ts',
+        // Adapter tests against their own servers (Redis, s3rver, the Toss sandbox): the same code and servers in either profile.
+        '<rootDir>/test/e2e/stock-guard.e2e.test.ts',
+        '<rootDir>/test/e2e/event-bus.e2e.test.ts',
+        '<rootDir>/test/e2e/storage.e2e.test.ts',
+        '<rootDir>/test/e2e/toss-gateway.e2e.test.ts',
+      ],
+    },
+  ],
 };

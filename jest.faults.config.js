@@ -1,8 +1,12 @@
 /** `npm run test:faults`: fault scenarios with real processes (a private Redis, killed instances, MySQL KILLs, a failing PG). */
-const base = require('./jest.config');
+const { projects } = require('./jest.config');
 
+const production = projects[0];
 module.exports = {
-  ...base,
+  testEnvironment: production.testEnvironment,
+  testMatch: production.testMatch,
+  transform: production.transform,
+  setupFiles: production.setupFiles,
   roots: ['<rootDir>/test/faults'],
   testPathIgnorePatterns: ['/node_modules/'],
   testTimeout: 180_000,

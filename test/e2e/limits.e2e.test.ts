@@ -1,6 +1,6 @@
 import { signUpAs } from '../factories/accounts';
 import { codeOf, GraphQLClient } from '../helpers/graphql-client';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { EMBEDDED, itProductionProfile, startTestApp, type TestApp } from '../helpers/test-app';
 
 /** Abuse limits: depth, aliases, cost, batching, body size, introspection in production, and request rates. */
 describe('query limits', () => {
@@ -52,7 +52,7 @@ describe('query limits', () => {
 });
 
 describe('introspection', () => {
-  it('is off in production unless GRAPHQL_INTROSPECTION=true', async () => {
+  itProductionProfile('is off in production unless GRAPHQL_INTROSPECTION=true', async () => {
     const production = { NODE_ENV: 'production', AUTH_TOKEN_SECRET: 'p'.repeat(40) };
     const off = await startTestApp(production);
     const on = await startTestApp({ ...production, GRAPHQL_INTROSPECTION: 'true' });
@@ -83,7 +83,8 @@ describe('request rate limits', () => {
 
   it('per account, shared by every instance: one account past its limit is refused, others are not', async () => {
     const t = await startTestApp({ RATE_LIMIT_ACCOUNT_PER_MINUTE: '4' });
-    const peer = await t.startPeer();
+    // The embedded profile is one process: its "peer" is the same instance.
+    const peer = EMBEDDED ? { client: t.client, close: async () => undefined } : await t.startPeer();
     try {
       const busy = await signUpAs(t.client, 'CUSTOMER');
       const calm = await signUpAs(t.client, 'CUSTOMER');

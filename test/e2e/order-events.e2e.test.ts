@@ -19,22 +19,26 @@ import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { spawnAppProcess, type AppProcess } from '../helpers/app-process';
 import { codeOf, type GraphQLClient } from '../helpers/graphql-client';
-import type { TestApp } from '../helpers/test-app';
+import { EMBEDDED, type TestApp } from '../helpers/test-app';
 import { startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
 import { collect, connectWs, type WsConnection } from '../helpers/ws-client';
 
 type Event = OrderEventsSubscription['orderEvents'];
 type SellerEvent = SellerOrderEventsSubscription['sellerOrderEvents'];
 
-/** Two app processes (A and B) on one MariaDB and Redis; events made through B must reach subscribers on A. */
+/**
+ * Two app processes (A and B) on one MariaDB and Redis; events made through B must reach
+ * subscribers on A. The embedded profile runs one process, so there A and B are the test app itself.
+ */
 let t: TestApp, toss: TossSandbox, close: () => Promise<void>;
-let a: AppProcess, b: AppProcess;
+let a: Pick<AppProcess, 'url' | 'client' | 'stop'>, b: Pick<AppProcess, 'url' | 'client' | 'stop'>;
 let admin: TestAccount, seller: TestAccount, otherSeller: TestAccount;
 const connections: WsConnection[] = [];
 
 beforeAll(async () => {
   ({ t, toss, close } = await startAppWithToss({ ADMIN_INVITE_CODE: TEST_INVITE_CODE }));
-  [a, b] = await Promise.all([spawnAppProcess(t.peerEnv), spawnAppProcess(t.peerEnv)]);
+  const self = { url: t.url, client: t.client, stop: async () => undefined };
+  [a, b] = EMBEDDED ? [self, self] : await Promise.all([spawnAppProcess(t.peerEnv), spawnAppProcess(t.peerEnv)]);
   [admin, seller, otherSeller] = await Promise.all([
     signUpAs(t.client, 'ADMIN'),
     signUpAs(t.client, 'SELLER'),

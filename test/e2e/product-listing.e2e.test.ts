@@ -9,6 +9,7 @@ import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accou
 import { createCategory, createProduct } from '../factories/catalog';
 import { codeOf } from '../helpers/graphql-client';
 import { startTestApp, type TestApp } from '../helpers/test-app';
+import { asDate, sqlOf } from '../../src/db/sql';
 
 let t: TestApp;
 let seller: TestAccount;
@@ -39,13 +40,11 @@ beforeAll(async () => {
     created.push(await createProduct(t.client, seller.token, { name: nameFor(i), categoryId }));
   }
   // Give a run of products the very same creation time, so ties must be broken by id.
-  await t.app.orm.em
-    .fork()
-    .getConnection()
-    .execute(`update product set created_at = '2026-01-01 00:00:00.000' where id between ? and ?`, [
-      Number(created[10].id),
-      Number(created[19].id),
-    ]);
+  await sqlOf(t.app.orm.em.fork()).run('update product set created_at = ? where id between ? and ?', [
+    new Date('2026-01-01T00:00:00.000Z'),
+    Number(created[10].id),
+    Number(created[19].id),
+  ]);
   // Two hidden and two deleted products: 45 remain listed.
   for (const p of created.slice(45, 47))
     await t.client.ok(UpdateProductDocument, { id: p.id, input: { status: 'HIDDEN' } }, { token: seller.token });
@@ -54,7 +53,7 @@ beforeAll(async () => {
     .fork()
     .getConnection()
     .execute('select id, name, created_at from product where listed');
-  visible = rows.map((r) => ({ id: String(r.id), name: r.name, createdAt: new Date(r.created_at).toISOString() }));
+  visible = rows.map((r) => ({ id: String(r.id), name: r.name, createdAt: asDate(r.created_at).toISOString() }));
 });
 afterAll(() => t?.close());
 
@@ -148,12 +147,10 @@ describe('products listing', () => {
     const em = t.app.orm.em.fork();
     for (const row of visible) {
       for (const position of [1, 2]) {
-        await em
-          .getConnection()
-          .execute(
-            "insert into product_image (product_id, storage_key, url, content_type, size, position, created_at) values (?, ?, ?, 'image/png', 1, ?, now(3))",
-            [Number(row.id), `k/${row.id}/${position}`, `http://x/${row.id}/${position}.png`, position],
-          );
+        await sqlOf(em).run(
+          "insert into product_image (product_id, storage_key, url, content_type, size, position, created_at) values (?, ?, ?, 'image/png', 1, ?, ?)",
+          [Number(row.id), `k/${row.id}/${position}`, `http://x/${row.id}/${position}.png`, position, new Date()],
+        );
       }
     }
     const count = async (first: number) => {

@@ -1,6 +1,6 @@
 import { LogoutDocument, SignUpDocument, type Role } from '../generated/graphql';
 import { codeOf } from '../helpers/graphql-client';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { EMBEDDED, itProductionProfile, startTestApp, type TestApp } from '../helpers/test-app';
 import { connectWs } from '../helpers/ws-client';
 
 let t: TestApp;
@@ -16,11 +16,15 @@ async function tokenFor(role: Role = 'CUSTOMER') {
 }
 
 describe('health', () => {
-  it('/healthz answers 200 and /readyz 200 while MySQL and Redis answer', async () => {
+  it('/healthz answers 200 and /readyz 200 while the database and Redis (if used) answer', async () => {
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${t.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', mysql: 'ok', redis: 'ok', storage: 'ok' });
+    expect(await ready.json()).toEqual(
+      EMBEDDED
+        ? { status: 'ok', sqlite: 'ok', redis: 'not used', storage: 'ok' }
+        : { status: 'ok', mysql: 'ok', redis: 'ok', storage: 'ok' },
+    );
   });
 });
 
@@ -61,6 +65,19 @@ describe('HTTP protocol', () => {
     expect(codeOf(result)).toBe('GRAPHQL_PARSE_FAILED');
   });
 
+  it('refuses a NUL character in any string input, in variables or in the query, and stores nothing', async () => {
+    const signUp = 'mutation($i: SignUpInput!) { signUp(input: $i) { token } }';
+    const input = { role: 'CUSTOMER', email: 'nul@example.com', password: 'password123', name: 'a\u0000b' };
+    const refused = await t.client.raw(signUp, { i: input });
+    expect(codeOf(refused)).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0].extensions?.field).toBe('i.name');
+    const inline = await t.client.raw('{ product(id: "1\\u0000") { id } }');
+    expect(codeOf(inline)).toBe('BAD_USER_INPUT');
+    expect(inline.errors?.[0].extensions?.field).toBe('query');
+    // Nothing was written: the same sign-up without the NUL is the first with that email.
+    expect((await t.client.raw(signUp, { i: { ...input, name: 'ab' } })).errors).toBeUndefined();
+  });
+
   it('echoes or assigns an x-request-id', async () => {
     const mine = await t.client.raw('{ me { id } }', undefined, { headers: { 'x-request-id': 'req-123' } });
     expect(mine.headers.get('x-request-id')).toBe('req-123');
@@ -91,7 +108,7 @@ describe('WebSocket /graphql', () => {
     }
   });
 
-  it("closes a session's open sockets on every instance when it logs out (4401)", async () => {
+  itProductionProfile("closes a session's open sockets on every instance when it logs out (4401)", async () => {
     const peer = await t.startPeer();
     try {
       const token = await tokenFor();
@@ -115,10 +132,10 @@ describe('WebSocket /graphql', () => {
 });
 
 describe('failures', () => {
-  it('/readyz answers 503 naming Redis when it stops answering', async () => {
+  itProductionProfile('/readyz answers 503 naming Redis when it stops answering', async () => {
     const app = await startTestApp();
     try {
-      app.app.redis.disconnect();
+      app.app.redis!.disconnect();
       const res = await fetch(`${app.url}/readyz`);
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ status: 'unavailable', mysql: 'ok', redis: expect.not.stringMatching(/^ok$/) });
@@ -127,7 +144,7 @@ describe('failures', () => {
     }
   });
 
-  it('masks unexpected errors in production: no SQL, no stack, a generic INTERNAL_SERVER_ERROR', async () => {
+  itProductionProfile('masks unexpected errors in production: no SQL, no stack, a generic INTERNAL_SERVER_ERROR', async () => {
     const app = await startTestApp({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 'x'.repeat(40) });
     try {
       await app.app.orm.em.fork().getConnection().execute('drop table `auth_session`');
@@ -143,7 +160,7 @@ describe('failures', () => {
     }
   });
 
-  it('turns off introspection and the Sandbox landing page in production', async () => {
+  itProductionProfile('turns off introspection and the Sandbox landing page in production', async () => {
     const app = await startTestApp({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 'x'.repeat(40) });
     try {
       const result = await app.client.raw('{ __schema { types { name } } }');

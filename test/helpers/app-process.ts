@@ -31,7 +31,8 @@ export type AppProcess = {
  * Starts the real server (`src/main.ts`) as a separate process on a free loopback port and waits
  * until `/readyz` answers 200. Its output is passed through (errors only, or APP_PROCESS_LOG_LEVEL) so crashes are visible.
  */
-export async function spawnAppProcess(env: Record<string, string>): Promise<AppProcess> {
+export async function spawnAppProcess(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<AppProcess> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const port = await freePort();
   const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
@@ -51,9 +52,9 @@ export async function spawnAppProcess(env: Record<string, string>): Promise<AppP
     if (child.exitCode !== null) throw new Error(`the app process exited with ${child.exitCode} before it was ready`);
     const ready = await fetch(`${url}/readyz`).catch(() => null);
     if (ready?.status === 200) break;
-    if (i > 300) {
+    if (i * 200 > readyTimeoutMs) {
       child.kill('SIGKILL');
-      throw new Error('the app process did not become ready within 60 s');
+      throw new Error(`the app process did not become ready within ${readyTimeoutMs / 1000} s`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -13,6 +13,17 @@ import { GraphQLClient } from './graphql-client';
 /** Where the tests' MariaDB/MySQL server and Redis are. Tests always name them explicitly. */
 export const TEST_MYSQL_URL = process.env.TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * `embedded`: test apps run on the embedded profile (a SQLite file, in-process EventBus and
+ * StockGuard, no Redis) instead of MySQL + Redis. Set by the `embedded` jest project.
+ */
+export const TEST_PROFILE: 'production' | 'embedded' = process.env.TEST_PROFILE === 'embedded' ? 'embedded' : 'production';
+export const EMBEDDED = TEST_PROFILE === 'embedded';
+/**
+ * A test of what only the production profile has: several instances sharing Redis, Redis itself,
+ * or NODE_ENV=production (which requires DATABASE_URL). The embedded run leaves it to the production run.
+ */
+export const itProductionProfile: jest.It = EMBEDDED ? it.skip : it;
 
 export type TestApp = {
   app: App;
@@ -43,18 +54,23 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const { dbName, redisPrefix } = isolatedNames();
   const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-media-'));
+  const stores: Record<string, string> = EMBEDDED
+    ? { SQLITE_FILE: path.join(mediaDir, 'test.sqlite'), LOCAL_STORAGE_DIR: path.join(mediaDir, 'uploads') }
+    : {
+        DATABASE_URL: `${TEST_MYSQL_URL}/${dbName}`,
+        REDIS_URL: TEST_REDIS_URL,
+        REDIS_KEY_PREFIX: redisPrefix,
+        LOCAL_STORAGE_DIR: mediaDir,
+      };
   const baseEnv = {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: '0',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: `${TEST_MYSQL_URL}/${dbName}`,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_KEY_PREFIX: redisPrefix,
+    LOG_LEVEL: process.env.TEST_APP_LOG_LEVEL ?? 'silent',
+    ...stores,
     // Cheaper hashing keeps the suite fast; production uses the OWASP baseline.
     PASSWORD_HASH_MEMORY_KIB: '4096',
     PASSWORD_HASH_TIME_COST: '1',
-    LOCAL_STORAGE_DIR: mediaDir,
     // Tests fire hundreds of requests from one address; the limits have their own test.
     RATE_LIMIT_IP_PER_MINUTE: '0',
     RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
@@ -71,14 +87,17 @@ export async function startTestApp(
     peerEnv: { ...baseEnv, MIGRATE_ON_START: 'false' },
     client: new GraphQLClient(`${url}/graphql`),
     async startPeer() {
+      if (EMBEDDED) throw new Error('the embedded profile runs one process: a second instance cannot share its in-process adapters');
       const peer = await createApp({ ...config, migrateOnStart: false }, options);
       const peerUrl = await peer.listen();
       return { app: peer, url: peerUrl, client: new GraphQLClient(`${peerUrl}/graphql`), close: () => peer.close() };
     },
     async close() {
       await app.close();
-      await dropDatabase(dbName);
-      await deleteRedisKeys(redisPrefix);
+      if (!EMBEDDED) {
+        await dropDatabase(dbName);
+        await deleteRedisKeys(redisPrefix);
+      }
       fs.rmSync(mediaDir, { recursive: true, force: true });
     },
   };
