@@ -1,0 +1,190 @@
+// The storefront's side of the public contract: GraphQL over HTTP, graphql-ws by hand, sessions, the Toss SDK.
+export const CONFIG = window.DEMO_CONFIG || {};
+
+const CART_FIELDS = 'totalAmount lines { quantity unitPrice lineTotal available product { id name images { url position } } }';
+const ORDER_FIELDS = 'orderId orderName status totalAmount expiresAt paidAt failureCode failureMessage';
+export const Q = {
+  login: 'mutation Login($input: LoginInput!) { login(input: $input) { token account { id name email } } }',
+  logout: 'mutation Logout { logout }',
+  categories: 'query Categories { categories { id name parent { name } } }',
+  products: `query Products($first: Int, $after: String, $sort: ProductSort, $categoryId: ID) {
+    products(first: $first, after: $after, sort: $sort, categoryId: $categoryId) {
+      totalCount pageInfo { hasNextPage endCursor }
+      edges { node { id name price stock status seller { name } category { name } images { url position } } } } }`,
+  cart: `query Cart { cart { ${CART_FIELDS} } }`,
+  addToCart: `mutation AddToCart($productId: ID!, $quantity: Int!) { addToCart(productId: $productId, quantity: $quantity) { ${CART_FIELDS} } }`,
+  removeFromCart: `mutation RemoveFromCart($productId: ID!) { removeFromCart(productId: $productId) { ${CART_FIELDS} } }`,
+  clearCart: `mutation ClearCart { clearCart { ${CART_FIELDS} } }`,
+  createOrder: `mutation CreateOrder { createOrder { ${ORDER_FIELDS} } }`,
+  confirmPayment: `mutation ConfirmPayment($input: ConfirmPaymentInput!) {
+    confirmPayment(input: $input) { ${ORDER_FIELDS} payment { method amount status approvedAt receiptUrl } } }`,
+  order: `query Order($orderId: String!) { order(orderId: $orderId) { ${ORDER_FIELDS} } }`,
+  cancelOrder: `mutation CancelOrder($orderId: String!, $reason: String) { cancelOrder(orderId: $orderId, reason: $reason) { ${ORDER_FIELDS} } }`,
+  notifications: 'query Notifications { notifications(first: 50) { edges { node { id kind orderId orderStatus paymentStatus at } } } }',
+  updateOrderStatus: `mutation UpdateOrderStatus($orderId: String!, $status: OrderStatus!) {
+    updateOrderStatus(orderId: $orderId, status: $status) { orderId status } }`,
+  orderEvents: 'subscription OrderEvents($afterId: ID) { orderEvents(afterId: $afterId) { id kind orderId orderStatus paymentStatus at } }',
+};
+
+export class ApiError extends Error {
+  constructor(code, message, reason) {
+    super(message);
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+/** A GraphQL error as shown to the visitor: its extensions.code, plus Toss's code (`reason`) for PAYMENT_FAILED. */
+export const fromGraphQL = (e) =>
+  new ApiError((e.extensions && e.extensions.code) || 'UNKNOWN', e.message, e.extensions && e.extensions.reason);
+
+export async function gql(query, variables, token) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body;
+  try {
+    const res = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    body = await res.json();
+  } catch (err) {
+    throw new ApiError('NETWORK_ERROR', `API unreachable: ${err.message}`);
+  }
+  const error = body.errors && body.errors[0];
+  if (error) throw fromGraphQL(error);
+  return body.data;
+}
+
+// ---- Sessions: tokens live in localStorage so they survive the trip to the payment page and back.
+const store = {
+  get: (key) => JSON.parse(localStorage.getItem(key) || 'null'),
+  set: (key, value) => (value == null ? localStorage.removeItem(key) : localStorage.setItem(key, JSON.stringify(value))),
+};
+/** `{ token, account: { id, name, email } }` of the logged-in customer, or null. */
+export const customer = () => store.get('demo.customer');
+export const currentOrder = () => JSON.parse(sessionStorage.getItem('demo.order') || 'null');
+export const rememberOrder = (order) =>
+  order ? sessionStorage.setItem('demo.order', JSON.stringify(order)) : sessionStorage.removeItem('demo.order');
+
+/** Called when the customer's token stops working (set by the page to show the login form). */
+export const hooks = { signedOut: () => {} };
+
+export async function logIn(email, password) {
+  store.set('demo.customer', (await gql(Q.login, { input: { role: 'CUSTOMER', email, password } })).login);
+}
+
+export async function logOut() {
+  const session = customer();
+  store.set('demo.customer', null);
+  rememberOrder(null);
+  if (session) await gql(Q.logout, {}, session.token).catch(() => undefined);
+}
+
+export async function asCustomer(query, variables) {
+  const session = customer();
+  try {
+    return await gql(query, variables, session && session.token);
+  } catch (err) {
+    if (err.code === 'UNAUTHENTICATED' && session) {
+      store.set('demo.customer', null);
+      hooks.signedOut();
+    }
+    throw err;
+  }
+}
+
+/** The demo admin, with its own token, logged in on first use. */
+export async function asAdmin(query, variables, retried = false) {
+  let token = store.get('demo.adminToken');
+  if (!token) {
+    const input = { role: 'ADMIN', email: CONFIG.admin.email, password: CONFIG.admin.password };
+    token = (await gql(Q.login, { input })).login.token;
+    store.set('demo.adminToken', token);
+  }
+  try {
+    return await gql(query, variables, token);
+  } catch (err) {
+    if (err.code !== 'UNAUTHENTICATED' || retried) throw err;
+    store.set('demo.adminToken', null);
+    return asAdmin(query, variables, true);
+  }
+}
+
+/** Toss's customerKey: random, stable per customer in this browser, never the email (reference §7: 2-50 of [A-Za-z0-9-_=.@]). */
+export function customerKey(account) {
+  const key = `demo.customerKey.${account.id}`;
+  let value = store.get(key);
+  if (!value) {
+    value = 'ck-' + Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+    store.set(key, value);
+  }
+  return value;
+}
+
+let sdkPromise = null;
+/** The Toss browser SDK v2 (the real one, or the sandbox's stand-in), loaded once. */
+export function loadTossSdk() {
+  sdkPromise ??= new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = CONFIG.tossSdkUrl;
+    script.onload = () =>
+      window.TossPayments ? resolve(window.TossPayments) : reject(new ApiError('SDK_LOAD_FAILED', 'TossPayments is missing'));
+    script.onerror = () => {
+      sdkPromise = null;
+      reject(new ApiError('SDK_LOAD_FAILED', `Could not load ${CONFIG.tossSdkUrl}`));
+    };
+    document.head.append(script);
+  });
+  return sdkPromise;
+}
+
+/**
+ * One subscription over graphql-ws (subprotocol graphql-transport-ws), written out by hand:
+ * connection_init with the token, wait for connection_ack, subscribe, answer pings, reconnect
+ * with backoff. `variables()` is read on every (re)subscribe. Returns a stop function.
+ */
+export function subscribe(query, variables, { onData, onError, onState }) {
+  let socket = null;
+  let stopped = false;
+  let attempts = 0;
+  const send = (message) => socket.send(JSON.stringify(message));
+  const connect = () => {
+    const session = customer();
+    if (!session || stopped) return;
+    onState('connecting');
+    socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`, 'graphql-transport-ws');
+    socket.onopen = () => send({ type: 'connection_init', payload: { authorization: `Bearer ${session.token}` } });
+    socket.onmessage = (message) => {
+      const msg = JSON.parse(message.data);
+      if (msg.type === 'connection_ack') {
+        attempts = 0;
+        onState('live');
+        send({ id: 'sub-1', type: 'subscribe', payload: { query, variables: variables() } });
+      } else if (msg.type === 'ping') {
+        send({ type: 'pong' });
+      } else if (msg.type === 'next') {
+        if (msg.payload.errors && msg.payload.errors[0]) onError(fromGraphQL(msg.payload.errors[0]));
+        if (msg.payload.data) onData(msg.payload.data);
+      } else if (msg.type === 'error') {
+        onError(fromGraphQL(msg.payload[0] || {}));
+      } else if (msg.type === 'complete') {
+        onState('completed');
+      }
+    };
+    socket.onclose = (event) => {
+      if (stopped) return;
+      // 4401: session revoked; 4403: connection_init refused. Retrying would not help.
+      if (event.code === 4401 || event.code === 4403) {
+        onState('closed');
+        onError(new ApiError('UNAUTHENTICATED', `The live connection was refused (${event.code} ${event.reason}). Log in again.`));
+        return;
+      }
+      attempts += 1;
+      onState('reconnecting');
+      setTimeout(connect, Math.min(10000, 500 * 2 ** attempts));
+    };
+  };
+  connect();
+  return () => {
+    stopped = true;
+    if (socket) socket.close(1000, 'left the page');
+  };
+}
