@@ -11,6 +11,7 @@ import {
   UpdateOrderStatusDocument,
 } from '../generated/graphql';
 import { spawnAppProcess, type AppProcess } from '../helpers/app-process';
+import { GraphQLClient } from '../helpers/graphql-client';
 
 /**
  * The newcomer's journey in a real browser, on the embedded profile exactly as `npm start` runs
@@ -19,6 +20,9 @@ import { spawnAppProcess, type AppProcess } from '../helpers/app-process';
  * Log in, filter by category, page, add to the cart, order, pay on the sandbox's payment page,
  * land on the success URL (which confirms the payment), and see the order turn SHIPPING live
  * when an admin ships it through the API.
+ *
+ * With STOREFRONT_URL set, it drives that server instead of starting one: CI points it at a
+ * plain `npm start` of a fresh clone, with no variables and MySQL and Redis out of reach.
  */
 /** The page's `document`, as the functions passed to `waitForFunction` see it in the browser. */
 declare const document: {
@@ -29,21 +33,26 @@ declare const document: {
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = path.join(__dirname, '../../test-results/storefront-shipping.png');
 
-let dir: string;
-let app: AppProcess;
+let dir: string | undefined;
+let app: Pick<AppProcess, 'url' | 'client' | 'stop'>;
 let browser: Browser;
 
 beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: install it (Debian: apt install chromium) or set CHROMIUM_PATH`);
   }
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-storefront-'));
-  // No DATABASE_URL, REDIS_URL, S3_* or TOSS_*: the embedded profile. NODE_ENV unset, as with `npm start`.
-  app = await spawnAppProcess(
-    { SQLITE_FILE: path.join(dir, 'marketplace.sqlite'), LOCAL_STORAGE_DIR: path.join(dir, 'uploads') },
-    // The first start loads 200 products with images before it listens.
-    { readyTimeoutMs: 120_000 },
-  );
+  const given = process.env.STOREFRONT_URL?.replace(/\/+$/, '');
+  if (given) {
+    app = { url: given, client: new GraphQLClient(`${given}/graphql`), stop: async () => undefined };
+  } else {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-storefront-'));
+    // No DATABASE_URL, REDIS_URL, S3_* or TOSS_*: the embedded profile. NODE_ENV unset, as with `npm start`.
+    app = await spawnAppProcess(
+      { SQLITE_FILE: path.join(dir, 'marketplace.sqlite'), LOCAL_STORAGE_DIR: path.join(dir, 'uploads') },
+      // The first start loads 200 products with images before it listens.
+      { readyTimeoutMs: 120_000 },
+    );
+  }
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -70,6 +79,9 @@ it('goes from the seeded catalog to a paid order that turns SHIPPING live, in Ch
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
+
+  // The embedded profile: SQLite, no Redis.
+  expect(await (await fetch(`${app.url}/readyz`)).json()).toMatchObject({ status: 'ok', sqlite: 'ok', redis: 'not used' });
 
   // The seeded catalog, as the API itself reports it.
   const { products: all } = await app.client.ok(ProductsDocument, { first: 1 });
