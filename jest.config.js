@@ -45,6 +45,9 @@ module.exports = {
         '<rootDir>/test/e2e/event-bus.e2e.test.ts',
         '<rootDir>/test/e2e/storage.e2e.test.ts',
         '<rootDir>/test/e2e/toss-gateway.e2e.test.ts',
+        // Start their own processes with their own settings, whatever the run's profile.
+        '<rootDir>/test/e2e/process.e2e.test.ts',
+        '<rootDir>/test/e2e/first-run.e2e.test.ts',
       ],
     },
   ],

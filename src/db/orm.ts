@@ -8,6 +8,7 @@ import type { Config, DatabaseConfig } from '../config';
 import { entities } from '../entities';
 import type { Logger } from '../logger';
 import { migrationsList } from '../../migrations';
+import { readSqliteEnumsCorrectly } from './sqlite-schema';
 import { isSqliteEm } from './sql';
 
 /** MySQL in the production profile, SQLite (libsql) in the embedded one; services see the same SQL EntityManager. */
@@ -94,7 +95,9 @@ export function ormOptions(database: DatabaseConfig, logger?: Logger, onQuery?: 
 
 /** Opens the ORM (creating the MySQL database or the SQLite file if needed). */
 export async function openOrm(config: Pick<Config, 'database'>, logger?: Logger, onQuery?: QueryTap): Promise<Orm> {
-  return MikroORM.init<AbstractSqlDriver>(ormOptions(config.database, logger, onQuery));
+  const orm = await MikroORM.init<AbstractSqlDriver>(ormOptions(config.database, logger, onQuery));
+  if (isSqlite(orm)) readSqliteEnumsCorrectly(orm);
+  return orm;
 }
 
 export const isSqlite = (orm: Orm): boolean => isSqliteEm(orm.em);

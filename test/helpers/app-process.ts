@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { GraphQLClient } from './graphql-client';
 
 const ROOT = path.join(__dirname, '../..');
@@ -31,7 +32,15 @@ export type AppProcess = {
  * Starts the real server (`src/main.ts`) as a separate process on a free loopback port and waits
  * until `/readyz` answers 200. Its output is passed through (errors only, or APP_PROCESS_LOG_LEVEL) so crashes are visible.
  */
-export async function spawnAppProcess(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<AppProcess> {
+export async function spawnAppProcess(
+  env: Record<string, string>,
+  options: {
+    readyTimeoutMs?: number;
+    /** Receives each line the process writes to stdout (its log, at `logLevel`) instead of passing it through. */
+    onOutput?: (line: string) => void;
+    logLevel?: string;
+  } = {},
+): Promise<AppProcess> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const port = await freePort();
   const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src/main.ts')], {
@@ -39,13 +48,17 @@ export async function spawnAppProcess(env: Record<string, string>, options: { re
     env: {
       PATH: process.env.PATH ?? '',
       ...env,
-      LOG_LEVEL: process.env.APP_PROCESS_LOG_LEVEL ?? 'error',
+      LOG_LEVEL: options.logLevel ?? process.env.APP_PROCESS_LOG_LEVEL ?? 'error',
       HOST: '127.0.0.1',
       PORT: String(port),
     },
     // Unexpected errors (logged at error level) show in the test output; routine logs stay quiet.
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', options.onOutput ? 'pipe' : 'inherit', 'inherit'],
   });
+  if (options.onOutput && child.stdout) {
+    const onOutput = options.onOutput;
+    createInterface({ input: child.stdout }).on('line', (line) => onOutput(line));
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
