@@ -42,7 +42,10 @@ export function refuseNulCharacters(): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const path = nulPath(request.variables ?? {}) ?? (documentHasNul(document) ? 'query' : null);
+          // A NUL in a string literal is written `\u0000` (or raw) in the text: only then is the document walked.
+          const text = request.query ?? '';
+          const literal = (text.includes('\\u0000') || text.includes('\u0000')) && documentHasNul(document);
+          const path = nulPath(request.variables ?? {}) ?? (literal ? 'query' : null);
           if (path) {
             throw new GraphQLError(`${path} contains a NUL character (U+0000), which no input accepts.`, {
               extensions: { code: ErrorCode.BAD_USER_INPUT, field: path.replace(/^variables\./, '') },
