@@ -1,3 +1,7 @@
+// Tests run in Korea's time zone, where this marketplace is deployed, so that a date read or
+// written in local time instead of UTC fails a test. Set here, before jest starts its workers.
+process.env.TZ = 'Asia/Seoul';
+
 /** @type {import('jest').Config} */
 const swc = {
   jsc: {

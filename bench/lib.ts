@@ -22,6 +22,10 @@ export function benchAppEnv(db: string, redisPrefix: string, extra: Record<strin
     // The load generator is one client on one address: request rate limits would measure themselves.
     RATE_LIMIT_IP_PER_MINUTE: '0',
     RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
+    // BENCH_POOL / BENCH_READ_POOL: the transaction and read pool sizes of every server in the run
+    // (default: the app's defaults, 4 and 8). The bare listing handler gets the read pool's size.
+    DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '4',
+    DATABASE_READ_POOL_SIZE: process.env.BENCH_READ_POOL ?? '8',
     ...extra,
   };
 }

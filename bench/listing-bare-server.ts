@@ -5,10 +5,10 @@
 import http from 'node:http';
 import mysql from 'mysql2/promise';
 
-// The same pool size as the API's (DATABASE_POOL_SIZE, set by the benchmark for both).
+// As many connections as the API reads this page with: its read pool (DATABASE_READ_POOL_SIZE, set by the benchmark for both).
 const pool = mysql.createPool({
   uri: process.env.DATABASE_URL!,
-  connectionLimit: Number(process.env.DATABASE_POOL_SIZE),
+  connectionLimit: Number(process.env.DATABASE_READ_POOL_SIZE),
   timezone: 'Z',
   dateStrings: false,
 });

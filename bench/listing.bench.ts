@@ -63,7 +63,7 @@ const post = async (url: string) =>
 /** Listing benchmark: our /graphql against a bare node:http handler running the same SQL. */
 export async function listingBenchmark(): Promise<{ ours: LoadResult; bare: LoadResult }> {
   await dropDatabase();
-  const env = benchAppEnv(DB, 'mp_bench:', { DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '4' });
+  const env = benchAppEnv(DB, 'mp_bench:');
   const app = await spawnServer('src/main.ts', env);
   let bare: Awaited<ReturnType<typeof spawnServer>> | undefined;
   try {

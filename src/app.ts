@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
-import { migrateUp, openOrm, type Orm, type QueryTap } from './db/orm';
+import { closeOrm, migrateUp, openOrm, type Orm, type QueryTap } from './db/orm';
 import { createLogger, type Logger } from './logger';
 import { buildAppSchema } from './schema/build-schema';
 import { AccountResolver } from './resolvers/account/account.resolver';
@@ -56,7 +56,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     const orm: Orm = await openOrm(config, logger, options.onQuery).catch((err: Error) => {
       throw new Error(`Cannot open the database at ${describeDatabase(config)}: ${err.message}`);
     });
-    closers.push(() => orm.close());
+    closers.push(() => closeOrm(orm));
     if (config.migrateOnStart) {
       const applied = await migrateUp(orm);
       if (applied.length) logger.info({ applied }, 'applied database migrations');

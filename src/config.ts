@@ -47,6 +47,7 @@ const schema = z
     DATABASE_URL: url(['mysql', 'mariadb']).optional(),
     SQLITE_FILE: z.string().default('data/marketplace.sqlite'),
     DATABASE_POOL_SIZE: int(4, 1, 200),
+    DATABASE_READ_POOL_SIZE: int(8, 1, 200),
     MIGRATE_ON_START: bool(true),
     REDIS_URL: url(['redis', 'rediss']).optional(),
     REDIS_KEY_PREFIX: z.string().default('mp:'),
@@ -194,7 +195,17 @@ export type Config = Readonly<{
   corsOrigins: string[] | true;
 }>;
 
-export type DatabaseConfig = Readonly<{ kind: 'mysql'; url: string; poolSize: number } | { kind: 'sqlite'; file: string }>;
+export type DatabaseConfig = Readonly<
+  | {
+      kind: 'mysql';
+      url: string;
+      /** Connections for transactions and the ORM. */
+      poolSize: number;
+      /** Connections for plain reads outside transactions (listing, loaders, session checks). */
+      readPoolSize: number;
+    }
+  | { kind: 'sqlite'; file: string }
+>;
 
 export type StorageConfig = Readonly<
   | { kind: 'local'; directory: string }
@@ -239,7 +250,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     profile,
     database: Object.freeze(
       e.DATABASE_URL
-        ? { kind: 'mysql' as const, url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+        ? { kind: 'mysql' as const, url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, readPoolSize: e.DATABASE_READ_POOL_SIZE }
         : { kind: 'sqlite' as const, file: e.SQLITE_FILE },
     ),
     migrateOnStart: e.MIGRATE_ON_START,

@@ -54,6 +54,8 @@ export async function createHttpServer(deps: Deps) {
   const rateLimit = new RequestRateLimit({ ...config.rateLimit, keyPrefix: config.redisKeyPrefix }, redis);
   const app = express();
   app.disable('x-powered-by');
+  // Express would hash every response body for an ETag; GraphQL POST answers are never revalidated.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
   const ws = await attachWebSocketServer({ httpServer, schema, orm, accounts, events: deps.events, logger, feed: deps.feed });

@@ -8,6 +8,7 @@ import type { Config, DatabaseConfig } from '../config';
 import { entities } from '../entities';
 import type { Logger } from '../logger';
 import { migrationsList } from '../../migrations';
+import { closeReadPool, openReadPool } from './read-pool';
 import { readSqliteEnumsCorrectly } from './sqlite-schema';
 import { isSqliteEm } from './sql';
 
@@ -96,8 +97,15 @@ export function ormOptions(database: DatabaseConfig, logger?: Logger, onQuery?: 
 /** Opens the ORM (creating the MySQL database or the SQLite file if needed). */
 export async function openOrm(config: Pick<Config, 'database'>, logger?: Logger, onQuery?: QueryTap): Promise<Orm> {
   const orm = await MikroORM.init<AbstractSqlDriver>(ormOptions(config.database, logger, onQuery));
-  if (isSqlite(orm)) readSqliteEnumsCorrectly(orm);
+  if (config.database.kind === 'sqlite') readSqliteEnumsCorrectly(orm);
+  else openReadPool(orm, config.database.readPoolSize);
   return orm;
+}
+
+/** Closes the ORM and the read pool beside it. */
+export async function closeOrm(orm: Orm): Promise<void> {
+  await closeReadPool(orm);
+  await orm.close();
 }
 
 export const isSqlite = (orm: Orm): boolean => isSqliteEm(orm.em);

@@ -1,5 +1,7 @@
 import { IsolationLevel, type QueryResult, type Transaction } from '@mikro-orm/core';
 import { BaseSqlitePlatform, type EntityManager } from '@mikro-orm/knex';
+import type { Pool } from 'mysql2';
+import { readPoolOf } from './read-pool';
 
 /**
  * Plain SQL for the hottest paths (checkout, auth, listing). MikroORM's query builder costs
@@ -18,28 +20,18 @@ export type Sql = {
 
 export const isSqliteEm = (em: EntityManager): boolean => em.getPlatform() instanceof BaseSqlitePlatform;
 
-/** A mysql2 connection as knex's pool hands it out (callback API). */
-type Mysql2Connection = { query(sql: string, values: unknown[], callback: (err: Error | null, rows: unknown) => void): void };
 type QueryLog = { logQuery(query: string, context: { query: string; params: unknown[] }): void };
-type KnexClient = { acquireConnection(): Promise<Mysql2Connection>; releaseConnection(connection: Mysql2Connection): Promise<void> };
 
 /**
- * A read outside any transaction, straight on a pooled mysql2 connection: the statement and its
+ * A read outside any transaction, on the read pool (`read-pool.ts`): the statement and its
  * values go to mysql2 as they are, skipping MikroORM's and knex's per-statement work (formatting
  * the values into the string, the query runner, the log context), which cost about as much CPU
  * as the database round trip on the listing page. Statements still reach the query tap, when one is set.
  */
-async function directRead<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
-  const connection = em.getConnection();
+function directRead<T>(em: EntityManager, pool: Pool, sql: string, params: unknown[]): Promise<T[]> {
   // MikroORM's query log (protected): the same entry connection.execute would make.
-  if (em.config.get('debug')) (connection as unknown as QueryLog).logQuery(sql, { query: sql, params });
-  const client = (connection.getKnex() as unknown as { client: KnexClient }).client;
-  const conn = await client.acquireConnection();
-  try {
-    return await new Promise<T[]>((resolve, reject) => conn.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
-  } finally {
-    await client.releaseConnection(conn);
-  }
+  if (em.config.get('debug')) (em.getConnection() as unknown as QueryLog).logQuery(sql, { query: sql, params });
+  return new Promise<T[]>((resolve, reject) => pool.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
 }
 
 function executor(em: EntityManager, ctx?: Transaction): Sql {
@@ -51,8 +43,10 @@ function executor(em: EntityManager, ctx?: Transaction): Sql {
     : (params: readonly unknown[]) => [...params];
   return {
     forUpdate: sqlite ? '' : ' for update',
-    rows: <T>(sql: string, params: readonly unknown[] = []) =>
-      !sqlite && !ctx ? directRead<T>(em, sql, [...params]) : (connection.execute(sql, bind(params), 'all', ctx) as Promise<T[]>),
+    rows: <T>(sql: string, params: readonly unknown[] = []) => {
+      const pool = ctx ? undefined : readPoolOf(em);
+      return pool ? directRead<T>(em, pool, sql, [...params]) : (connection.execute(sql, bind(params), 'all', ctx) as Promise<T[]>);
+    },
     async run(sql: string, params: readonly unknown[] = []) {
       const result = await connection.execute<QueryResult>(sql, bind(params), 'run', ctx);
       return { affectedRows: result.affectedRows, insertId: Number(result.insertId) };
@@ -89,6 +83,12 @@ export async function sqlTransaction<T>(
 
 /** A column that holds a date, as drivers return it (Date, epoch ms or text), as a Date. */
 export function asDate(value: unknown): Date {
-  return value instanceof Date ? value : new Date(typeof value === 'number' ? value : String(value));
+  if (value instanceof Date) return value;
+  if (typeof value === 'number') return new Date(value);
+  const text = String(value);
+  // MySQL's `2026-11-24 05:55:19.123` (the connection's time zone is UTC) has no zone of its own,
+  // and JavaScript would read it in the process's local time zone.
+  return new Date(MYSQL_DATETIME.test(text) ? `${text.replace(' ', 'T')}Z` : text);
 }
+const MYSQL_DATETIME = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/;
 export const asDateOrNull = (value: unknown): Date | null => (value === null || value === undefined ? null : asDate(value));

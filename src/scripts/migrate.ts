@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config';
-import { migrateUp, openOrm } from '../db/orm';
+import { closeOrm, migrateUp, openOrm } from '../db/orm';
 
 /** `npm run migrate`: applies pending migrations to DATABASE_URL (creating the database if needed). */
 async function main() {
@@ -10,7 +10,7 @@ async function main() {
     const applied = await migrateUp(orm);
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
   } finally {
-    await orm.close();
+    await closeOrm(orm);
   }
 }
 

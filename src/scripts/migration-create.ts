@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config';
-import { openOrm } from '../db/orm';
+import { closeOrm, openOrm } from '../db/orm';
 
 /** Diffs the entities against the last snapshot and writes a new migration, then lists it in migrations/index.ts. */
 async function main() {
@@ -24,7 +24,7 @@ async function main() {
     fs.writeFileSync(indexFile, index);
     console.log(`Created migrations/${result.fileName}`);
   } finally {
-    await orm.close();
+    await closeOrm(orm);
   }
 }
 

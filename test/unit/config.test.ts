@@ -33,7 +33,7 @@ describe('config', () => {
     // DATABASE_URL selects the production profile, whose Redis defaults to the local one.
     expect(loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/marketplace' })).toMatchObject({
       profile: 'production',
-      database: { kind: 'mysql', url: 'mysql://root@127.0.0.1:3306/marketplace', poolSize: 4 },
+      database: { kind: 'mysql', url: 'mysql://root@127.0.0.1:3306/marketplace', poolSize: 4, readPoolSize: 8 },
       redisUrl: 'redis://127.0.0.1:6379',
       eventBus: 'redis',
       stock: { guard: 'redis' },
