@@ -36,10 +36,9 @@ import type { EventBus } from './services/events/event-bus';
 import { MemoryEventBus } from './services/events/memory-event-bus';
 import { RedisEventBus } from './services/events/redis-event-bus';
 import { createHttpServer } from './server';
-import { DEFAULT_KEYS, startTossSandbox, type TossSandbox } from '../toss-sandbox';
-
-/** The sandbox's payment-widget key pair (test_gck_/test_gsk_), used by the embedded profile. */
-const SANDBOX_WIDGET_KEYS = DEFAULT_KEYS.find((k) => k.clientKey.startsWith('test_gck_'))!;
+import { tossSdkUrlFor } from './demo/demo-route';
+import { startEmbeddedToss } from './services/payments/embedded-toss';
+import type { TossSandbox } from '../toss-sandbox';
 
 export type App = Awaited<ReturnType<typeof createApp>>;
 
@@ -57,7 +56,8 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       throw new Error(`Cannot open the database at ${describeDatabase(config)}: ${err.message}`);
     });
     closers.push(() => closeOrm(orm));
-    if (config.migrateOnStart) {
+    // SQLite has no migrations to hold back: its schema always follows the entities.
+    if (config.migrateOnStart || config.database.kind === 'sqlite') {
       const applied = await migrateUp(orm);
       if (applied.length) logger.info({ applied }, 'applied database migrations');
     }
@@ -82,11 +82,11 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     let paymentConfig = config.payments;
     let sandbox: TossSandbox | null = null;
     if (config.payments.sandbox) {
-      const started = await startTossSandbox({ keys: [SANDBOX_WIDGET_KEYS] });
-      sandbox = started;
-      closers.push(() => started.close());
-      paymentConfig = { ...paymentConfig, apiUrl: started.url, ...SANDBOX_WIDGET_KEYS };
-      logger.info(`Toss sandbox (in-process, test keys): ${started.url}`);
+      const embedded = await startEmbeddedToss(config.payments);
+      sandbox = embedded.sandbox;
+      closers.push(() => embedded.sandbox.close());
+      paymentConfig = embedded.payments;
+      logger.info(`Toss sandbox (in-process, test keys): ${embedded.sandbox.url}`);
     }
 
     // Redis pub/sub reaches every instance; the in-process bus serves a single process.
@@ -176,7 +176,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       storage,
       webhook: payments.webhook,
       feed,
-      demo: { tossClientKey: paymentConfig.clientKey, tossSdkUrl: tossSdkUrl(paymentConfig.apiUrl) },
+      demo: { tossClientKey: paymentConfig.clientKey, tossSdkUrl: tossSdkUrlFor(paymentConfig.apiUrl) },
     });
 
     let url: string | null = null;
@@ -221,11 +221,6 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
   }
 }
 
-/** The Toss browser SDK v2: the real one for Toss's API, else the stand-in served by the sandbox at that URL. */
-function tossSdkUrl(apiUrl: string): string {
-  return apiUrl === 'https://api.tosspayments.com' ? 'https://js.tosspayments.com/v2/standard' : `${apiUrl}/v2/standard`;
-}
-
 /** One line per port: the profile and the adapter each port runs on. */
 export function describeProfile(config: Config): string[] {
   const storage =
@@ -239,7 +234,7 @@ export function describeProfile(config: Config): string[] {
       ? `Toss API ${config.payments.apiUrl}`
       : 'off (TOSS_SECRET_KEY is not set)';
   return [
-    `profile: ${config.profile}${config.profile === 'embedded' ? ' (no DATABASE_URL: SQLite, in-process adapters, Toss sandbox; one process)' : ''}`,
+    `profile: ${config.profile}${config.profile === 'embedded' ? ' (no DATABASE_URL: SQLite, one process; the lines below say what each port uses)' : ''}`,
     `database: ${describeDatabase(config)}`,
     `storage: ${storage}`,
     `event bus: ${inProcess(config.eventBus)}`,

@@ -42,7 +42,7 @@ const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: int(4000, 0, 65535),
-    HOST: z.string().default('0.0.0.0'),
+    HOST: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
     DATABASE_URL: url(['mysql', 'mariadb']).optional(),
     SQLITE_FILE: z.string().default('data/marketplace.sqlite'),
@@ -121,10 +121,26 @@ const schema = z
         });
       }
     }
+    if (!!env.TOSS_SECRET_KEY !== !!env.TOSS_CLIENT_KEY) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['TOSS_CLIENT_KEY'], message: 'and TOSS_SECRET_KEY must be set together' });
+    } else if (env.TOSS_SECRET_KEY && env.TOSS_CLIENT_KEY && !isTossKeyPair(env.TOSS_CLIENT_KEY, env.TOSS_SECRET_KEY)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['TOSS_CLIENT_KEY'],
+        message: 'and TOSS_SECRET_KEY must be one pair: both test_ or both live_, and gck with gsk (widget) or ck with sk (API)',
+      });
+    }
     if (env.NODE_ENV === 'production' && !env.AUTH_TOKEN_SECRET) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['AUTH_TOKEN_SECRET'], message: 'is required when NODE_ENV=production' });
     }
   });
+
+/** `test_gck_...` goes with `test_gsk_...`, `live_ck_...` with `live_sk_...`, and so on. */
+function isTossKeyPair(clientKey: string, secretKey: string): boolean {
+  const [, clientMode, clientKind] = /^(test|live)_(gck|ck)_/.exec(clientKey) ?? [];
+  const [, secretMode, secretKind] = /^(test|live)_(gsk|sk)_/.exec(secretKey) ?? [];
+  return clientMode === secretMode && (clientKind === 'gck') === (secretKind === 'gsk');
+}
 
 export type Config = Readonly<{
   nodeEnv: 'development' | 'production' | 'test';
@@ -245,7 +261,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     nodeEnv: e.NODE_ENV,
     isProduction: e.NODE_ENV === 'production',
     port: e.PORT,
-    host: e.HOST,
+    // The embedded profile is for trying things out on this machine: its demo logins are public,
+    // and the in-process Toss sandbox answers on loopback only. So it listens on loopback unless told.
+    host: e.HOST ?? (profile === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     profile,
     database: Object.freeze(

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
-import { isEmptyDatabase, seedDemo } from './services/demo/demo-seed';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, demoSeedPending, seedDemo } from './services/demo/demo-seed';
 
 async function main() {
   // A .env file in the working directory is read if present; real environment variables win.
@@ -20,23 +20,23 @@ async function main() {
 
   const app = await createApp(config);
   // A first start on the embedded profile gets the demo catalog, so there is something to browse and buy
-  // (not under NODE_ENV=test, whose processes make their own data).
-  if (config.profile === 'embedded' && config.nodeEnv !== 'test' && (await isEmptyDatabase(app))) {
-    app.logger.info('empty database: loading the demo data once (npm run seed does the same on demand)');
+  // (not under NODE_ENV=test, whose processes make their own data). A load cut short is finished next time.
+  if (config.profile === 'embedded' && config.nodeEnv !== 'test' && (await demoSeedPending(app))) {
+    app.logger.info('loading the demo data (first start; npm run seed does the same on demand)');
     const report = await seedDemo(app, {
       onProgress: (done, total) => {
         if (done % 50 === 0 && done < total) app.logger.info(`demo data: ${done}/${total} products`);
       },
     });
-    app.logger.info(
-      { created: report.created, logins: report.credentials.map((c) => `${c.role} ${c.email} / ${c.password}`) },
-      'demo data loaded',
-    );
+    app.logger.info({ created: report.created }, 'demo data loaded');
   }
   const url = await app.listen();
   app.logger.info({ url: `${url}/graphql`, env: config.nodeEnv, profile: config.profile }, 'marketplace API listening');
   if (config.graphql.introspection) app.logger.info(`Apollo Sandbox: open ${url}/graphql in a browser`);
-  if (!config.isProduction) app.logger.info(`demo storefront: open ${url}/demo/ in a browser`);
+  if (!config.isProduction) {
+    app.logger.info(`demo storefront: open ${url}/demo/ in a browser`);
+    if (config.profile === 'embedded') app.logger.info(`demo logins (password ${DEMO_PASSWORD}): ${demoLogins()}`);
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -59,6 +59,9 @@ async function main() {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
+
+const demoLogins = () =>
+  [`customer ${DEMO_ACCOUNTS.customer}`, `admin ${DEMO_ACCOUNTS.admin}`, ...DEMO_ACCOUNTS.sellers.map((s) => `seller ${s}`)].join(', ');
 
 main().catch((err) => {
   console.error(err instanceof Error ? err.message : err);

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config';
 import { createLoaders, type GraphQLContext } from './context';
 import type { Orm } from './db/orm';
+import { sqlOf } from './db/sql';
 import type { Logger } from './logger';
 import { ErrorCode, isExpectedCode, serviceUnavailable } from './schema/errors';
 import type { AccountService } from './services/account/account.service';
@@ -93,7 +94,11 @@ export async function createHttpServer(deps: Deps) {
   });
   app.get('/readyz', async (_req, res) => {
     const [database, redisState, storageState] = await Promise.all([
-      probe(() => orm.em.fork().getConnection().execute('select 1')),
+      // Both MySQL pools: MikroORM's (transactions) and the read pool (plain reads).
+      probe(async () => {
+        const em = orm.em.fork();
+        await Promise.all([em.getConnection().execute('select 1'), sqlOf(em).rows('select 1')]);
+      }),
       redis ? probe(() => redis.ping()) : Promise.resolve('not used'),
       probe(() => storage.ping()),
     ]);

@@ -57,7 +57,9 @@ export function ormOptions(database: DatabaseConfig, logger?: Logger, onQuery?: 
       max: 1,
       afterCreate: (connection: SqliteConnection, done: (err: Error | null, connection: unknown) => void) => {
         try {
-          connection.exec('pragma journal_mode = wal; pragma busy_timeout = 5000;');
+          // Per connection: the pool replaces its connection every 10 s (knex's libsql dialect), and
+          // MikroORM turns foreign keys on only for the first one.
+          connection.exec('pragma journal_mode = wal; pragma busy_timeout = 5000; pragma foreign_keys = on;');
           const prepare = connection.prepare.bind(connection);
           connection.prepare = (sql: string, ...rest: unknown[]) => prepare(sql === 'BEGIN;' ? 'BEGIN IMMEDIATE;' : sql, ...rest);
           done(null, connection);

@@ -14,7 +14,7 @@ export type Sql = {
   /** ` for update` on MySQL; empty on SQLite, whose one writer already holds the whole database. */
   readonly forUpdate: string;
   rows<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
-  /** An insert, update or delete: the affected row count and the new id (for an insert). */
+  /** An insert, update or delete: the affected row count and, for an insert, the first new row's id. */
   run(sql: string, params?: readonly unknown[]): Promise<{ affectedRows: number; insertId: number }>;
 };
 
@@ -49,7 +49,9 @@ function executor(em: EntityManager, ctx?: Transaction): Sql {
     },
     async run(sql: string, params: readonly unknown[] = []) {
       const result = await connection.execute<QueryResult>(sql, bind(params), 'run', ctx);
-      return { affectedRows: result.affectedRows, insertId: Number(result.insertId) };
+      // MySQL reports the first id of a multi-row insert, SQLite the last (its rows get consecutive ids too).
+      const insertId = sqlite ? Number(result.insertId) - result.affectedRows + 1 : Number(result.insertId);
+      return { affectedRows: result.affectedRows, insertId };
     },
   };
 }

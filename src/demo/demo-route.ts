@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import fs from 'node:fs';
 import path from 'node:path';
+import { TOSS_API_URL } from '../config';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../services/demo/demo-seed';
 
 /** What the storefront page needs to know about payments. */
@@ -10,6 +11,11 @@ export type DemoOptions = {
   /** Where the Toss browser SDK v2 is loaded from (the real one, or the sandbox's stand-in). */
   tossSdkUrl: string;
 };
+
+/** The Toss browser SDK v2: the real one for Toss's own API, else the stand-in served by the sandbox at that URL. */
+export function tossSdkUrlFor(apiUrl: string): string {
+  return apiUrl === TOSS_API_URL ? 'https://js.tosspayments.com/v2/standard' : `${apiUrl}/v2/standard`;
+}
 
 /**
  * The page's static files. tsc does not copy them, so the compiled build (dist/src/demo) reads

@@ -42,9 +42,10 @@ export function refuseNulCharacters(): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          // A NUL in a string literal is written `\u0000` (or raw) in the text: only then is the document walked.
+          // A NUL in a string literal is written with an escape (`\u0000`, `\u{0}`) or raw: only a text
+          // holding one of those is walked.
           const text = request.query ?? '';
-          const literal = (text.includes('\\u0000') || text.includes('\u0000')) && documentHasNul(document);
+          const literal = (text.includes('\\u') || text.includes('\u0000')) && documentHasNul(document);
           const path = nulPath(request.variables ?? {}) ?? (literal ? 'query' : null);
           if (path) {
             throw new GraphQLError(`${path} contains a NUL character (U+0000), which no input accepts.`, {

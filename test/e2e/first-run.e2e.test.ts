@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createApp } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { seedDemo } from '../../src/services/demo/demo-seed';
 import { spawnAppProcess } from '../helpers/app-process';
 import { TEST_MYSQL_URL, dropDatabase, isolatedNames } from '../helpers/test-app';
 
@@ -45,7 +48,7 @@ it('with nothing configured: the embedded profile, named port by port, seeded on
   const first = await start(env);
   try {
     expect(first.messages.slice(0, 6)).toEqual([
-      expect.stringMatching(/^profile: embedded/),
+      expect.stringMatching(/^profile: embedded \(no DATABASE_URL/),
       `database: SQLite ${env.SQLITE_FILE}`,
       `storage: local disk ${env.LOCAL_STORAGE_DIR}`,
       'event bus: in-process',
@@ -57,6 +60,7 @@ it('with nothing configured: the embedded profile, named port by port, seeded on
     expect(first.messages).toContain('demo data loaded');
     expect(first.messages).toContain(`Apollo Sandbox: open ${first.app.url}/graphql in a browser`);
     expect(first.messages).toContain(`demo storefront: open ${first.app.url}/demo/ in a browser`);
+    expect(first.messages).toContainEqual(expect.stringMatching(/^demo logins \(password demo-password-1234\): customer customer@demo/));
     expect(await totalCount(first.app.url)).toBe(200);
     const demo = await fetch(`${first.app.url}/demo/`);
     expect(demo.status).toBe(200);
@@ -73,6 +77,21 @@ it('with nothing configured: the embedded profile, named port by port, seeded on
     expect(await totalCount(second.app.url)).toBe(200);
   } finally {
     await second.app.stop();
+  }
+}, 240_000);
+
+it('finishes, on the next start, a demo load that was cut short', async () => {
+  const env = { SQLITE_FILE: path.join(dir, 'cut-short.sqlite'), LOCAL_STORAGE_DIR: path.join(dir, 'cut-short-uploads') };
+  // As if the first start had been stopped after 7 products.
+  const partial = await createApp(loadConfig({ ...env, NODE_ENV: 'test', PASSWORD_HASH_MEMORY_KIB: '4096', PASSWORD_HASH_TIME_COST: '1' }));
+  await seedDemo(partial, { products: 7 });
+  await partial.close();
+  const { app, messages } = await start(env);
+  try {
+    expect(messages).toContain('demo data loaded');
+    expect(await totalCount(app.url)).toBe(200);
+  } finally {
+    await app.stop();
   }
 }, 240_000);
 

@@ -71,9 +71,11 @@ describe('HTTP protocol', () => {
     const refused = await t.client.raw(signUp, { i: input });
     expect(codeOf(refused)).toBe('BAD_USER_INPUT');
     expect(refused.errors?.[0].extensions?.field).toBe('i.name');
-    const inline = await t.client.raw('{ product(id: "1\\u0000") { id } }');
-    expect(codeOf(inline)).toBe('BAD_USER_INPUT');
-    expect(inline.errors?.[0].extensions?.field).toBe('query');
+    for (const escape of ['\\u0000', '\\u{0}', '\\u{000000}']) {
+      const inline = await t.client.raw(`{ product(id: "1${escape}") { id } }`);
+      expect(codeOf(inline)).toBe('BAD_USER_INPUT');
+      expect(inline.errors?.[0].extensions?.field).toBe('query');
+    }
     // Nothing was written: the same sign-up without the NUL is the first with that email.
     expect((await t.client.raw(signUp, { i: { ...input, name: 'ab' } })).errors).toBeUndefined();
   });
@@ -160,13 +162,16 @@ describe('failures', () => {
     }
   });
 
-  itProductionProfile('turns off introspection and the Sandbox landing page in production', async () => {
+  itProductionProfile('turns off introspection, the Sandbox landing page and the demo storefront in production', async () => {
     const app = await startTestApp({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 'x'.repeat(40) });
     try {
       const result = await app.client.raw('{ __schema { types { name } } }');
       expect(result.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
       const page = await fetch(`${app.url}/graphql`, { headers: { accept: 'text/html' } });
       expect(await page.text()).not.toContain('sandbox');
+      // /demo hands out the demo logins: not in production.
+      expect((await fetch(`${app.url}/demo/config.js`)).status).toBe(404);
+      expect((await fetch(`${app.url}/demo/`)).status).toBe(404);
     } finally {
       await app.close();
     }

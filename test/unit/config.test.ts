@@ -74,3 +74,20 @@ describe('config', () => {
     expect(() => loadConfig({ ADMIN_INVITE_CODE: 'abc' })).toThrow(/ADMIN_INVITE_CODE/);
   });
 });
+
+describe('config: embedded-profile safety and Toss keys', () => {
+  it('listens on loopback in the embedded profile (public demo logins, loopback sandbox), on every interface in production', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/m' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+  });
+
+  it('takes the Toss keys only as one matching pair', () => {
+    expect(() => loadConfig({ TOSS_CLIENT_KEY: 'test_ck_x' })).toThrow(/TOSS_CLIENT_KEY and TOSS_SECRET_KEY must be set together/);
+    expect(() => loadConfig({ TOSS_SECRET_KEY: 'test_sk_x' })).toThrow(/must be set together/);
+    expect(() => loadConfig({ TOSS_CLIENT_KEY: 'test_gck_x', TOSS_SECRET_KEY: 'test_sk_x' })).toThrow(/must be one pair/);
+    expect(() => loadConfig({ TOSS_CLIENT_KEY: 'live_ck_x', TOSS_SECRET_KEY: 'test_sk_x' })).toThrow(/must be one pair/);
+    expect(loadConfig({ TOSS_CLIENT_KEY: 'test_gck_x', TOSS_SECRET_KEY: 'test_gsk_x' }).payments.clientKey).toBe('test_gck_x');
+    expect(loadConfig({ TOSS_CLIENT_KEY: 'live_ck_x', TOSS_SECRET_KEY: 'live_sk_x' }).payments.secretKey).toBe('live_sk_x');
+  });
+});

@@ -41,12 +41,17 @@ export const fromGraphQL = (e) =>
 export async function gql(query, variables, token) {
   const headers = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  let body;
+  let res;
   try {
-    const res = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    body = await res.json();
+    res = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   } catch (err) {
     throw new ApiError('NETWORK_ERROR', `API unreachable: ${err.message}`);
+  }
+  let body;
+  try {
+    body = await res.json();
+  } catch {
+    throw new ApiError(`HTTP_${res.status}`, `The API answered ${res.status} ${res.statusText} without a GraphQL body`);
   }
   const error = body.errors && body.errors[0];
   if (error) throw fromGraphQL(error);
@@ -125,8 +130,11 @@ export function loadTossSdk() {
   sdkPromise ??= new Promise((resolve, reject) => {
     const script = document.createElement('script');
     script.src = CONFIG.tossSdkUrl;
-    script.onload = () =>
-      window.TossPayments ? resolve(window.TossPayments) : reject(new ApiError('SDK_LOAD_FAILED', 'TossPayments is missing'));
+    script.onload = () => {
+      if (window.TossPayments) return resolve(window.TossPayments);
+      sdkPromise = null;
+      reject(new ApiError('SDK_LOAD_FAILED', 'TossPayments is missing'));
+    };
     script.onerror = () => {
       sdkPromise = null;
       reject(new ApiError('SDK_LOAD_FAILED', `Could not load ${CONFIG.tossSdkUrl}`));
@@ -164,6 +172,7 @@ export function subscribe(query, variables, { onData, onError, onState }) {
         if (msg.payload.errors && msg.payload.errors[0]) onError(fromGraphQL(msg.payload.errors[0]));
         if (msg.payload.data) onData(msg.payload.data);
       } else if (msg.type === 'error') {
+        onState('failed');
         onError(fromGraphQL(msg.payload[0] || {}));
       } else if (msg.type === 'complete') {
         onState('completed');

@@ -18,6 +18,7 @@ const WS_STATE = {
   reconnecting: '재연결 중… (reconnecting)',
   completed: '구독 종료 (subscription ended)',
   closed: '연결 끊김 (disconnected)',
+  failed: '구독 오류 (subscription refused)',
 };
 
 /**

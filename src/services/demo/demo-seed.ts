@@ -8,6 +8,8 @@ import { PasswordHasher } from '../account/passwords';
 import { gradientPng } from './png';
 
 export const DEMO_PASSWORD = 'demo-password-1234';
+/** Products in the demo catalog. */
+export const DEMO_PRODUCTS = 200;
 export const DEMO_ACCOUNTS = {
   customer: 'customer@demo.marketplace.kr',
   admin: 'admin@demo.marketplace.kr',
@@ -32,11 +34,18 @@ const CATEGORY_OF: Record<string, string> = {
   귤: '과일',
 };
 
-/** True before anything was ever created: no accounts of any role and no categories. */
-export async function isEmptyDatabase(app: App): Promise<boolean> {
+/**
+ * Whether `npm start` should load the demo data: on a database where nothing was ever created,
+ * or where loading it was cut short (the demo sellers are there with fewer than `total`
+ * products; products are only ever soft-deleted, so a finished load never drops below it).
+ */
+export async function demoSeedPending(app: App, total = DEMO_PRODUCTS): Promise<boolean> {
   const em = app.orm.em.fork();
   const counts = await Promise.all([Customer, Seller, Admin, Category].map((entity) => em.count(entity, {})));
-  return counts.every((n) => n === 0);
+  if (counts.every((n) => n === 0)) return true;
+  const sellers = await em.find(Seller, { email: { $in: DEMO_ACCOUNTS.sellers.map(normalizeEmail) } }, { fields: ['id'] });
+  if (sellers.length < DEMO_ACCOUNTS.sellers.length) return false;
+  return (await em.count(Product, { seller: { $in: sellers.map((s) => s.id) } })) < total;
 }
 
 export type SeedReport = {
@@ -52,7 +61,7 @@ export async function seedDemo(
   app: App,
   options: { products?: number; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<SeedReport> {
-  const total = options.products ?? 200;
+  const total = options.products ?? DEMO_PRODUCTS;
   const em = app.orm.em.fork();
   const hasher = new PasswordHasher(app.config.passwordHash);
   const created = { accounts: 0, categories: 0, products: 0 };
