@@ -15,4 +15,5 @@ COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD node -e "fetch('http://127.0.0.1:4000/readyz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-CMD ["node", "dist/src/main.js"]
+# A 32 MB young generation: fewer scavenges under load (BENCHMARKS.md, listing).
+CMD ["node", "--max-semi-space-size=32", "dist/src/main.js"]

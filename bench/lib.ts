@@ -8,6 +8,8 @@ export const ROOT = path.join(__dirname, '..');
 export const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+/** The node flags of `npm start` (package.json) and the Docker image: a 32 MB young generation (see BENCHMARKS.md). */
+export const APP_NODE_FLAGS = '--max-semi-space-size=32';
 export const BENCH_TOKEN_SECRET = 'b'.repeat(40);
 
 /** The environment of an app instance under benchmark: its own database and Redis prefix, production mode. */
@@ -49,7 +51,8 @@ export async function spawnServer(entry: string, env: Record<string, string>, re
   const port = await freePort();
   // BENCH_PROFILE=dir writes a V8 CPU profile of each server into dir (open it in Chrome DevTools).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  // Every server runs with the flags `npm start` gives the app (package.json), unless BENCH_NODE_ARGS says otherwise.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? APP_NODE_FLAGS).split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, ...profile, '-r', '@swc-node/register', path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
