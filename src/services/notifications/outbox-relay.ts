@@ -64,19 +64,25 @@ export class OutboxRelay {
           `select distinct order_id, seller_id from order_item where order_id in (${orderIds.map(() => '?').join(', ')})`,
           orderIds,
         );
-        for (const event of events) {
-          await this.deps.events.publish('order.event', {
-            id: event.id,
-            customerId: event.customerId,
-            orderDbId: event.orderDbId,
-            orderId: event.orderId,
-            kind: event.kind,
-            orderStatus: event.orderStatus,
-            paymentStatus: event.paymentStatus,
-            at: event.at.toISOString(),
-            sellerIds: sellers.filter((s) => Number(s.order_id) === event.orderDbId).map((s) => Number(s.seller_id)),
-          });
-        }
+        const sellersOf = new Map<number, number[]>();
+        for (const s of sellers) sellersOf.set(Number(s.order_id), [...(sellersOf.get(Number(s.order_id)) ?? []), Number(s.seller_id)]);
+        // All at once: each publish is sent in call order (one Redis connection executes them in
+        // that order) without waiting for the one before, so a batch costs one round trip, not one each.
+        await Promise.all(
+          events.map((event) =>
+            this.deps.events.publish('order.event', {
+              id: event.id,
+              customerId: event.customerId,
+              orderDbId: event.orderDbId,
+              orderId: event.orderId,
+              kind: event.kind,
+              orderStatus: event.orderStatus,
+              paymentStatus: event.paymentStatus,
+              at: event.at.toISOString(),
+              sellerIds: sellersOf.get(event.orderDbId) ?? [],
+            }),
+          ),
+        );
         await sql.run(`update order_status_change set published_at = ? where id in (${events.map(() => '?').join(', ')})`, [
           new Date(),
           ...events.map((e) => e.id),
