@@ -189,8 +189,6 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       storage,
       stock,
       payments,
-      /** The in-process Toss sandbox (embedded profile without TOSS_* settings), else null. */
-      tossSandbox: sandbox,
       feed,
       relay,
       services: { accounts, categories, products, productImages, cart, checkout, orders, lifecycle, sweeper },

@@ -111,7 +111,7 @@ const schema = z
         message: 'is required when NODE_ENV=production (the embedded SQLite profile is for trying the API on one machine)',
       });
     }
-    const redisUrl = env.REDIS_URL ?? (env.DATABASE_URL ? DEFAULT_REDIS_URL : undefined);
+    const redisUrl = redisUrlOf(env);
     for (const name of ['STOCK_GUARD', 'EVENT_BUS'] as const) {
       if (env[name] === 'redis' && !redisUrl) {
         ctx.addIssue({
@@ -134,6 +134,11 @@ const schema = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['AUTH_TOKEN_SECRET'], message: 'is required when NODE_ENV=production' });
     }
   });
+
+/** REDIS_URL, or with DATABASE_URL (the production profile) the local Redis; none on the embedded profile. */
+function redisUrlOf(env: { REDIS_URL?: string; DATABASE_URL?: string }): string | undefined {
+  return env.REDIS_URL ?? (env.DATABASE_URL ? DEFAULT_REDIS_URL : undefined);
+}
 
 /** `test_gck_...` goes with `test_gsk_...`, `live_ck_...` with `live_sk_...`, and so on. */
 function isTossKeyPair(clientKey: string, secretKey: string): boolean {
@@ -254,7 +259,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const profile = e.DATABASE_URL ? 'production' : 'embedded';
-  const redisUrl = e.REDIS_URL ?? (profile === 'production' ? DEFAULT_REDIS_URL : undefined);
+  const redisUrl = redisUrlOf(e);
   // Shared Redis adapters whenever there is a Redis; in-process ones otherwise.
   const inProcessUnlessRedis = redisUrl ? ('redis' as const) : ('memory' as const);
   return Object.freeze({

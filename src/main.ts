@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
-import { DEMO_ACCOUNTS, DEMO_PASSWORD, demoSeedPending, seedDemo } from './services/demo/demo-seed';
+import { DEMO_CREDENTIALS, DEMO_PASSWORD, demoSeedPending, seedDemo } from './services/demo/demo-seed';
 
 async function main() {
   // A .env file in the working directory is read if present; real environment variables win.
@@ -60,8 +60,7 @@ async function main() {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-const demoLogins = () =>
-  [`customer ${DEMO_ACCOUNTS.customer}`, `admin ${DEMO_ACCOUNTS.admin}`, ...DEMO_ACCOUNTS.sellers.map((s) => `seller ${s}`)].join(', ');
+const demoLogins = () => DEMO_CREDENTIALS.map((c) => `${c.role.toLowerCase()} ${c.email}`).join(', ');
 
 main().catch((err) => {
   console.error(err instanceof Error ? err.message : err);

@@ -102,7 +102,7 @@ export async function createHttpServer(deps: Deps) {
       redis ? probe(() => redis.ping()) : Promise.resolve('not used'),
       probe(() => storage.ping()),
     ]);
-    const ok = [database, storageState].every((c) => c === 'ok') && redisState !== 'down' && redisState !== 'timeout';
+    const ok = [database, redisState, storageState].every((c) => c === 'ok' || c === 'not used');
     const databaseKey = config.database.kind === 'sqlite' ? 'sqlite' : 'mysql';
     res
       .status(ok ? 200 : 503)

@@ -121,7 +121,7 @@ export async function migrateUp(orm: Orm): Promise<string[]> {
   if (isSqlite(orm)) {
     const diff = await orm.schema.getUpdateSchemaSQL({ safe: true });
     if (!diff.trim()) return [];
-    await orm.schema.updateSchema({ safe: true });
+    await orm.schema.execute(diff);
     return ['sqlite schema update'];
   }
   const applied = await orm.getMigrator().up();

@@ -15,6 +15,12 @@ export const DEMO_ACCOUNTS = {
   admin: 'admin@demo.marketplace.kr',
   sellers: ['seller1@demo.marketplace.kr', 'seller2@demo.marketplace.kr'],
 } as const;
+/** Every demo login, customer and admin first. */
+export const DEMO_CREDENTIALS: ReadonlyArray<{ role: Role; email: string; password: string }> = [
+  { role: Role.CUSTOMER, email: DEMO_ACCOUNTS.customer, password: DEMO_PASSWORD },
+  { role: Role.ADMIN, email: DEMO_ACCOUNTS.admin, password: DEMO_PASSWORD },
+  ...DEMO_ACCOUNTS.sellers.map((email) => ({ role: Role.SELLER, email, password: DEMO_PASSWORD })),
+];
 
 const CATEGORIES: Array<[string, string | null]> = [
   ['식품', null],
@@ -115,10 +121,6 @@ export async function seedDemo(
 
   return {
     created,
-    credentials: [
-      { role: Role.CUSTOMER, email: DEMO_ACCOUNTS.customer, password: DEMO_PASSWORD },
-      { role: Role.ADMIN, email: DEMO_ACCOUNTS.admin, password: DEMO_PASSWORD },
-      ...DEMO_ACCOUNTS.sellers.map((email) => ({ role: Role.SELLER, email, password: DEMO_PASSWORD })),
-    ],
+    credentials: [...DEMO_CREDENTIALS],
   };
 }

@@ -65,7 +65,10 @@ export class OutboxRelay {
           orderIds,
         );
         const sellersOf = new Map<number, number[]>();
-        for (const s of sellers) sellersOf.set(Number(s.order_id), [...(sellersOf.get(Number(s.order_id)) ?? []), Number(s.seller_id)]);
+        for (const s of sellers) {
+          const orderDbId = Number(s.order_id);
+          sellersOf.set(orderDbId, [...(sellersOf.get(orderDbId) ?? []), Number(s.seller_id)]);
+        }
         // All at once: each publish is sent in call order (one Redis connection executes them in
         // that order) without waiting for the one before, so a batch costs one round trip, not one each.
         await Promise.all(
