@@ -1,6 +1,6 @@
 import { signUpAs } from '../factories/accounts';
 import { codeOf, GraphQLClient } from '../helpers/graphql-client';
-import { EMBEDDED, itProductionProfile, startTestApp, type TestApp } from '../helpers/test-app';
+import { itProductionProfile, startTestApp, type TestApp } from '../helpers/test-app';
 
 /** Abuse limits: depth, aliases, cost, batching, body size, introspection in production, and request rates. */
 describe('query limits', () => {
@@ -83,8 +83,8 @@ describe('request rate limits', () => {
 
   it('per account, shared by every instance: one account past its limit is refused, others are not', async () => {
     const t = await startTestApp({ RATE_LIMIT_ACCOUNT_PER_MINUTE: '4' });
-    // The embedded profile is one process: its "peer" is the same instance.
-    const peer = EMBEDDED ? { client: t.client, close: async () => undefined } : await t.startPeer();
+    // On the embedded profile (one process) the "peer" is the same instance.
+    const peer = await t.startPeer();
     try {
       const busy = await signUpAs(t.client, 'CUSTOMER');
       const calm = await signUpAs(t.client, 'CUSTOMER');

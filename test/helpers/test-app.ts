@@ -33,7 +33,7 @@ export type TestApp = {
   redisPrefix: string;
   /** Environment a separate app process needs to join this one (same database and Redis prefix). */
   peerEnv: Record<string, string>;
-  /** Boots another instance on the same database and Redis prefix (a second app server). */
+  /** Boots another instance on the same database and Redis prefix (a second app server); on the embedded profile, this one. */
   startPeer(): Promise<{ app: App; url: string; client: GraphQLClient; close(): Promise<void> }>;
   close(): Promise<void>;
 };
@@ -87,7 +87,8 @@ export async function startTestApp(
     peerEnv: { ...baseEnv, MIGRATE_ON_START: 'false' },
     client: new GraphQLClient(`${url}/graphql`),
     async startPeer() {
-      if (EMBEDDED) throw new Error('the embedded profile runs one process: a second instance cannot share its in-process adapters');
+      // The embedded profile runs one process (its adapters are in-process): its "second instance" is this one.
+      if (EMBEDDED) return { app, url, client: new GraphQLClient(`${url}/graphql`), close: async () => undefined };
       const peer = await createApp({ ...config, migrateOnStart: false }, options);
       const peerUrl = await peer.listen();
       return { app: peer, url: peerUrl, client: new GraphQLClient(`${peerUrl}/graphql`), close: () => peer.close() };
