@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261201150246 } from './Migration20261201150246';
 import { Migration20261124040007 } from './Migration20261124040007';
 import { Migration20261124034903 } from './Migration20261124034903';
 import { Migration20261124032712 } from './Migration20261124032712';
@@ -15,4 +16,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124032712', class: Migration20261124032712 },
   { name: 'Migration20261124034903', class: Migration20261124034903 },
   { name: 'Migration20261124040007', class: Migration20261124040007 },
+  { name: 'Migration20261201150246', class: Migration20261201150246 },
 ];

@@ -134,7 +134,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     const lifecycle = new OrderLifecycle({ stock, logger, onEvent });
     const checkout = new CheckoutService({ stock, paymentWindowSeconds: config.orders.paymentWindowSeconds, logger, onEvent });
     const payments = createPayments(paymentConfig, { em: () => orm.em.fork(), lifecycle, stock, logger });
-    const orders = new OrderService(lifecycle, payments.service);
+    const orders = new OrderService(lifecycle, payments.refunds);
     const sweeper = new OrderSweeper({
       em: () => orm.em.fork(),
       lifecycle,

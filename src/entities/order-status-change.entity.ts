@@ -13,6 +13,8 @@ export enum OrderEventKind {
   REFUNDED = 'REFUNDED',
   SHIPPING = 'SHIPPING',
   DELIVERED = 'DELIVERED',
+  /** Toss reported what the order's status cannot show (see Order.flaggedAt): for an admin. */
+  FLAGGED = 'FLAGGED',
 }
 
 /**

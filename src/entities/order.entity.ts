@@ -19,6 +19,8 @@ export enum OrderStatus {
 @Index({ name: 'customer_order_customer_status', properties: ['customer', 'status', 'id'] })
 @Index({ name: 'customer_order_status', properties: ['status', 'id'] })
 @Index({ name: 'customer_order_status_expires', properties: ['status', 'expiresAt'] })
+@Index({ name: 'customer_order_refund_claimed', properties: ['refundClaimedAt'] })
+@Index({ name: 'customer_order_flagged', properties: ['flaggedAt', 'id'] })
 export class Order {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
@@ -62,6 +64,23 @@ export class Order {
 
   @Property({ type: 'datetime', length: 3, nullable: true })
   cancelledAt: (Date & Opt) | null = null;
+
+  /**
+   * Set while a refund of this paid order is being made at Toss. Shipping cannot start while it
+   * is set, and only one refund holds it; it is cleared when the refund ends either way.
+   */
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  refundClaimedAt: (Date & Opt) | null = null;
+
+  /**
+   * Set when Toss reports what the order's status cannot show (a refund made at Toss after
+   * shipping started, a partial cancel): an admin has to look at it.
+   */
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  flaggedAt: (Date & Opt) | null = null;
+
+  @Property({ type: 'string', length: 255, nullable: true })
+  flagReason: (string & Opt) | null = null;
 
   @Property({ type: 'datetime', length: 3, onCreate: () => new Date(), onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();

@@ -6,9 +6,14 @@ export enum PaymentStatus {
   /** A confirm was attempted (recorded before calling Toss) and its outcome is not settled yet. */
   READY = 'READY',
   DONE = 'DONE',
+  /** Part of the amount was refunded at Toss; `balanceAmount` is what stays charged. */
+  PARTIAL_CANCELED = 'PARTIAL_CANCELED',
   CANCELED = 'CANCELED',
   ABORTED = 'ABORTED',
 }
+
+/** One refund of (part of) a payment, as Toss reports it. */
+export type PaymentCancelRecord = { amount: number; reason: string; canceledAt: string; transactionKey: string | null };
 
 /**
  * The card payment of an order, as Toss reported it last. The row is written before Toss is
@@ -37,6 +42,14 @@ export class Payment {
 
   @Enum({ items: () => PaymentStatus })
   status: PaymentStatus & Opt = PaymentStatus.READY;
+
+  /** KRW still charged, as Toss last said (0 until Toss approves, 0 once fully refunded). */
+  @Property({ type: 'integer', unsigned: true })
+  balanceAmount: number & Opt = 0;
+
+  /** Every cancel Toss reports on this payment, oldest first (ours and any made in Toss's console). */
+  @Property({ type: 'json', nullable: true })
+  cancels: (PaymentCancelRecord[] & Opt) | null = null;
 
   @Property({ type: 'datetime', length: 3, nullable: true })
   approvedAt: (Date & Opt) | null = null;

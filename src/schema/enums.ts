@@ -23,7 +23,8 @@ registerEnumType(OrderStatus, {
 
 registerEnumType(PaymentStatus, {
   name: 'PaymentStatus',
-  description: 'READY: confirm under way; DONE: approved; CANCELED: refunded; ABORTED: refused or expired.',
+  description:
+    "READY: confirm under way (outcome not known yet); DONE: approved; PARTIAL_CANCELED: part refunded at Toss (balanceAmount stays charged); CANCELED: refunded; ABORTED: refused or expired, on Toss's word.",
 });
 
 registerEnumType(OrderEventKind, { name: 'OrderEventKind', description: 'What happened to the order.' });

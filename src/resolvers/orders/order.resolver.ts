@@ -33,8 +33,13 @@ export class OrderResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: MAX_ORDER_PAGE }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('status', () => OrderStatus, { nullable: true }) status?: OrderStatus | null,
+    @Arg('flagged', () => Boolean, {
+      nullable: true,
+      description: 'true: only orders flagged for an admin (see Order.flaggedAt); false: only the others.',
+    })
+    flagged?: boolean | null,
   ): Promise<OrderConnection> {
-    return toOrderConnection(await this.orderService.list(ctx.em, requireIdentity(ctx.auth), { first, after, status }));
+    return toOrderConnection(await this.orderService.list(ctx.em, requireIdentity(ctx.auth), { first, after, status, flagged }));
   }
 
   @Authorized(Role.CUSTOMER)
@@ -92,11 +97,29 @@ export class OrderResolver {
     return payment && toPaymentType(payment, order.orderId);
   }
 
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description:
+      'Admins only (null for others): when Toss reported what the status cannot show, such as a refund made at Toss after shipping started, or a partial refund.',
+  })
+  flaggedAt(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): Date | null {
+    return isAdmin(ctx) ? order.view.order.flaggedAt : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Admins only (null for others): why the order was flagged.' })
+  flagReason(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): string | null {
+    return isAdmin(ctx) ? order.view.order.flagReason : null;
+  }
+
   private async visibleItems(order: OrderType, ctx: GraphQLContext) {
     const items = await ctx.loaders.orderItemsByOrderId.load(order.view.order.id);
     const sellerId = order.view.sellerId;
     return sellerId === null ? items : items.filter((i) => i.sellerId === sellerId);
   }
+}
+
+function isAdmin(ctx: GraphQLContext): boolean {
+  return ctx.auth.kind === 'authenticated' && ctx.auth.identity.role === Role.ADMIN;
 }
 
 @Resolver(() => OrderConnection)

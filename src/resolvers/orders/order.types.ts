@@ -51,6 +51,11 @@ export class OrderType {
   @Field(() => String, { nullable: true })
   cancelReason!: string | null;
 
+  @Field(() => Boolean, {
+    description: 'True while a refund of this paid order is being made at Toss: it cannot be shipped meanwhile.',
+  })
+  refundPending!: boolean;
+
   /** Not GraphQL fields: items and totalAmount depend on who is looking (a seller sees only their lines). */
   view!: OrderView;
 }
@@ -89,6 +94,7 @@ export function toOrderType(view: OrderView): OrderType {
     failureCode: order.failureCode,
     failureMessage: order.failureMessage,
     cancelReason: order.cancelReason,
+    refundPending: order.refundClaimedAt !== null,
     view,
   };
 }

@@ -3,6 +3,18 @@ import { IsInt, Length, Matches, Min } from 'class-validator';
 import { PaymentStatus } from '../../schema/enums';
 import type { PaymentRecord } from '../../services/payments/payment-records';
 
+@ObjectType('PaymentCancel', { description: 'One refund of (part of) a payment, as Toss reports it.' })
+export class PaymentCancelType {
+  @Field(() => Int, { description: 'KRW refunded by this cancel.' })
+  amount!: number;
+
+  @Field(() => String)
+  reason!: string;
+
+  @Field(() => Date)
+  canceledAt!: Date;
+}
+
 @ObjectType('Payment')
 export class PaymentType {
   @Field(() => String)
@@ -19,6 +31,12 @@ export class PaymentType {
 
   @Field(() => PaymentStatus)
   status!: PaymentStatus;
+
+  @Field(() => Int, { description: 'KRW still charged: 0 before approval and after a full refund.' })
+  balanceAmount!: number;
+
+  @Field(() => [PaymentCancelType], { description: 'Every refund Toss reports on this payment, oldest first.' })
+  cancels!: PaymentCancelType[];
 
   @Field(() => Date, { nullable: true })
   approvedAt!: Date | null;
@@ -59,6 +77,8 @@ export function toPaymentType(payment: PaymentRecord, orderId: string): PaymentT
     method: payment.method ?? '카드',
     amount: payment.amount,
     status: payment.status,
+    balanceAmount: payment.balanceAmount,
+    cancels: payment.cancels.map((c) => ({ amount: c.amount, reason: c.reason, canceledAt: new Date(c.canceledAt) })),
     approvedAt: payment.approvedAt,
     canceledAt: payment.canceledAt,
     cancelReason: payment.cancelReason,

@@ -162,6 +162,9 @@ export class CheckoutService {
       orderedAt: now,
       paidAt: null,
       cancelledAt: null,
+      refundClaimedAt: null,
+      flaggedAt: null,
+      flagReason: null,
     };
     const { insertId: id } = await sql.run(
       `insert into customer_order (order_id, customer_id, order_name, status, total_amount, expires_at, ordered_at, updated_at)

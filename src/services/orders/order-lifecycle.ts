@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { raw } from '@mikro-orm/core';
+import { raw, type FilterQuery } from '@mikro-orm/core';
 import { Order, OrderEventKind, OrderItem, OrderStatus, OrderStatusChange, PaymentStatus, Product } from '../../entities';
 import type { Logger } from '../../logger';
 import { retryOnDeadlock } from '../shared/deadlock';
@@ -18,8 +18,12 @@ const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
 
 export const canMove = (from: OrderStatus, to: OrderStatus) => NEXT[from].includes(to);
 
-type Patch = Partial<Pick<Order, 'failureCode' | 'failureMessage' | 'cancelReason' | 'paidAt' | 'cancelledAt'>>;
-export type Change = { from: OrderStatus; to: OrderStatus; patch?: Patch; reason?: string | null };
+type Patch = Partial<Pick<Order, 'failureCode' | 'failureMessage' | 'cancelReason' | 'paidAt' | 'cancelledAt' | 'refundClaimedAt'>>;
+/**
+ * A status change. `unclaimed`: only while no refund holds the order (shipping must not start
+ * while Toss is refunding it).
+ */
+export type Change = { from: OrderStatus; to: OrderStatus; patch?: Patch; reason?: string | null; unclaimed?: boolean };
 
 /**
  * Every order status change goes through here: a conditional update (so among racing callers,
@@ -47,11 +51,8 @@ export class OrderLifecycle {
    */
   async apply(tx: EntityManager, orderDbId: number, change: Change): Promise<boolean> {
     if (!canMove(change.from, change.to)) throw new Error(`illegal order transition ${change.from} -> ${change.to}`);
-    const moved = await tx.nativeUpdate(
-      Order,
-      { id: orderDbId, status: change.from },
-      { status: change.to, updatedAt: new Date(), ...change.patch },
-    );
+    const where: FilterQuery<Order> = { id: orderDbId, status: change.from, ...(change.unclaimed ? { refundClaimedAt: null } : {}) };
+    const moved = await tx.nativeUpdate(Order, where, { status: change.to, updatedAt: new Date(), ...change.patch });
     if (moved === 0) return false;
     const order = await tx.findOneOrFail(Order, orderDbId, { fields: ['orderId', 'customer', 'failureCode'] });
     this.recordEvent(tx, order, {
@@ -84,6 +85,25 @@ export class OrderLifecycle {
       toStatus: event.to,
       reason: event.reason ?? null,
     });
+  }
+
+  /**
+   * Flags the order for an admin (Toss reports what its status cannot show), in the caller's
+   * transaction, with an event. The same reason twice flags once, so replays change nothing.
+   */
+  async flag(tx: EntityManager, orderDbId: number, reason: string, paymentStatus: PaymentStatus): Promise<boolean> {
+    const text = reason.slice(0, 255);
+    const flagged = await tx.nativeUpdate(
+      Order,
+      { id: orderDbId, $or: [{ flagReason: null }, { flagReason: { $ne: text } }] },
+      { flaggedAt: new Date(), flagReason: text, updatedAt: new Date() },
+    );
+    if (flagged === 0) return false;
+    const order = await tx.findOneOrFail(Order, orderDbId, { fields: ['orderId', 'customer', 'status'] });
+    this.recordEvent(tx, order, { kind: OrderEventKind.FLAGGED, paymentStatus, from: order.status, to: order.status, reason: text });
+    await tx.flush();
+    this.deps.logger.warn({ orderId: order.orderId, reason: text }, 'order flagged for an admin');
+    return true;
   }
 
   /**

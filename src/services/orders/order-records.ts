@@ -16,6 +16,11 @@ export type OrderRecord = {
   orderedAt: Date;
   paidAt: Date | null;
   cancelledAt: Date | null;
+  /** Set while a refund is being made at Toss (shipping waits). */
+  refundClaimedAt: Date | null;
+  /** Set when an admin must look at the order (see Order.flaggedAt). */
+  flaggedAt: Date | null;
+  flagReason: string | null;
 };
 
 export type OrderItemRecord = {
@@ -69,5 +74,8 @@ export function toOrderRecord(o: Order): OrderRecord {
     orderedAt: o.orderedAt,
     paidAt: o.paidAt,
     cancelledAt: o.cancelledAt,
+    refundClaimedAt: o.refundClaimedAt,
+    flaggedAt: o.flaggedAt,
+    flagReason: o.flagReason,
   };
 }

@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import type { Identity } from '../../auth/identity';
 import { Order, OrderItem, OrderStatus } from '../../entities';
 import { Role } from '../../entities/role';
-import { badInput, notFound } from '../../schema/errors';
+import { badInput, conflict, notFound, serviceUnavailable } from '../../schema/errors';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/cursor';
 import type { OrderLifecycle } from './order-lifecycle';
 import { toOrderRecord, type OrderRecord, type OrderView } from './order-records';
@@ -17,15 +17,15 @@ const DELIVERY_STEP: Partial<Record<OrderStatus, OrderStatus>> = {
   [OrderStatus.SHIPPING]: OrderStatus.DELIVERED,
 };
 
-export type OrderListQuery = { first?: number | null; after?: string | null; status?: OrderStatus | null };
+export type OrderListQuery = { first?: number | null; after?: string | null; status?: OrderStatus | null; flagged?: boolean | null };
 export type OrderPage = { items: OrderView[]; cursors: string[]; hasNextPage: boolean; filter: ObjectQuery<Order> };
 
 /** Reading orders as each role may see them, customer cancels of unpaid orders, and the admin's delivery steps. */
 export class OrderService {
   constructor(
     private readonly lifecycle: OrderLifecycle,
-    /** Refunds a paid order through the PG and cancels it (the payments module). */
-    private readonly refunds: { cancelPaid(em: EntityManager, order: Order, reason: string | null): Promise<OrderRecord> },
+    /** Refunds a paid order through the PG and cancels it (the payments module); null when payments are off. */
+    private readonly refunds: { refundPaid(em: EntityManager, orderDbId: number, reason: string | null): Promise<OrderRecord> } | null,
   ) {}
 
   /** One order, if the caller may see it; NOT_FOUND otherwise (someone else's order looks like no order). */
@@ -40,6 +40,7 @@ export class OrderService {
     const size = pageSize(query.first, MAX_ORDER_PAGE);
     const filter: ObjectQuery<Order> = { ...this.scope(em, identity) };
     if (query.status) filter.status = query.status;
+    if (query.flagged != null) filter.flaggedAt = query.flagged ? { $ne: null } : null;
     const where: ObjectQuery<Order> = { ...filter };
     if (query.after) where.id = { $lt: decodeCursor(query.after, 'ORDERS').id };
     const orders = await em.find(Order, where, { orderBy: { id: 'desc' }, limit: size + 1 });
@@ -62,8 +63,10 @@ export class OrderService {
     const cleanReason = reason?.trim() || null;
     if (cleanReason && cleanReason.length > CANCEL_REASON_MAX) throw badInput('reason', `must be at most ${CANCEL_REASON_MAX} characters`);
     const order = await this.requireOwn(em, identity, orderId);
-    if (order.status === OrderStatus.ORDER_COMPLETED)
-      return { order: await this.refunds.cancelPaid(em, order, cleanReason), sellerId: null };
+    if (order.status === OrderStatus.ORDER_COMPLETED) {
+      if (!this.refunds) throw serviceUnavailable('Payments are not configured on this server (TOSS_SECRET_KEY is not set).');
+      return { order: await this.refunds.refundPaid(em, order.id, cleanReason), sellerId: null };
+    }
     if (order.status !== OrderStatus.PAYMENT_PENDING) throw cannotCancel(order.status);
     const { changed, order: now } = await this.lifecycle.run(em, order.id, {
       from: OrderStatus.PAYMENT_PENDING,
@@ -83,8 +86,18 @@ export class OrderService {
     if (DELIVERY_STEP[order.status as OrderStatus] !== to) {
       throw badInput('status', `an order in ${order.status} cannot move to ${to}; the steps are ORDER_COMPLETED -> SHIPPING -> DELIVERED`);
     }
-    const { changed, order: now } = await this.lifecycle.run(em, order.id, { from: order.status, to, reason: 'by an admin' });
-    if (!changed) throw badInput('status', `the order changed meanwhile and is now ${now.status}`);
+    if (order.refundClaimedAt) throw refundUnderWay();
+    // Shipping never starts while a refund holds the order (the claim is checked in the same conditional update).
+    const { changed, order: now } = await this.lifecycle.run(em, order.id, {
+      from: order.status,
+      to,
+      reason: 'by an admin',
+      unclaimed: to === OrderStatus.SHIPPING,
+    });
+    if (!changed) {
+      if (now.status === order.status && now.refundClaimedAt) throw refundUnderWay();
+      throw badInput('status', `the order changed meanwhile and is now ${now.status}`);
+    }
     return { order: now, sellerId: null };
   }
 
@@ -111,6 +124,10 @@ export class OrderService {
   private viewFor(identity: Identity, order: OrderRecord): OrderView {
     return { order, sellerId: identity.role === Role.SELLER ? identity.accountId : null };
   }
+}
+
+function refundUnderWay() {
+  return conflict('A refund of this order is under way at Toss; it cannot be shipped unless the refund fails.', 'status');
 }
 
 function cannotCancel(status: OrderStatus) {

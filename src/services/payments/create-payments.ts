@@ -4,6 +4,7 @@ import type { Logger } from '../../logger';
 import type { OrderLifecycle } from '../orders/order-lifecycle';
 import type { StockGuard } from '../stock/stock-guard';
 import { PaymentReconciler } from './payment-reconciler';
+import { PaymentRefunds } from './payment-refunds';
 import { PaymentSettlement } from './payment-settlement';
 import { PaymentWebhook } from './payment-webhook';
 import { PaymentService } from './payment.service';
@@ -29,18 +30,22 @@ export function createPayments(
   if (!gateway) deps.logger.warn('TOSS_SECRET_KEY is not set: payments are off');
   const settlement = gateway ? new PaymentSettlement({ lifecycle: deps.lifecycle, stock: deps.stock, gateway, logger: deps.logger }) : null;
   const service = new PaymentService({ gateway, settlement, logger: deps.logger });
+  // Past every Toss call a refund makes (cancel with one retry, then a lookup) and the reconciler's wait.
+  const claimTtlMs = Math.max(config.reconcileAfterSeconds * 1000, 4 * config.timeoutMs);
+  const refunds = gateway && settlement ? new PaymentRefunds({ gateway, settlement, logger: deps.logger, claimTtlMs }) : null;
   const reconciler =
-    gateway && settlement
+    gateway && settlement && refunds
       ? new PaymentReconciler({
           em: deps.em,
           gateway,
           settlement,
+          refunds,
           logger: deps.logger,
           reconcileAfterMs: config.reconcileAfterSeconds * 1000,
         })
       : null;
   const webhook = gateway && settlement ? new PaymentWebhook({ em: deps.em, gateway, settlement, logger: deps.logger }) : null;
-  return { gateway, settlement, service, reconciler, webhook };
+  return { gateway, settlement, service, refunds, reconciler, webhook };
 }
 
 export type Payments = ReturnType<typeof createPayments>;

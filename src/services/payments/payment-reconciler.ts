@@ -1,18 +1,23 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { Order, OrderStatus, Payment, PaymentStatus } from '../../entities';
 import type { Logger } from '../../logger';
-import { PaymentGatewayError, type PaymentGateway } from './payment-gateway';
+import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
+import type { PaymentRefunds } from './payment-refunds';
 import { confirmKey } from './payment.service';
 import type { PaymentSettlement } from './payment-settlement';
 
 const BATCH = 50;
+/** Toss's answers when it has no payment under a paymentKey (reference §4 lists both). */
+const NOT_FOUND_CODES: ReadonlySet<string | null> = new Set(['NOT_FOUND_PAYMENT', 'NOT_FOUND']);
 
 /**
- * Settles confirms whose outcome is unknown: a payment row still READY (the call timed out,
- * the reply was lost, or the instance died between Toss's approval and its own commit) is
- * looked up at Toss by orderId and settled from what Toss says. An approval for an order that
- * has meanwhile expired or been cancelled is refunded. Safe on every instance at once: each
- * settlement is a conditional change, and Toss's idempotency keys make repeats harmless.
+ * Settles what only Toss can tell, on every instance at once:
+ * - every confirm attempt whose outcome is not settled (a READY payment: the call timed out, the
+ *   reply was lost, the instance died, or the order ended meanwhile) is looked up at Toss by its
+ *   paymentKey and settled from Toss's word. An approval for an order that has ended unpaid
+ *   (failed, expired, cancelled) is refunded, exactly once (Toss's idempotency key);
+ * - refund claims left by a refund that died are settled (PaymentRefunds).
+ * Each settlement is a conditional change, and Toss's idempotency keys make repeats harmless.
  */
 export class PaymentReconciler {
   constructor(
@@ -20,13 +25,14 @@ export class PaymentReconciler {
       em: () => EntityManager;
       gateway: PaymentGateway;
       settlement: PaymentSettlement;
+      refunds: PaymentRefunds;
       logger: Logger;
       /** Attempts younger than this are left to the request that made them. */
       reconcileAfterMs: number;
     },
   ) {}
 
-  /** One pass; returns how many payments it settled. */
+  /** One pass; returns how many payments and claims it settled. */
   async runOnce(now = new Date()): Promise<number> {
     const em = this.deps.em();
     const stale = await em.find(
@@ -45,16 +51,19 @@ export class PaymentReconciler {
         );
       }
     }
-    return settled;
+    return settled + (await this.deps.refunds.releaseStaleClaims(em.fork(), now));
   }
 
   private async reconcile(em: EntityManager, payment: Payment, order: Order, now: Date): Promise<boolean> {
     const { gateway, settlement } = this.deps;
-    const toss = await gateway.getByOrderId(order.orderId);
-    if (!toss || toss.paymentKey !== payment.paymentKey) {
-      // Toss never saw our confirm. Once the order is over, or Toss's window surely is, nothing can come of it.
+    const toss = await this.lookUp(payment.paymentKey);
+    if (!toss || toss.orderId !== order.orderId) {
+      // Toss has no payment under this key for this order, so nothing was charged. Once the order
+      // is over, or Toss's window surely is, nothing can come of the attempt: that is Toss's word.
       if (order.status !== OrderStatus.PAYMENT_PENDING || order.expiresAt.getTime() <= now.getTime()) {
-        await settlement.fail(em, order, 'NOT_FOUND_PAYMENT', 'Toss has no record of this payment being confirmed.');
+        await settlement.fail(em, order, 'NOT_FOUND_PAYMENT', 'Toss has no record of this payment being confirmed.', {
+          refusedByToss: true,
+        });
         return true;
       }
       return false;
@@ -71,11 +80,24 @@ export class PaymentReconciler {
         await settlement.apply(em, order.id, confirmed);
       } catch (err) {
         if (!(err instanceof PaymentGatewayError) || err.kind !== 'rejected' || err.reconcile) throw err;
-        await settlement.fail(em, order, err.code ?? 'PAYMENT_REFUSED', err.tossMessage ?? 'Toss refused the payment.');
+        await settlement.fail(em, order, err.code ?? 'PAYMENT_REFUSED', err.tossMessage ?? 'Toss refused the payment.', {
+          refusedByToss: true,
+        });
       }
       return true;
     }
+    // IN_PROGRESS for an order that ended: never confirmed now; Toss expires it, and a later pass records that.
     const result = await settlement.apply(em, order.id, toss);
     return result.outcome !== 'pending';
+  }
+
+  /** Toss's view of one payment; null when Toss has none under that key. */
+  private async lookUp(paymentKey: string): Promise<TossPayment | null> {
+    try {
+      return await this.deps.gateway.getByPaymentKey(paymentKey);
+    } catch (err) {
+      if (err instanceof PaymentGatewayError && err.kind === 'rejected' && err.status === 404 && NOT_FOUND_CODES.has(err.code)) return null;
+      throw err;
+    }
   }
 }

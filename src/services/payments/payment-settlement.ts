@@ -2,35 +2,57 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { CartLine, Order, OrderEventKind, OrderItem, OrderStatus, Payment, PaymentStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import type { Change, OrderLifecycle } from '../orders/order-lifecycle';
-import { releasesStock } from '../orders/order-lifecycle';
 import { loadOrderRecord, PAID_STATUSES, toOrderRecord, type OrderRecord } from '../orders/order-records';
 import { retryOnDeadlock } from '../shared/deadlock';
 import type { StockGuard } from '../stock/stock-guard';
 import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
-import { applyTossPayment } from './payment-records';
+import { applyTossPayment, isStale } from './payment-records';
 
 export type Settlement =
   | { outcome: 'completed'; order: OrderRecord }
   | { outcome: 'failed'; order: OrderRecord; code: string; message: string }
   | { outcome: 'refunded'; order: OrderRecord }
   | { outcome: 'cancelled'; order: OrderRecord }
+  | { outcome: 'flagged'; order: OrderRecord }
   | { outcome: 'pending'; order: OrderRecord };
+
+/** What is known of the failure that ends an unpaid order. */
+export type FailOptions = {
+  /** Toss's Payment object saying it is ABORTED or EXPIRED. */
+  toss?: TossPayment;
+  /** Toss itself refused the confirm (a definite 4xx): the attempt is over, on Toss's word. */
+  refusedByToss?: boolean;
+  /** Only while no confirm was attempted: a recorded attempt may be approved at Toss any moment. */
+  unlessAttempted?: boolean;
+};
+
+/** Thrown when `unlessAttempted` finds an attempt: the order was left as it was. */
+export class AttemptInFlight extends Error {
+  constructor() {
+    super('a confirm of this order is still being settled');
+  }
+}
 
 /** The reason given to Toss when a payment is refunded because its order ended before it was confirmed. */
 export const STRAY_REFUND_REASON = '결제 확인 전에 주문이 종료되어 자동 환불합니다 (order ended before its payment was confirmed)';
 
 /**
  * Settles an order from what Toss says about its payment: the one place where a Toss payment
- * state becomes an order state. Used by confirmPayment, the webhook and the reconciler, so
- * all three agree; every step is a conditional change, so running it twice changes nothing.
+ * state becomes an order state. Used by confirmPayment, refunds, the webhook and the
+ * reconciler, so all of them agree; every step is a conditional change, so running it twice
+ * changes nothing, and an answer older than what is recorded is ignored.
  */
 export class PaymentSettlement {
   constructor(private readonly deps: { lifecycle: OrderLifecycle; stock: StockGuard; gateway: PaymentGateway; logger: Logger }) {}
 
   /** Applies Toss's view of the order's payment. Approved payments for orders that ended unpaid are refunded. */
   async apply(em: EntityManager, orderDbId: number, toss: TossPayment): Promise<Settlement> {
-    const order = await em.fork().findOneOrFail(Order, orderDbId);
+    const fork = em.fork();
+    const order = await fork.findOneOrFail(Order, orderDbId);
     if (toss.orderId !== order.orderId) throw new Error(`Toss payment for ${toss.orderId} applied to order ${order.orderId}`);
+    const row = await fork.findOne(Payment, { order: order.id });
+    // A slow or replayed answer from before what we already recorded (a confirm's DONE after the refund): nothing to do.
+    if (row && isStale(row, toss)) return settledAs(toOrderRecord(order));
     switch (toss.status) {
       case 'DONE':
         if (order.status === OrderStatus.PAYMENT_PENDING && toss.totalAmount === order.totalAmount) return this.complete(em, order, toss);
@@ -42,19 +64,26 @@ export class PaymentSettlement {
         // not the order's: nobody pays for goods they will not get.
         return this.refundStray(em, order, toss);
       case 'CANCELED':
-      case 'PARTIAL_CANCELED':
         return this.cancelled(em, order, toss);
+      case 'PARTIAL_CANCELED':
+        // Part of a paid order refunded at Toss (its console): recorded and flagged until per-line refunds exist.
+        if (PAID_STATUSES.has(order.status)) return this.flagged(em, order, toss, partialCancelReason(toss));
+        return this.refundStray(em, order, toss);
       case 'ABORTED':
       case 'EXPIRED':
-        return this.fail(em, order, toss.failure?.code ?? toss.status, toss.failure?.message ?? `The payment is ${toss.status}.`, toss);
+        return this.fail(em, order, toss.failure?.code ?? toss.status, toss.failure?.message ?? `The payment is ${toss.status}.`, { toss });
       default:
         await this.record(em, order, toss);
         return { outcome: 'pending', order: toOrderRecord(order) };
     }
   }
 
-  /** Toss refused the confirm: the order fails with Toss's code and its stock returns. */
-  async fail(em: EntityManager, order: Order, code: string, message: string, toss?: TossPayment): Promise<Settlement> {
+  /**
+   * An unpaid order fails and its stock returns. The payment row becomes ABORTED only on Toss's
+   * word (`toss` or `refusedByToss`); otherwise an attempt stays READY for the reconciler, which
+   * refunds it should Toss have approved it after all.
+   */
+  async fail(em: EntityManager, order: Order, code: string, message: string, options: FailOptions = {}): Promise<Settlement> {
     const change: Change = {
       from: OrderStatus.PAYMENT_PENDING,
       to: OrderStatus.PAYMENT_FAILED,
@@ -62,14 +91,20 @@ export class PaymentSettlement {
       reason: `payment failed: ${code}`,
     };
     const changed = await this.inTransaction(em, async (tx) => {
+      // The order row first: its lock orders this against recordAttempt, which takes it too.
+      const moved = order.status === OrderStatus.PAYMENT_PENDING && (await this.deps.lifecycle.apply(tx, order.id, change));
       const row = await tx.findOne(Payment, { order: order.id });
-      if (row) {
-        if (toss) applyTossPayment(row, toss);
-        row.status = PaymentStatus.ABORTED;
-        row.failureCode = code.slice(0, 64);
-        row.failureMessage = message.slice(0, 510);
+      if (options.unlessAttempted && row) throw new AttemptInFlight();
+      if (row && row.status === PaymentStatus.READY && (options.toss || options.refusedByToss)) {
+        if (options.toss) applyTossPayment(row, options.toss);
+        else {
+          row.status = PaymentStatus.ABORTED;
+          row.failureCode = code.slice(0, 64);
+          row.failureMessage = message.slice(0, 510);
+        }
+        await tx.flush();
       }
-      return order.status === OrderStatus.PAYMENT_PENDING && (await this.deps.lifecycle.apply(tx, order.id, change));
+      return moved;
     });
     if (changed) {
       this.deps.lifecycle.committed();
@@ -103,29 +138,47 @@ export class PaymentSettlement {
     return { outcome: 'completed', order: await loadOrderRecord(em, order.id) };
   }
 
+  /**
+   * Toss says the payment is fully refunded. A paid order not yet shipping is cancelled and its
+   * stock returns; one already shipping or delivered keeps its status and is flagged for an admin.
+   */
   private async cancelled(em: EntityManager, order: Order, toss: TossPayment): Promise<Settlement> {
-    const lastCancel = toss.cancels.at(-1);
-    const change: Change | null =
-      order.status === OrderStatus.ORDER_COMPLETED
-        ? {
-            from: OrderStatus.ORDER_COMPLETED,
-            to: OrderStatus.CANCELLED,
-            patch: {
-              cancelledAt: lastCancel ? new Date(lastCancel.canceledAt) : new Date(),
-              cancelReason: lastCancel?.cancelReason.slice(0, 200) ?? null,
-            },
-            reason: 'refunded',
-          }
-        : null;
-    const changed = await this.inTransaction(em, async (tx) => {
-      await this.upsert(tx, order, toss);
-      return change !== null && (await this.deps.lifecycle.apply(tx, order.id, change));
-    });
-    if (changed) this.deps.lifecycle.committed();
-    if (changed && change && releasesStock(change)) await this.deps.lifecycle.afterRelease(em, order.id);
+    await this.record(em, order, toss);
+    if (order.status === OrderStatus.ORDER_COMPLETED) {
+      const lastCancel = toss.cancels.at(-1);
+      const change: Change = {
+        from: OrderStatus.ORDER_COMPLETED,
+        to: OrderStatus.CANCELLED,
+        patch: {
+          cancelledAt: lastCancel ? new Date(lastCancel.canceledAt) : new Date(),
+          cancelReason: lastCancel?.cancelReason.slice(0, 200) ?? null,
+          refundClaimedAt: null,
+        },
+        reason: 'refunded',
+      };
+      const { changed, order: now } = await this.deps.lifecycle.run(em.fork(), order.id, change);
+      if (changed || !PAID_STATUSES.has(now.status)) return { outcome: 'cancelled', order: now };
+      // Shipping started a moment before the refund landed at Toss.
+      order.status = now.status;
+    }
+    if (PAID_STATUSES.has(order.status)) {
+      return this.flagged(em, order, toss, `Toss reports the payment fully refunded while the order is ${order.status}.`);
+    }
     return { outcome: 'cancelled', order: await loadOrderRecord(em, order.id) };
   }
 
+  /** Records Toss's view and flags the order for an admin, with an event; the same view twice flags once. */
+  private async flagged(em: EntityManager, order: Order, toss: TossPayment, reason: string): Promise<Settlement> {
+    const paymentStatus = toss.status === 'CANCELED' ? PaymentStatus.CANCELED : PaymentStatus.PARTIAL_CANCELED;
+    const flagged = await this.inTransaction(em, async (tx) => {
+      await this.upsert(tx, order, toss);
+      return this.deps.lifecycle.flag(tx, order.id, reason, paymentStatus);
+    });
+    if (flagged) this.deps.lifecycle.committed();
+    return { outcome: 'flagged', order: await loadOrderRecord(em, order.id) };
+  }
+
+  /** Refunds (the rest of) a payment Toss approved for an order that is not paid here. Toss's idempotency key makes it once. */
   private async refundStray(em: EntityManager, order: Order, toss: TossPayment): Promise<Settlement> {
     let refunded: TossPayment;
     try {
@@ -143,6 +196,9 @@ export class PaymentSettlement {
       'refunded a payment approved for an order that had ended unpaid',
     );
     await this.inTransaction(em, async (tx) => {
+      const row = await tx.findOne(Payment, { order: order.id });
+      // Already recorded as refunded (another instance got there first): no second event.
+      if (row?.paymentKey === refunded.paymentKey && row.status === PaymentStatus.CANCELED) return;
       await this.upsert(tx, order, refunded);
       // A payment change with no order change: the customer still hears of the refund.
       this.deps.lifecycle.recordEvent(tx, order, {
@@ -152,6 +208,7 @@ export class PaymentSettlement {
         to: order.status,
         reason: 'approved after the order had ended; refunded',
       });
+      await tx.flush();
     });
     this.deps.lifecycle.committed();
     return { outcome: 'refunded', order: await loadOrderRecord(em, order.id) };
@@ -174,4 +231,18 @@ export class PaymentSettlement {
   private inTransaction<T>(em: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
     return retryOnDeadlock(() => em.fork().transactional(work));
   }
+}
+
+/** What a settlement amounts to for an order as it already is (when Toss's answer changed nothing). */
+function settledAs(order: OrderRecord): Settlement {
+  if (PAID_STATUSES.has(order.status)) return { outcome: 'completed', order };
+  if (order.status === OrderStatus.CANCELLED) return { outcome: 'cancelled', order };
+  if (order.status === OrderStatus.PAYMENT_FAILED)
+    return { outcome: 'failed', order, code: order.failureCode ?? order.status, message: order.failureMessage ?? 'The payment failed.' };
+  return { outcome: 'pending', order };
+}
+
+function partialCancelReason(toss: TossPayment): string {
+  const refunded = toss.totalAmount - toss.balanceAmount;
+  return `Toss reports a partial refund: ${refunded} of ${toss.totalAmount} KRW refunded, ${toss.balanceAmount} KRW still charged.`;
 }

@@ -4,19 +4,35 @@ import type { Identity } from '../../auth/identity';
 import { Order, OrderStatus, Payment, PaymentStatus } from '../../entities';
 import { Role } from '../../entities/role';
 import type { Logger } from '../../logger';
-import { badInput, conflict, notFound, paymentFailed, serviceUnavailable } from '../../schema/errors';
+import { badInput, notFound, paymentFailed, serviceUnavailable } from '../../schema/errors';
+import { retryOnDeadlock } from '../shared/deadlock';
 import { loadOrderRecord, PAID_STATUSES, type OrderRecord } from '../orders/order-records';
-import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
+import { PaymentGatewayError, type PaymentGateway } from './payment-gateway';
 import { toPaymentRecord, type PaymentRecord } from './payment-records';
-import type { PaymentSettlement, Settlement } from './payment-settlement';
+import { AttemptInFlight, type PaymentSettlement, type Settlement } from './payment-settlement';
 
 export type ConfirmInput = { paymentKey: string; orderId: string; amount: number };
 
+/** recordAttempt found the order no longer pending. */
+class OrderMoved extends Error {}
+
+/** A confirm with another paymentKey or amount while an attempt exists changes nothing. */
+function refuseOtherAttempt(existing: Payment, paymentKey: string, amount: number): void {
+  if (existing.paymentKey !== paymentKey) throw attemptInFlight('paymentKey');
+  if (existing.amount !== amount) throw attemptInFlight('amount');
+}
+
+function attemptInFlight(field: 'paymentKey' | 'amount') {
+  return badInput(
+    field,
+    `Another confirm of this order (with a different ${field}) was already sent to Toss; only the same paymentKey and amount may be confirmed now.`,
+  );
+}
+
 /** Idempotency keys are derived from the order, so retries from any instance reuse them. */
 export const confirmKey = (orderId: string) => `confirm-${orderId}`;
-export const cancelKey = (orderId: string) => `cancel-${orderId}`;
 
-/** confirmPayment, refunds of paid orders, and reading payments. Card data never passes through here. */
+/** confirmPayment and reading payments (refunds: PaymentRefunds). Card data never passes through here. */
 export class PaymentService {
   constructor(
     private readonly deps: {
@@ -50,17 +66,31 @@ export class PaymentService {
         orderId: order.orderId,
       });
     }
+    // An earlier attempt may still be approved at Toss: nothing but the same confirm again may touch the order.
+    if (existing) refuseOtherAttempt(existing, paymentKey, input.amount);
     if (input.amount !== order.totalAmount) {
-      // A tampered or stale amount: the order fails without Toss being asked.
-      const failed = await settlement.fail(
-        em,
-        order,
-        'AMOUNT_MISMATCH',
-        `The amount ${input.amount} does not match the order's ${order.totalAmount}.`,
-      );
-      throw this.failure(failed);
+      // A tampered or stale amount: the order fails without Toss being asked, unless an attempt appeared meanwhile.
+      try {
+        const failed = await settlement.fail(
+          em,
+          order,
+          'AMOUNT_MISMATCH',
+          `The amount ${input.amount} does not match the order's ${order.totalAmount}.`,
+          { unlessAttempted: true },
+        );
+        throw this.failure(failed);
+      } catch (err) {
+        if (err instanceof AttemptInFlight) throw attemptInFlight('amount');
+        throw err;
+      }
     }
-    await this.recordAttempt(em, order, paymentKey, existing);
+    try {
+      await this.recordAttempt(em, order, paymentKey, input.amount);
+    } catch (err) {
+      // Paid, failed or cancelled a moment ago: answer as for an order found in that state.
+      if (err instanceof OrderMoved) return this.confirm(em.fork(), identity, input);
+      throw err;
+    }
 
     let settled: Settlement;
     try {
@@ -74,7 +104,9 @@ export class PaymentService {
     } catch (err) {
       if (!(err instanceof PaymentGatewayError)) throw err;
       if (err.kind === 'rejected' && !err.reconcile) {
-        settled = await settlement.fail(em, order, err.code ?? 'PAYMENT_REFUSED', err.tossMessage ?? 'Toss refused the payment.');
+        settled = await settlement.fail(em, order, err.code ?? 'PAYMENT_REFUSED', err.tossMessage ?? 'Toss refused the payment.', {
+          refusedByToss: true,
+        });
       } else {
         settled = await this.settleByLookup(em, order, paymentKey, err);
       }
@@ -86,41 +118,6 @@ export class PaymentService {
       );
     }
     throw this.failure(settled);
-  }
-
-  /**
-   * Refunds a paid order in full through Toss and cancels it (stock back). A refusal or an
-   * unknown outcome leaves the order paid and says why.
-   */
-  async cancelPaid(em: EntityManager, order: Order, reason: string | null): Promise<OrderRecord> {
-    const { gateway, settlement } = this.requireConfigured();
-    const payment = await em.findOne(Payment, { order: order.id, status: PaymentStatus.DONE });
-    if (!payment) throw badInput('orderId', 'This order has no completed payment to refund.');
-    let refunded: TossPayment;
-    try {
-      refunded = await gateway.cancel({
-        paymentKey: payment.paymentKey,
-        reason: reason ?? '고객 요청 (requested by the customer)',
-        idempotencyKey: cancelKey(order.orderId),
-      });
-    } catch (err) {
-      if (!(err instanceof PaymentGatewayError)) throw err;
-      const known = err.reconcile ? await gateway.getByPaymentKey(payment.paymentKey).catch(() => null) : null;
-      if (known && (known.status === 'CANCELED' || known.status === 'PARTIAL_CANCELED')) {
-        refunded = known;
-      } else if (err.kind === 'rejected') {
-        throw paymentFailed(`The refund was refused, so the order is still paid: ${err.tossMessage ?? err.code}`, {
-          code: err.code,
-          ...err.toClientExtensions(),
-          orderId: order.orderId,
-        });
-      } else {
-        throw serviceUnavailable(
-          'The refund could not be confirmed with Toss, so the order is still paid. Try again shortly: it will not be refunded twice.',
-        );
-      }
-    }
-    return (await settlement.apply(em, order.id, refunded)).order;
   }
 
   /** An order's payment, for its customer or an admin; null when no payment was attempted. */
@@ -148,25 +145,35 @@ export class PaymentService {
     return { outcome: 'pending', order: await loadOrderRecord(em, order.id) };
   }
 
-  private async recordAttempt(em: EntityManager, order: Order, paymentKey: string, existing: Payment | null): Promise<void> {
-    if (existing) {
-      if (existing.paymentKey !== paymentKey) throw conflict('Another payment is already being confirmed for this order.', 'paymentKey');
-      return;
-    }
+  /**
+   * Records the attempt before Toss is asked, so a crash or a lost answer leaves a READY row for
+   * the reconciler. The order row is locked first and must still be pending: a failure of the
+   * order (a tampered amount, expiry) and an attempt are ordered, never interleaved.
+   */
+  private async recordAttempt(em: EntityManager, order: Order, paymentKey: string, amount: number): Promise<void> {
     try {
-      await em.fork().insert(Payment, {
-        order: order.id,
-        paymentKey,
-        amount: order.totalAmount,
-        status: PaymentStatus.READY,
-        createdAt: new Date(),
-        updatedAt: new Date(),
-      });
+      await retryOnDeadlock(() =>
+        em.fork().transactional(async (tx) => {
+          const pending = await tx.nativeUpdate(Order, { id: order.id, status: OrderStatus.PAYMENT_PENDING }, { updatedAt: new Date() });
+          if (!pending) throw new OrderMoved();
+          const existing = await tx.findOne(Payment, { order: order.id });
+          if (existing) return refuseOtherAttempt(existing, paymentKey, amount);
+          await tx.insert(Payment, {
+            order: order.id,
+            paymentKey,
+            amount: order.totalAmount,
+            status: PaymentStatus.READY,
+            createdAt: new Date(),
+            updatedAt: new Date(),
+          });
+        }),
+      );
     } catch (err) {
       if (!(err instanceof UniqueConstraintViolationException)) throw err;
-      // The same confirm arrived twice at once: both go on (Toss's idempotency key makes them one).
-      const other = await em.fork().findOne(Payment, { order: order.id });
-      if (other?.paymentKey !== paymentKey) throw conflict('Another payment is already being confirmed for this order.', 'paymentKey');
+      const existing = await em.fork().findOne(Payment, { order: order.id });
+      if (existing) return refuseOtherAttempt(existing, paymentKey, amount);
+      // The paymentKey is recorded for another order: it cannot pay this one.
+      throw badInput('paymentKey', 'This paymentKey belongs to another order.');
     }
   }
 

@@ -1,0 +1,124 @@
+import type { EntityManager } from '@mikro-orm/knex';
+import { Order, OrderStatus, Payment, PaymentStatus } from '../../entities';
+import type { Logger } from '../../logger';
+import { badInput, conflict, paymentFailed, serviceUnavailable } from '../../schema/errors';
+import { loadOrderRecord, type OrderRecord } from '../orders/order-records';
+import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
+import type { PaymentSettlement } from './payment-settlement';
+
+/** Idempotency key of an order's refund, so retries from any instance are one refund at Toss. */
+export const cancelKey = (orderId: string) => `cancel-${orderId}`;
+
+const BATCH = 50;
+
+/**
+ * Refunds of paid orders. A refund first claims the order (a conditional write that shipping
+ * cannot pass, and that only one refund wins), then asks Toss, then settles from Toss's answer.
+ * The claim is given back when Toss refuses or cannot say; a claim left by an instance that died
+ * is settled by `releaseStaleClaims` from what Toss says, or re-taken by a retry once stale.
+ */
+export class PaymentRefunds {
+  constructor(
+    private readonly deps: {
+      gateway: PaymentGateway;
+      settlement: PaymentSettlement;
+      logger: Logger;
+      /** A claim older than this belongs to a refund that died: longer than any Toss call can take. */
+      claimTtlMs: number;
+    },
+  ) {}
+
+  /** Refunds a paid, not yet shipping order in full through Toss and cancels it (its stock returns). */
+  async refundPaid(em: EntityManager, orderDbId: number, reason: string | null): Promise<OrderRecord> {
+    const claim = await this.claim(em, orderDbId);
+    if (!claim) {
+      const now = await loadOrderRecord(em, orderDbId);
+      if (now.status === OrderStatus.ORDER_COMPLETED) throw conflict('A refund of this order is already under way.', 'orderId');
+      throw badInput('orderId', `This order cannot be cancelled: it is ${now.status}.`);
+    }
+    const payment = await em.fork().findOne(Payment, { order: orderDbId });
+    if (!payment || (payment.status !== PaymentStatus.DONE && payment.status !== PaymentStatus.PARTIAL_CANCELED)) {
+      await this.release(em, orderDbId, claim);
+      throw badInput('orderId', 'This order has no completed payment to refund.');
+    }
+    const { orderId } = await loadOrderRecord(em, orderDbId);
+    let refunded: TossPayment;
+    try {
+      refunded = await this.deps.gateway.cancel({
+        paymentKey: payment.paymentKey,
+        reason: reason ?? '고객 요청 (requested by the customer)',
+        idempotencyKey: cancelKey(orderId),
+      });
+    } catch (err) {
+      if (!(err instanceof PaymentGatewayError)) throw err;
+      const known = err.reconcile ? await this.deps.gateway.getByPaymentKey(payment.paymentKey).catch(() => null) : null;
+      if (known?.status === 'CANCELED') {
+        refunded = known;
+      } else {
+        // Toss refused, or cannot say and its payment shows no full refund: the order stays paid and shippable.
+        await this.release(em, orderDbId, claim);
+        if (err.kind === 'rejected') {
+          throw paymentFailed(`The refund was refused, so the order is still paid: ${err.tossMessage ?? err.code}`, {
+            code: err.code,
+            ...err.toClientExtensions(),
+            orderId,
+          });
+        }
+        throw serviceUnavailable(
+          'The refund could not be confirmed with Toss, so the order is still paid. Try again shortly: it will not be refunded twice.',
+        );
+      }
+    }
+    // Money moved: from here on the claim stays until the order is settled (a failure now is settled by the reconciler).
+    return (await this.deps.settlement.apply(em, orderDbId, refunded)).order;
+  }
+
+  /**
+   * Claims left by refunds that died (older than the TTL): settled from Toss's view of the
+   * payment. Refunded: the order is cancelled (or flagged); still charged: the claim is given back.
+   */
+  async releaseStaleClaims(em: EntityManager, now = new Date()): Promise<number> {
+    const stale = await em.find(
+      Order,
+      { refundClaimedAt: { $lte: new Date(now.getTime() - this.deps.claimTtlMs) } },
+      { fields: ['id', 'refundClaimedAt', 'status'], orderBy: { refundClaimedAt: 'asc' }, limit: BATCH },
+    );
+    let settled = 0;
+    for (const order of stale) {
+      try {
+        const payment = await em.fork().findOne(Payment, { order: order.id });
+        const toss = payment ? await this.deps.gateway.getByPaymentKey(payment.paymentKey) : null;
+        if (toss && toss.status === 'CANCELED') await this.deps.settlement.apply(em, order.id, toss);
+        else if (toss) {
+          if (toss.status === 'PARTIAL_CANCELED') await this.deps.settlement.apply(em, order.id, toss);
+          await this.release(em, order.id, order.refundClaimedAt!);
+        } else await this.release(em, order.id, order.refundClaimedAt!);
+        settled++;
+      } catch (err) {
+        this.deps.logger.warn({ err, orderDbId: order.id }, 'could not settle a stale refund claim; retrying on the next pass');
+      }
+    }
+    return settled;
+  }
+
+  /** Takes the order's refund claim: only a paid order not yet shipping, and only one refund at a time. */
+  private async claim(em: EntityManager, orderDbId: number): Promise<Date | null> {
+    const at = new Date();
+    const staleBefore = new Date(at.getTime() - this.deps.claimTtlMs);
+    const taken = await em.fork().nativeUpdate(
+      Order,
+      {
+        id: orderDbId,
+        status: OrderStatus.ORDER_COMPLETED,
+        $or: [{ refundClaimedAt: null }, { refundClaimedAt: { $lt: staleBefore } }],
+      },
+      { refundClaimedAt: at },
+    );
+    return taken ? at : null;
+  }
+
+  /** Gives the claim back, if it is still this one. */
+  private async release(em: EntityManager, orderDbId: number, claim: Date): Promise<void> {
+    await em.fork().nativeUpdate(Order, { id: orderDbId, refundClaimedAt: claim }, { refundClaimedAt: null });
+  }
+}
