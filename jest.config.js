@@ -44,6 +44,7 @@ module.exports = {
         '/node_modules/',
         // Several instances sharing Redis counters: the embedded profile is one process by design.
         '<rootDir>/test/e2e/checkout-concurrency.e2e.test.ts',
+        '<rootDir>/test/e2e/order-payment-interleaving.e2e.test.ts',
         // Adapter tests against their own servers (Redis, s3rver, the Toss sandbox): the same code and servers in either profile.
         '<rootDir>/test/e2e/stock-guard.e2e.test.ts',
         '<rootDir>/test/e2e/event-bus.e2e.test.ts',

@@ -30,11 +30,13 @@ export async function startAppWithToss(
  * A refund made outside this server, as in Toss's merchant console: straight to the Toss API
  * with the merchant's secret key. A partial one with `cancelAmount`.
  */
+export const MERCHANT_REASON = '상점 관리자 환불 (merchant console)';
+
 export async function merchantCancel(toss: TossSandbox, paymentKey: string, cancelAmount?: number): Promise<void> {
   const res = await fetch(`${toss.url}/v1/payments/${encodeURIComponent(paymentKey)}/cancel`, {
     method: 'POST',
     headers: { authorization: `Basic ${Buffer.from(`${TOSS_SECRET_KEY}:`).toString('base64')}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ cancelReason: '상점 관리자 환불 (merchant console)', ...(cancelAmount ? { cancelAmount } : {}) }),
+    body: JSON.stringify({ cancelReason: MERCHANT_REASON, ...(cancelAmount ? { cancelAmount } : {}) }),
   });
   if (!res.ok) throw new Error(`merchant cancel failed: ${res.status} ${await res.text()}`);
 }

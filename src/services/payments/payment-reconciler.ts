@@ -88,7 +88,7 @@ export class PaymentReconciler {
     }
     // IN_PROGRESS for an order that ended: never confirmed now; Toss expires it, and a later pass records that.
     const result = await settlement.apply(em, order.id, toss);
-    return result.outcome !== 'pending';
+    return result.outcome !== 'pending' && result.outcome !== 'refund-pending';
   }
 
   /** Toss's view of one payment; null when Toss has none under that key. */

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { CartLine, Order, OrderEventKind, OrderItem, OrderStatus, Payment, PaymentStatus } from '../../entities';
+import { CartLine, Order, OrderEventKind, OrderItem, OrderStatus, OrderStatusChange, Payment, PaymentStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import type { Change, OrderLifecycle } from '../orders/order-lifecycle';
 import { loadOrderRecord, PAID_STATUSES, toOrderRecord, type OrderRecord } from '../orders/order-records';
@@ -12,6 +12,8 @@ export type Settlement =
   | { outcome: 'completed'; order: OrderRecord }
   | { outcome: 'failed'; order: OrderRecord; code: string; message: string }
   | { outcome: 'refunded'; order: OrderRecord }
+  /** Approved for an order that ended unpaid; the refund could not be made now, the reconciler makes it. */
+  | { outcome: 'refund-pending'; order: OrderRecord }
   | { outcome: 'cancelled'; order: OrderRecord }
   | { outcome: 'flagged'; order: OrderRecord }
   | { outcome: 'pending'; order: OrderRecord };
@@ -51,6 +53,12 @@ export class PaymentSettlement {
     const order = await fork.findOneOrFail(Order, orderDbId);
     if (toss.orderId !== order.orderId) throw new Error(`Toss payment for ${toss.orderId} applied to order ${order.orderId}`);
     const row = await fork.findOne(Payment, { order: order.id });
+    const charged = toss.status === 'DONE' || toss.status === 'PARTIAL_CANCELED';
+    if (row?.paymentKey !== toss.paymentKey && (row || !charged)) {
+      // Not the payment this order's confirm was made with (another window the customer opened, say).
+      // Charged: it pays for nothing, so it is refunded; otherwise there is nothing to record.
+      return charged ? this.refundStray(em, order, toss, { foreign: true }) : settledAs(toOrderRecord(order));
+    }
     // A slow or replayed answer from before what we already recorded (a confirm's DONE after the refund): nothing to do.
     if (row && isStale(row, toss)) return settledAs(toOrderRecord(order));
     switch (toss.status) {
@@ -179,17 +187,24 @@ export class PaymentSettlement {
   }
 
   /** Refunds (the rest of) a payment Toss approved for an order that is not paid here. Toss's idempotency key makes it once. */
-  private async refundStray(em: EntityManager, order: Order, toss: TossPayment): Promise<Settlement> {
+  private async refundStray(em: EntityManager, order: Order, toss: TossPayment, options: { foreign?: boolean } = {}): Promise<Settlement> {
     let refunded: TossPayment;
     try {
-      refunded = await this.deps.gateway.cancel({
-        paymentKey: toss.paymentKey,
-        reason: STRAY_REFUND_REASON,
-        idempotencyKey: `refund-${order.orderId}`,
-      });
+      refunded = await this.deps.gateway
+        .cancel({ paymentKey: toss.paymentKey, reason: STRAY_REFUND_REASON, idempotencyKey: strayRefundKey(toss.paymentKey) })
+        .catch((err: unknown) => {
+          if (err instanceof PaymentGatewayError && err.code === 'ALREADY_CANCELED_PAYMENT')
+            return this.deps.gateway.getByPaymentKey(toss.paymentKey);
+          throw err;
+        });
     } catch (err) {
-      if (!(err instanceof PaymentGatewayError) || err.code !== 'ALREADY_CANCELED_PAYMENT') throw err;
-      refunded = await this.deps.gateway.getByPaymentKey(toss.paymentKey);
+      if (!(err instanceof PaymentGatewayError)) throw err;
+      // Toss is slow, busy with the same refund (409), or refused for now: the attempt stays READY and the reconciler retries under the same key.
+      this.deps.logger.warn(
+        { err, orderId: order.orderId },
+        'could not refund an approval for an order that had ended; the reconciler retries',
+      );
+      return { outcome: 'refund-pending', order: await loadOrderRecord(em, order.id) };
     }
     this.deps.logger.warn(
       { orderId: order.orderId, orderStatus: order.status },
@@ -199,19 +214,26 @@ export class PaymentSettlement {
       const row = await tx.findOne(Payment, { order: order.id });
       // Already recorded as refunded (another instance got there first): no second event.
       if (row?.paymentKey === refunded.paymentKey && row.status === PaymentStatus.CANCELED) return;
-      await this.upsert(tx, order, refunded);
+      // Another payment than the order's own: refunded, told, but not recorded over the order's payment.
+      if (options.foreign && row?.paymentKey !== refunded.paymentKey && (await this.alreadyTold(tx, order, refunded))) return;
+      if (!options.foreign) await this.upsert(tx, order, refunded);
       // A payment change with no order change: the customer still hears of the refund.
       this.deps.lifecycle.recordEvent(tx, order, {
         kind: OrderEventKind.REFUNDED,
         paymentStatus: PaymentStatus.CANCELED,
         from: order.status,
         to: order.status,
-        reason: 'approved after the order had ended; refunded',
+        reason: options.foreign ? foreignReason(refunded) : 'approved after the order had ended; refunded',
       });
       await tx.flush();
     });
     this.deps.lifecycle.committed();
     return { outcome: 'refunded', order: await loadOrderRecord(em, order.id) };
+  }
+
+  /** Whether the customer was already told of this foreign payment's refund. */
+  private async alreadyTold(tx: EntityManager, order: Order, refunded: TossPayment): Promise<boolean> {
+    return (await tx.count(OrderStatusChange, { order: order.id, kind: OrderEventKind.REFUNDED, reason: foreignReason(refunded) })) > 0;
   }
 
   /** Saves Toss's view of the payment on its own. */
@@ -232,6 +254,11 @@ export class PaymentSettlement {
     return retryOnDeadlock(() => em.fork().transactional(work));
   }
 }
+
+/** One stray refund per payment, whichever instance or path makes it. */
+const strayRefundKey = (paymentKey: string) => `refund-${paymentKey}`;
+
+const foreignReason = (toss: TossPayment) => `another payment (${toss.paymentKey}) was approved for this order; refunded`.slice(0, 255);
 
 /** What a settlement amounts to for an order as it already is (when Toss's answer changed nothing). */
 function settledAs(order: OrderRecord): Settlement {

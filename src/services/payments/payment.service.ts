@@ -186,11 +186,13 @@ export class PaymentService {
         tossMessage: settled.message,
         orderId,
       });
-    if (settled.outcome === 'refunded')
-      return paymentFailed('The order ended before the payment was confirmed, so the payment was refunded.', {
-        code: 'ORDER_ENDED',
-        orderId,
-      });
+    if (settled.outcome === 'refunded' || settled.outcome === 'refund-pending')
+      return paymentFailed(
+        settled.outcome === 'refunded'
+          ? 'The order ended before the payment was confirmed, so the payment was refunded.'
+          : 'The order ended before the payment was confirmed; the payment is being refunded.',
+        { code: 'ORDER_ENDED', orderId },
+      );
     return paymentFailed(`The payment did not complete; the order is ${settled.order.status}.`, { code: settled.order.status, orderId });
   }
 
