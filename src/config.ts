@@ -121,8 +121,15 @@ const schema = z
         });
       }
     }
-    if (!!env.TOSS_SECRET_KEY !== !!env.TOSS_CLIENT_KEY) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['TOSS_CLIENT_KEY'], message: 'and TOSS_SECRET_KEY must be set together' });
+    // The secret key alone turns payments on (a headless deployment: the storefront holds the client
+    // key). A client key alone would open a payment window whose payments this server cannot confirm.
+    if (env.TOSS_CLIENT_KEY && !env.TOSS_SECRET_KEY) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['TOSS_SECRET_KEY'],
+        message:
+          'is required when TOSS_CLIENT_KEY is set: the server confirms payments with the secret key (set it alone for a headless API)',
+      });
     } else if (env.TOSS_SECRET_KEY && env.TOSS_CLIENT_KEY && !isTossKeyPair(env.TOSS_CLIENT_KEY, env.TOSS_SECRET_KEY)) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -190,9 +197,9 @@ export type Config = Readonly<{
   payments: Readonly<{
     /** The embedded profile with no TOSS_* set: start the Toss sandbox in-process and use its test keys. */
     sandbox: boolean;
-    /** Toss API secret key; payments answer SERVICE_UNAVAILABLE while it is unset. */
+    /** Toss API secret key: alone it turns payments on; while it is unset, payments answer SERVICE_UNAVAILABLE. */
     secretKey: string | undefined;
-    /** Toss client key, for the browser's payment window. */
+    /** Toss client key: optional, only /demo's payment window uses it; when set, one pair with the secret key. */
     clientKey: string | undefined;
     apiUrl: string;
     timeoutMs: number;

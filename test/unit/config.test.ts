@@ -82,9 +82,24 @@ describe('config: embedded-profile safety and Toss keys', () => {
     expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });
 
-  it('takes the Toss keys only as one matching pair', () => {
-    expect(() => loadConfig({ TOSS_CLIENT_KEY: 'test_ck_x' })).toThrow(/TOSS_CLIENT_KEY and TOSS_SECRET_KEY must be set together/);
-    expect(() => loadConfig({ TOSS_SECRET_KEY: 'test_sk_x' })).toThrow(/must be set together/);
+  it('turns payments on with TOSS_SECRET_KEY alone (a headless API: the storefront holds the client key)', () => {
+    for (const database of [{}, { DATABASE_URL: 'mysql://root@127.0.0.1:3306/m' }]) {
+      const { payments } = loadConfig({ ...database, TOSS_SECRET_KEY: 'live_sk_x' });
+      expect(payments).toMatchObject({
+        sandbox: false,
+        secretKey: 'live_sk_x',
+        clientKey: undefined,
+        apiUrl: 'https://api.tosspayments.com',
+      });
+    }
+    expect(loadConfig({ TOSS_SECRET_KEY: 'test_gsk_x' }).payments.secretKey).toBe('test_gsk_x');
+  });
+
+  it('refuses TOSS_CLIENT_KEY without TOSS_SECRET_KEY (nothing could confirm its payments)', () => {
+    expect(() => loadConfig({ TOSS_CLIENT_KEY: 'test_ck_x' })).toThrow(/TOSS_SECRET_KEY is required when TOSS_CLIENT_KEY is set/);
+  });
+
+  it('takes both Toss keys only as one matching pair', () => {
     expect(() => loadConfig({ TOSS_CLIENT_KEY: 'test_gck_x', TOSS_SECRET_KEY: 'test_sk_x' })).toThrow(/must be one pair/);
     expect(() => loadConfig({ TOSS_CLIENT_KEY: 'live_ck_x', TOSS_SECRET_KEY: 'test_sk_x' })).toThrow(/must be one pair/);
     expect(loadConfig({ TOSS_CLIENT_KEY: 'test_gck_x', TOSS_SECRET_KEY: 'test_gsk_x' }).payments.clientKey).toBe('test_gck_x');
