@@ -70,6 +70,20 @@ describe('config', () => {
     expect(config.corsOrigins).toEqual(['https://a.kr', 'https://b.kr']);
   });
 
+  it('has order and sign-up limits with sensible defaults, an order total that always fits GraphQL Int, and 0 turning counts off', () => {
+    expect(loadConfig({})).toMatchObject({
+      orders: { maxAmount: 50_000_000, maxLineQuantity: 100, maxPendingPerCustomer: 3 },
+      rateLimit: { ordersPerCustomerPerMinute: 10, signUpsPerIpPerHour: 20 },
+    });
+    expect(loadConfig({ ORDER_MAX_AMOUNT: '2147483647' }).orders.maxAmount).toBe(2_147_483_647);
+    expect(() => loadConfig({ ORDER_MAX_AMOUNT: '2147483648' })).toThrow(/ORDER_MAX_AMOUNT must be a whole number from 1 to 2147483647/);
+    expect(() => loadConfig({ ORDER_MAX_LINE_QUANTITY: '0' })).toThrow(/ORDER_MAX_LINE_QUANTITY/);
+    const off = loadConfig({ ORDER_MAX_PENDING_PER_CUSTOMER: '0', ORDER_CREATE_PER_MINUTE: '0', SIGNUP_PER_IP_PER_HOUR: '0' });
+    expect([off.orders.maxPendingPerCustomer, off.rateLimit.ordersPerCustomerPerMinute, off.rateLimit.signUpsPerIpPerHour]).toEqual([
+      0, 0, 0,
+    ]);
+  });
+
   it('refuses a short admin invite code', () => {
     expect(() => loadConfig({ ADMIN_INVITE_CODE: 'abc' })).toThrow(/ADMIN_INVITE_CODE/);
   });
