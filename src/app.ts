@@ -130,9 +130,15 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     const relayJob = new PeriodicJob('outbox relay', config.orders.outboxRelayIntervalMs, async () => void (await relay.runOnce()), logger);
     closers.push(() => relayJob.stop());
 
-    const cart = new CartService();
+    const cart = new CartService(config.orders);
     const lifecycle = new OrderLifecycle({ stock, logger, onEvent });
-    const checkout = new CheckoutService({ stock, paymentWindowSeconds: config.orders.paymentWindowSeconds, logger, onEvent });
+    const checkout = new CheckoutService({
+      stock,
+      paymentWindowSeconds: config.orders.paymentWindowSeconds,
+      limits: config.orders,
+      logger,
+      onEvent,
+    });
     const payments = createPayments(paymentConfig, { em: () => orm.em.fork(), lifecycle, stock, logger });
     const orders = new OrderService(lifecycle, payments.service);
     const sweeper = new OrderSweeper({

@@ -7,6 +7,7 @@ import { parseNumericId } from '../../schema/ids';
 import { retryOnDeadlock } from '../shared/deadlock';
 import type { StockGuard, StockLine } from '../stock/stock-guard';
 import { newOrderId, orderNameFor } from './order-identity';
+import { pastMaxAmount, type OrderLimits } from './order-limits';
 import { toOrderItemRecord, toOrderRecord, type OrderItemRecord, type OrderRecord } from './order-records';
 
 /** A cart line with what ordering it needs to know of its product (a plain row, read in one query). */
@@ -35,6 +36,7 @@ export class CheckoutService {
     private readonly deps: {
       stock: StockGuard;
       paymentWindowSeconds: number;
+      limits: OrderLimits;
       logger: Logger;
       /** Called after an order commits, so its event is published without waiting for the next relay pass. */
       onEvent?: () => void;
@@ -116,12 +118,25 @@ export class CheckoutService {
     }
     if (chosen.length === 0) throw badInput('cart', 'Your cart is empty.');
 
+    const { maxLineQuantity } = this.deps.limits;
+    // The limits name what the customer chose: their productIds, or the cart as a whole.
+    const field = productIds != null ? 'productIds' : 'cart';
     for (const { product, quantity } of chosen) {
       if (product.deleted || product.status === ProductStatus.HIDDEN) {
         throw badInput('productIds', `"${product.name}" is no longer sold; remove it from your cart`);
       }
       if (product.status === ProductStatus.SOLD_OUT) throw outOfStock(product, 0);
       if (product.stock < quantity) throw outOfStock(product, product.stock);
+      if (quantity > maxLineQuantity) {
+        throw badInput(
+          field,
+          `"${product.name}": one order takes at most ${maxLineQuantity} units of a product; lower its quantity in your cart`,
+        );
+      }
+    }
+    const total = chosen.reduce((sum, l) => sum + l.product.price * l.quantity, 0);
+    if (total > this.deps.limits.maxAmount) {
+      throw badInput(field, `this order would come to ${pastMaxAmount(this.deps.limits, total)}; order fewer items at once`);
     }
     return chosen;
   }
