@@ -22,6 +22,7 @@ import { ProductImageService } from './services/catalog/product-image.service';
 import { ProductService } from './services/catalog/product.service';
 import { CartService } from './services/cart/cart.service';
 import { PeriodicJob } from './services/jobs/periodic-job';
+import { ActionLimit } from './services/shared/action-limit';
 import { createPayments } from './services/payments/create-payments';
 import { CheckoutService } from './services/orders/checkout.service';
 import { OrderLifecycle } from './services/orders/order-lifecycle';
@@ -132,10 +133,22 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
 
     const cart = new CartService(config.orders);
     const lifecycle = new OrderLifecycle({ stock, logger, onEvent });
+    const orderRate = new ActionLimit(
+      {
+        name: 'orders',
+        points: config.rateLimit.ordersPerCustomerPerMinute,
+        windowSeconds: 60,
+        keyPrefix: config.redisKeyPrefix,
+        message: 'Too many orders in a minute. Try again shortly.',
+      },
+      redis,
+      logger,
+    );
     const checkout = new CheckoutService({
       stock,
       paymentWindowSeconds: config.orders.paymentWindowSeconds,
       limits: config.orders,
+      orderRate,
       logger,
       onEvent,
     });

@@ -1,13 +1,22 @@
-import { CartLine, Order, Product } from '../../src/entities';
-import { AddToCartDocument, CartDocument, ClearCartDocument, CreateOrderDocument, UpdateProductDocument } from '../generated/graphql';
+import { CartLine, Order, OrderStatus, Product } from '../../src/entities';
+import {
+  AddToCartDocument,
+  CancelOrderDocument,
+  CartDocument,
+  ClearCartDocument,
+  CreateOrderDocument,
+  UpdateProductDocument,
+} from '../generated/graphql';
 import { signUpAs, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { codeOf, type GraphQLClient } from '../helpers/graphql-client';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 /**
- * Issue #13, cases 3 and 5: what one order may hold (ORDER_MAX_AMOUNT, ORDER_MAX_LINE_QUANTITY).
- * Every refusal comes before anything is written: no cart change, no order row, no stock hold.
+ * Issue #13, cases 3 and 5: what one order may hold (ORDER_MAX_AMOUNT, ORDER_MAX_LINE_QUANTITY),
+ * how many unpaid orders a customer may have (ORDER_MAX_PENDING_PER_CUSTOMER) and how many orders
+ * they may create a minute (ORDER_CREATE_PER_MINUTE). Every refusal comes before anything is
+ * written: no cart change, no order row, no stock hold.
  */
 const INT_MAX = 2_147_483_647;
 
@@ -157,6 +166,98 @@ describe('a cart whose orderable lines together pass GraphQL Int (ORDER_MAX_AMOU
       expect([codeOf(whole), whole.errors![0].extensions!.field]).toEqual(['BAD_USER_INPUT', 'cart']);
       expect((await createOrder(t.client, customer.token, [a.id])).data!.createOrder.totalAmount).toBe(1_500_000_000);
     } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('unpaid orders per customer (ORDER_MAX_PENDING_PER_CUSTOMER=2), with two instances', () => {
+  let t: TestApp;
+  let peer: Awaited<ReturnType<TestApp['startPeer']>>;
+  let seller: TestAccount;
+  beforeAll(async () => {
+    t = await startTestApp({ ORDER_MAX_PENDING_PER_CUSTOMER: '2' });
+    peer = await t.startPeer();
+    seller = await signUpAs(t.client, 'SELLER');
+  });
+  afterAll(async () => {
+    await peer?.close();
+    await t?.close();
+  });
+
+  it('refuses a third unpaid order with TOO_MANY_REQUESTS (retryAfter until the oldest expires) before any hold; cancelling one makes room', async () => {
+    const customer = await signUpAs(t.client, 'CUSTOMER');
+    const kimchi = await createProduct(t.client, seller.token, { stock: 10 });
+    await addToCart(t.client, customer.token, kimchi.id, 1);
+    const first = (await createOrder(t.client, customer.token)).data!.createOrder;
+    expect((await createOrder(peer.client, customer.token)).data!.createOrder.status).toBe('PAYMENT_PENDING');
+
+    const before = await snapshot(t, customer, [kimchi.id]);
+    for (const client of [t.client, peer.client]) {
+      const refused = await createOrder(client, customer.token);
+      expect(codeOf(refused)).toBe('TOO_MANY_REQUESTS');
+      expect(refused.errors![0].message).toMatch(/already have 2 unpaid orders/);
+      expect(refused.errors![0].extensions!.retryAfter).toBeGreaterThan(500);
+      expect(refused.errors![0].extensions!.retryAfter).toBeLessThanOrEqual(600);
+    }
+    expect(await snapshot(t, customer, [kimchi.id])).toEqual(before);
+    // Another customer is not held back.
+    const other = await signUpAs(t.client, 'CUSTOMER');
+    await addToCart(t.client, other.token, kimchi.id, 1);
+    expect(codeOf(await createOrder(t.client, other.token))).toBeUndefined();
+
+    await t.client.ok(CancelOrderDocument, { orderId: first.orderId }, { token: customer.token });
+    expect(codeOf(await createOrder(peer.client, customer.token))).toBeUndefined();
+  });
+
+  it('10 createOrder at once by one customer over both instances: exactly 2 orders, 8 refused, and no stock hold left behind', async () => {
+    const customer = await signUpAs(t.client, 'CUSTOMER');
+    const product = await createProduct(t.client, seller.token, { stock: 100 });
+    await addToCart(t.client, customer.token, product.id, 3);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => createOrder(i % 2 ? peer.client : t.client, customer.token)));
+    const placed = results.filter((r) => r.data?.createOrder).map((r) => r.data!.createOrder.orderId);
+    expect(placed).toHaveLength(2);
+    expect(results.filter((r) => !r.data?.createOrder).map(codeOf)).toEqual(Array(8).fill('TOO_MANY_REQUESTS'));
+
+    const em = t.app.orm.em.fork();
+    const orders = await em.find(Order, { customer: Number(customer.id) });
+    expect(orders.map((o) => [o.orderId, o.status]).sort()).toEqual(placed.map((id) => [id, OrderStatus.PAYMENT_PENDING]).sort());
+    expect((await em.findOneOrFail(Product, Number(product.id))).stock).toBe(94);
+    expect((await t.app.stock.counters([Number(product.id)])).get(Number(product.id))).toBe(94);
+    // Every hold belongs to an order that was written and is still waiting for its payment.
+    const holds = await t.app.stock.staleReservations(-60_000, 10_000);
+    const pending = await em.find(Order, { orderId: { $in: holds } });
+    expect(pending.map((o) => o.status)).toEqual(holds.map(() => OrderStatus.PAYMENT_PENDING));
+    for (const orderId of placed) expect(holds).toContain(orderId);
+  });
+});
+
+describe('orders created per customer per minute (ORDER_CREATE_PER_MINUTE=2), shared by two instances', () => {
+  it('the third order in a minute is refused with TOO_MANY_REQUESTS and retryAfter; refused attempts before it do not count', async () => {
+    const t = await startTestApp({ ORDER_CREATE_PER_MINUTE: '2' });
+    const peer = await t.startPeer();
+    try {
+      const seller = await signUpAs(t.client, 'SELLER');
+      const customer = await signUpAs(t.client, 'CUSTOMER');
+      const product = await createProduct(t.client, seller.token, { stock: 10 });
+      // An empty cart is refused before anything is counted.
+      for (let i = 0; i < 3; i++) expect(codeOf(await createOrder(t.client, customer.token))).toBe('BAD_USER_INPUT');
+      await addToCart(t.client, customer.token, product.id, 1);
+      expect(codeOf(await createOrder(t.client, customer.token))).toBeUndefined();
+      expect(codeOf(await createOrder(peer.client, customer.token))).toBeUndefined();
+
+      const before = await snapshot(t, customer, [product.id]);
+      const refused = await createOrder(t.client, customer.token);
+      expect(codeOf(refused)).toBe('TOO_MANY_REQUESTS');
+      expect(refused.errors![0].extensions!.retryAfter).toBeGreaterThan(0);
+      expect(refused.errors![0].extensions!.retryAfter).toBeLessThanOrEqual(60);
+      expect(await snapshot(t, customer, [product.id])).toEqual(before);
+
+      const other = await signUpAs(t.client, 'CUSTOMER');
+      await addToCart(peer.client, other.token, product.id, 1);
+      expect(codeOf(await createOrder(peer.client, other.token))).toBeUndefined();
+    } finally {
+      await peer.close();
       await t.close();
     }
   });
