@@ -99,6 +99,17 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       tokens: new TokenService(config.authTokenSecret, config.authTokenTtlSeconds),
       passwords: new PasswordHasher(config.passwordHash),
       throttle: new LoginThrottle({ ...config.login, keyPrefix: config.redisKeyPrefix }, redis),
+      signUps: new ActionLimit(
+        {
+          name: 'signups',
+          points: config.rateLimit.signUpsPerIpPerHour,
+          windowSeconds: 3600,
+          keyPrefix: config.redisKeyPrefix,
+          message: 'Too many accounts were created from your network. Try again later.',
+        },
+        redis,
+        logger,
+      ),
       events,
       adminInviteCode: config.adminInviteCode,
     });
