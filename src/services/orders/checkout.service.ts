@@ -230,9 +230,10 @@ export class CheckoutService {
 
   private async insertOrder(sql: Sql, customerId: number, orderId: string, lines: Line[]): Promise<PlacedOrder> {
     if (this.deps.limits.maxPendingPerCustomer > 0) {
-      // One customer's checkouts take turns on their customer row (on any instance), so the count sees
-      // every order committed before this one; SQLite already runs one write transaction at a time.
-      // Other customers never wait here, and the lock lasts until the commit below.
+      // One customer's checkouts take turns on their customer row (on any instance); other customers
+      // never wait here, and the lock lasts until the commit below. The count is this transaction's
+      // first plain read, made after the lock, so InnoDB's REPEATABLE READ snapshot already holds every
+      // order the previous holder committed. SQLite runs one write transaction at a time anyway.
       await sql.rows(`select id from customer where id = ?${sql.forUpdate}`, [customerId]);
       if (this.atPendingLimit(await this.pendingOrders(sql, customerId))) throw new PendingLimitReached();
     }
