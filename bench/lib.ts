@@ -24,6 +24,11 @@ export function benchAppEnv(db: string, redisPrefix: string, extra: Record<strin
     // The load generator is one client on one address: request rate limits would measure themselves.
     RATE_LIMIT_IP_PER_MINUTE: '0',
     RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
+    // Each buyer orders again and again and all sign up from here: no order or sign-up budget, and room
+    // for every unpaid order (the pending-order check, with its customer row lock, still runs and is measured).
+    ORDER_CREATE_PER_MINUTE: '0',
+    SIGNUP_PER_IP_PER_HOUR: '0',
+    ORDER_MAX_PENDING_PER_CUSTOMER: '1000000',
     // BENCH_POOL / BENCH_READ_POOL: the transaction and read pool sizes of every server in the run
     // (default: the app's defaults, 4 and 8). The bare listing handler gets the read pool's size.
     DATABASE_POOL_SIZE: process.env.BENCH_POOL ?? '4',

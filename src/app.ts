@@ -22,6 +22,7 @@ import { ProductImageService } from './services/catalog/product-image.service';
 import { ProductService } from './services/catalog/product.service';
 import { CartService } from './services/cart/cart.service';
 import { PeriodicJob } from './services/jobs/periodic-job';
+import { ActionLimit } from './services/shared/action-limit';
 import { createPayments } from './services/payments/create-payments';
 import { CheckoutService } from './services/orders/checkout.service';
 import { OrderLifecycle } from './services/orders/order-lifecycle';
@@ -98,6 +99,17 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       tokens: new TokenService(config.authTokenSecret, config.authTokenTtlSeconds),
       passwords: new PasswordHasher(config.passwordHash),
       throttle: new LoginThrottle({ ...config.login, keyPrefix: config.redisKeyPrefix }, redis),
+      signUps: new ActionLimit(
+        {
+          name: 'signups',
+          points: config.rateLimit.signUpsPerIpPerHour,
+          windowSeconds: 3600,
+          keyPrefix: config.redisKeyPrefix,
+          message: 'Too many accounts were created from your network. Try again later.',
+        },
+        redis,
+        logger,
+      ),
       events,
       adminInviteCode: config.adminInviteCode,
     });
@@ -130,9 +142,27 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     const relayJob = new PeriodicJob('outbox relay', config.orders.outboxRelayIntervalMs, async () => void (await relay.runOnce()), logger);
     closers.push(() => relayJob.stop());
 
-    const cart = new CartService();
+    const cart = new CartService(config.orders);
     const lifecycle = new OrderLifecycle({ stock, logger, onEvent });
-    const checkout = new CheckoutService({ stock, paymentWindowSeconds: config.orders.paymentWindowSeconds, logger, onEvent });
+    const orderRate = new ActionLimit(
+      {
+        name: 'orders',
+        points: config.rateLimit.ordersPerCustomerPerMinute,
+        windowSeconds: 60,
+        keyPrefix: config.redisKeyPrefix,
+        message: 'Too many orders in a minute. Try again shortly.',
+      },
+      redis,
+      logger,
+    );
+    const checkout = new CheckoutService({
+      stock,
+      paymentWindowSeconds: config.orders.paymentWindowSeconds,
+      limits: config.orders,
+      orderRate,
+      logger,
+      onEvent,
+    });
     const payments = createPayments(paymentConfig, { em: () => orm.em.fork(), lifecycle, stock, logger });
     const orders = new OrderService(lifecycle, payments.refunds);
     const sweeper = new OrderSweeper({

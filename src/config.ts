@@ -37,6 +37,8 @@ const url = (protocols: string[]) =>
 const DEV_TOKEN_SECRET = 'dev-only-insecure-token-secret-change-me-please';
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const TOSS_API_URL = 'https://api.tosspayments.com';
+/** The largest value a GraphQL `Int` carries (and so the largest amount the API can show). */
+export const GRAPHQL_INT_MAX = 2_147_483_647;
 
 const schema = z
   .object({
@@ -73,6 +75,12 @@ const schema = z
     ORDER_PAYMENT_WINDOW_SECONDS: int(600, 1, 24 * 3600),
     ORDER_SWEEP_INTERVAL_MS: int(10_000, 50, 3600_000),
     OUTBOX_RELAY_INTERVAL_MS: int(250, 10, 60_000),
+    // Totals are GraphQL Ints, so an order can never be worth more than 2,147,483,647 KRW.
+    ORDER_MAX_AMOUNT: int(50_000_000, 1, GRAPHQL_INT_MAX),
+    ORDER_MAX_LINE_QUANTITY: int(100, 1, 1_000_000),
+    ORDER_MAX_PENDING_PER_CUSTOMER: int(3, 0, 1_000_000),
+    ORDER_CREATE_PER_MINUTE: int(10, 0, 1_000_000),
+    SIGNUP_PER_IP_PER_HOUR: int(20, 0, 10_000_000),
     STOCK_GUARD: z.enum(['redis', 'memory']).optional(),
     EVENT_BUS: z.enum(['redis', 'memory']).optional(),
     GRAPHQL_JIT: bool(true),
@@ -121,8 +129,15 @@ const schema = z
         });
       }
     }
-    if (!!env.TOSS_SECRET_KEY !== !!env.TOSS_CLIENT_KEY) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['TOSS_CLIENT_KEY'], message: 'and TOSS_SECRET_KEY must be set together' });
+    // The secret key alone turns payments on (a headless deployment: the storefront holds the client
+    // key). A client key alone would open a payment window whose payments this server cannot confirm.
+    if (env.TOSS_CLIENT_KEY && !env.TOSS_SECRET_KEY) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['TOSS_SECRET_KEY'],
+        message:
+          'is required when TOSS_CLIENT_KEY is set: the server confirms payments with the secret key (set it alone for a headless API)',
+      });
     } else if (env.TOSS_SECRET_KEY && env.TOSS_CLIENT_KEY && !isTossKeyPair(env.TOSS_CLIENT_KEY, env.TOSS_SECRET_KEY)) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -180,6 +195,12 @@ export type Config = Readonly<{
     sweepIntervalMs: number;
     /** How often each instance publishes order events that were not published right after their commit. */
     outboxRelayIntervalMs: number;
+    /** The largest order total, KRW (at most GRAPHQL_INT_MAX): the cart and createOrder refuse more. */
+    maxAmount: number;
+    /** Units per cart line and per order line. */
+    maxLineQuantity: number;
+    /** PAYMENT_PENDING orders one customer may have at once (0: no limit). */
+    maxPendingPerCustomer: number;
   }>;
   stock: Readonly<{
     /** `redis`: shared counters, atomic across instances. `memory`: one process only. */
@@ -190,9 +211,9 @@ export type Config = Readonly<{
   payments: Readonly<{
     /** The embedded profile with no TOSS_* set: start the Toss sandbox in-process and use its test keys. */
     sandbox: boolean;
-    /** Toss API secret key; payments answer SERVICE_UNAVAILABLE while it is unset. */
+    /** Toss API secret key: alone it turns payments on; while it is unset, payments answer SERVICE_UNAVAILABLE. */
     secretKey: string | undefined;
-    /** Toss client key, for the browser's payment window. */
+    /** Toss client key: optional, only /demo's payment window uses it; when set, one pair with the secret key. */
     clientKey: string | undefined;
     apiUrl: string;
     timeoutMs: number;
@@ -210,8 +231,13 @@ export type Config = Readonly<{
     maxAliases: number;
     maxComplexity: number;
   }>;
-  /** Requests per minute per client IP and per account (0 turns a count off). */
-  rateLimit: Readonly<{ perIpPerMinute: number; perAccountPerMinute: number }>;
+  /** Requests per minute per client IP and per account, orders per customer, sign-ups per client IP (0 turns a count off). */
+  rateLimit: Readonly<{
+    perIpPerMinute: number;
+    perAccountPerMinute: number;
+    ordersPerCustomerPerMinute: number;
+    signUpsPerIpPerHour: number;
+  }>;
   trustProxy: boolean;
   corsOrigins: string[] | true;
 }>;
@@ -295,6 +321,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       paymentWindowSeconds: e.ORDER_PAYMENT_WINDOW_SECONDS,
       sweepIntervalMs: e.ORDER_SWEEP_INTERVAL_MS,
       outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
+      maxAmount: e.ORDER_MAX_AMOUNT,
+      maxLineQuantity: e.ORDER_MAX_LINE_QUANTITY,
+      maxPendingPerCustomer: e.ORDER_MAX_PENDING_PER_CUSTOMER,
     }),
     stock: Object.freeze({ guard: e.STOCK_GUARD ?? inProcessUnlessRedis, reservationGraceSeconds: e.STOCK_RESERVATION_GRACE_SECONDS }),
     payments: Object.freeze({
@@ -314,7 +343,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAliases: e.GRAPHQL_MAX_ALIASES,
       maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
     }),
-    rateLimit: Object.freeze({ perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE, perAccountPerMinute: e.RATE_LIMIT_ACCOUNT_PER_MINUTE }),
+    rateLimit: Object.freeze({
+      perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
+      perAccountPerMinute: e.RATE_LIMIT_ACCOUNT_PER_MINUTE,
+      ordersPerCustomerPerMinute: e.ORDER_CREATE_PER_MINUTE,
+      signUpsPerIpPerHour: e.SIGNUP_PER_IP_PER_HOUR,
+    }),
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((s) => s.trim()) : true,
   });

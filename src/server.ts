@@ -52,7 +52,7 @@ const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Express 5 + Apollo (HTTP, uploads) + graphql-ws on one port, with health checks and a graceful stop. */
 export async function createHttpServer(deps: Deps) {
   const { config, logger, schema, orm, redis, accounts, storage } = deps;
-  const rateLimit = new RequestRateLimit({ ...config.rateLimit, keyPrefix: config.redisKeyPrefix }, redis);
+  const rateLimit = new RequestRateLimit({ ...config.rateLimit, keyPrefix: config.redisKeyPrefix }, redis, logger);
   const app = express();
   app.disable('x-powered-by');
   // Express would hash every response body for an ETag; GraphQL POST answers are never revalidated.

@@ -1,8 +1,10 @@
+import { Customer } from '../../src/entities';
+import { LoginDocument, SignUpDocument } from '../generated/graphql';
 import { signUpAs } from '../factories/accounts';
 import { codeOf, GraphQLClient } from '../helpers/graphql-client';
 import { itProductionProfile, startTestApp, type TestApp } from '../helpers/test-app';
 
-/** Abuse limits: depth, aliases, cost, batching, body size, introspection in production, and request rates. */
+/** Abuse limits: depth, aliases, cost, batching, body size, introspection in production, request rates and sign-ups per IP. */
 describe('query limits', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -93,6 +95,36 @@ describe('request rate limits', () => {
       expect(codeOf(await me(peer.client, busy.token))).toBe('TOO_MANY_REQUESTS');
       expect((await me(t.client, calm.token)).errors).toBeUndefined();
       expect((await t.client.raw('{ categories { id } }')).errors).toBeUndefined(); // anonymous: only the IP limit applies
+    } finally {
+      await peer.close();
+      await t.close();
+    }
+  });
+});
+
+describe('sign-ups per client IP (SIGNUP_PER_IP_PER_HOUR)', () => {
+  it('shared by every instance: past the limit, TOO_MANY_REQUESTS with retryAfter and no account; refused sign-ups do not count', async () => {
+    const t = await startTestApp({ SIGNUP_PER_IP_PER_HOUR: '3' });
+    const peer = await t.startPeer();
+    const signUp = (client: GraphQLClient, email: string) =>
+      client.request(SignUpDocument, { input: { role: 'CUSTOMER', email, password: 'password1234', name: '손님' } });
+    try {
+      const first = await signUpAs(t.client, 'CUSTOMER');
+      // An email already taken is refused before anything is counted.
+      expect(codeOf(await signUp(peer.client, first.email))).toBe('CONFLICT');
+      await signUpAs(peer.client, 'SELLER');
+      await signUpAs(t.client, 'CUSTOMER');
+      const email = `one-too-many-${process.pid}@example.com`;
+      for (const client of [peer.client, t.client]) {
+        const refused = await signUp(client, email);
+        expect(codeOf(refused)).toBe('TOO_MANY_REQUESTS');
+        expect(refused.errors![0].extensions!.retryAfter).toBeGreaterThan(3000);
+        expect(refused.errors![0].extensions!.retryAfter).toBeLessThanOrEqual(3600);
+      }
+      expect(await t.app.orm.em.fork().count(Customer, { email })).toBe(0);
+      // Logging in is not signing up.
+      const login = await t.client.request(LoginDocument, { input: { role: 'CUSTOMER', email: first.email, password: 'password1234' } });
+      expect(login.errors).toBeUndefined();
     } finally {
       await peer.close();
       await t.close();

@@ -74,6 +74,10 @@ export async function startTestApp(
     // Tests fire hundreds of requests from one address; the limits have their own test.
     RATE_LIMIT_IP_PER_MINUTE: '0',
     RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
+    // The same for sign-ups and orders (one customer often holds many unpaid orders here); see order-limits.
+    ORDER_MAX_PENDING_PER_CUSTOMER: '0',
+    ORDER_CREATE_PER_MINUTE: '0',
+    SIGNUP_PER_IP_PER_HOUR: '0',
     ...env,
   };
   const config = loadConfig(baseEnv);

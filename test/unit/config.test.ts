@@ -70,6 +70,20 @@ describe('config', () => {
     expect(config.corsOrigins).toEqual(['https://a.kr', 'https://b.kr']);
   });
 
+  it('has order and sign-up limits with sensible defaults, an order total that always fits GraphQL Int, and 0 turning counts off', () => {
+    expect(loadConfig({})).toMatchObject({
+      orders: { maxAmount: 50_000_000, maxLineQuantity: 100, maxPendingPerCustomer: 3 },
+      rateLimit: { ordersPerCustomerPerMinute: 10, signUpsPerIpPerHour: 20 },
+    });
+    expect(loadConfig({ ORDER_MAX_AMOUNT: '2147483647' }).orders.maxAmount).toBe(2_147_483_647);
+    expect(() => loadConfig({ ORDER_MAX_AMOUNT: '2147483648' })).toThrow(/ORDER_MAX_AMOUNT must be a whole number from 1 to 2147483647/);
+    expect(() => loadConfig({ ORDER_MAX_LINE_QUANTITY: '0' })).toThrow(/ORDER_MAX_LINE_QUANTITY/);
+    const off = loadConfig({ ORDER_MAX_PENDING_PER_CUSTOMER: '0', ORDER_CREATE_PER_MINUTE: '0', SIGNUP_PER_IP_PER_HOUR: '0' });
+    expect([off.orders.maxPendingPerCustomer, off.rateLimit.ordersPerCustomerPerMinute, off.rateLimit.signUpsPerIpPerHour]).toEqual([
+      0, 0, 0,
+    ]);
+  });
+
   it('refuses a short admin invite code', () => {
     expect(() => loadConfig({ ADMIN_INVITE_CODE: 'abc' })).toThrow(/ADMIN_INVITE_CODE/);
   });
@@ -82,9 +96,24 @@ describe('config: embedded-profile safety and Toss keys', () => {
     expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });
 
-  it('takes the Toss keys only as one matching pair', () => {
-    expect(() => loadConfig({ TOSS_CLIENT_KEY: 'test_ck_x' })).toThrow(/TOSS_CLIENT_KEY and TOSS_SECRET_KEY must be set together/);
-    expect(() => loadConfig({ TOSS_SECRET_KEY: 'test_sk_x' })).toThrow(/must be set together/);
+  it('turns payments on with TOSS_SECRET_KEY alone (a headless API: the storefront holds the client key)', () => {
+    for (const database of [{}, { DATABASE_URL: 'mysql://root@127.0.0.1:3306/m' }]) {
+      const { payments } = loadConfig({ ...database, TOSS_SECRET_KEY: 'live_sk_x' });
+      expect(payments).toMatchObject({
+        sandbox: false,
+        secretKey: 'live_sk_x',
+        clientKey: undefined,
+        apiUrl: 'https://api.tosspayments.com',
+      });
+    }
+    expect(loadConfig({ TOSS_SECRET_KEY: 'test_gsk_x' }).payments.secretKey).toBe('test_gsk_x');
+  });
+
+  it('refuses TOSS_CLIENT_KEY without TOSS_SECRET_KEY (nothing could confirm its payments)', () => {
+    expect(() => loadConfig({ TOSS_CLIENT_KEY: 'test_ck_x' })).toThrow(/TOSS_SECRET_KEY is required when TOSS_CLIENT_KEY is set/);
+  });
+
+  it('takes both Toss keys only as one matching pair', () => {
     expect(() => loadConfig({ TOSS_CLIENT_KEY: 'test_gck_x', TOSS_SECRET_KEY: 'test_sk_x' })).toThrow(/must be one pair/);
     expect(() => loadConfig({ TOSS_CLIENT_KEY: 'live_ck_x', TOSS_SECRET_KEY: 'test_sk_x' })).toThrow(/must be one pair/);
     expect(loadConfig({ TOSS_CLIENT_KEY: 'test_gck_x', TOSS_SECRET_KEY: 'test_gsk_x' }).payments.clientKey).toBe('test_gck_x');

@@ -167,7 +167,7 @@ function renderCart(cart) {
   setCartCount(cart);
   $('cart-total').textContent = won(cart.totalAmount);
   $('place-order').disabled = !cart.lines.some((line) => line.available);
-  if (!CONFIG.tossClientKey) $('place-order').title = 'Payments are not configured (TOSS_CLIENT_KEY)';
+  if (!CONFIG.tossClientKey) $('place-order').title = "This page's payment window needs TOSS_CLIENT_KEY";
   if (cart.lines.length === 0) {
     $('cart-lines').replaceChildren(h('li', { className: 'muted' }, '장바구니가 비어 있어요 (Your cart is empty)'));
     return;
@@ -231,7 +231,7 @@ async function showCheckout() {
   const clientKey = CONFIG.tossClientKey;
   if (!clientKey) {
     $('pay-note').textContent =
-      '결제가 설정되지 않았습니다. Payments are not configured: start the app with TOSS_CLIENT_KEY and TOSS_SECRET_KEY.';
+      '결제창을 열 수 없습니다. This page cannot open the payment window: start the app with TOSS_CLIENT_KEY as well (the client key paired with TOSS_SECRET_KEY).';
     return;
   }
   const widget = /^(test|live)_gck_/.test(clientKey);

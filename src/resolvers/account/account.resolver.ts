@@ -18,7 +18,7 @@ export class AccountResolver {
 
   @Mutation(() => AuthPayload)
   async signUp(@Arg('input', () => SignUpInput) input: SignUpInput, @Ctx() ctx: GraphQLContext): Promise<AuthPayload> {
-    const result = await this.accounts.signUp(ctx.em, input);
+    const result = await this.accounts.signUp(ctx.em, input, ctx.ip);
     return { token: result.token, account: toAccountType(result) };
   }
 

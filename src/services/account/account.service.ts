@@ -8,6 +8,7 @@ import { Role } from '../../entities/role';
 import { conflict, forbidden, unauthenticated } from '../../schema/errors';
 import { asDate, sqlOf } from '../../db/sql';
 import type { EventBus } from '../events/event-bus';
+import type { ActionLimit } from '../shared/action-limit';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './passwords';
 
@@ -30,22 +31,31 @@ export class AccountService {
       tokens: TokenService;
       passwords: PasswordHasher;
       throttle: LoginThrottle;
+      /** Accounts created per client IP per hour (SIGNUP_PER_IP_PER_HOUR), shared by every instance. */
+      signUps: ActionLimit;
       events: EventBus;
       adminInviteCode: string | undefined;
     },
   ) {}
 
-  /** Creates an account of the given role and logs it in. */
-  async signUp(em: EntityManager, data: SignUpData): Promise<AuthResult> {
+  /**
+   * Creates an account of the given role and logs it in. Accounts made from one client IP are
+   * limited per hour: past the limit, TOO_MANY_REQUESTS before the password is even hashed.
+   */
+  async signUp(em: EntityManager, data: SignUpData, ip: string): Promise<AuthResult> {
     if (data.role === Role.ADMIN) this.assertAdminInvite(data.adminInviteCode);
     const email = normalizeEmail(data.email);
     const entityClass = ENTITY_BY_ROLE[data.role];
     if (await em.count(entityClass, { email })) throw emailTaken(data.role);
-    const passwordHash = await this.deps.passwords.hash(data.password);
-    const account: AccountEntity = em.create(entityClass, { email, name: data.name.trim(), passwordHash });
+    await this.deps.signUps.take(ip);
+    let account: AccountEntity;
     try {
+      const passwordHash = await this.deps.passwords.hash(data.password);
+      account = em.create(entityClass, { email, name: data.name.trim(), passwordHash });
       await em.flush();
     } catch (err) {
+      // No account was made: the attempt does not count against the IP.
+      await this.deps.signUps.giveBack(ip);
       // Two sign-ups racing for one email: the unique index decides.
       if (err instanceof UniqueConstraintViolationException) throw emailTaken(data.role);
       throw err;

@@ -4,8 +4,7 @@ import { CartLine, Product, ProductStatus } from '../../entities';
 import { badInput, notFound, outOfStock } from '../../schema/errors';
 import { parseNumericId } from '../../schema/ids';
 import { toProductRecord, type ProductRecord } from '../catalog/product.service';
-
-export const MAX_LINE_QUANTITY = 1_000_000;
+import { pastMaxAmount, shownAmount, withinOrderLimits, type OrderLimits } from '../orders/order-limits';
 
 export type CartLineView = { product: ProductRecord; quantity: number; unitPrice: number; lineTotal: number; available: boolean };
 export type CartView = { lines: CartLineView[]; totalAmount: number };
@@ -15,37 +14,39 @@ export function isPurchasable(product: Pick<Product, 'status' | 'deletedAt' | 's
   return product.deletedAt === null && product.status === ProductStatus.ON_SALE && product.stock >= quantity;
 }
 
-/** A customer's cart, kept in MySQL: one line per product, shown with current prices and availability. */
+/**
+ * A customer's cart, kept in MySQL: one line per product, shown with current prices and availability.
+ * It holds what one order may (ORDER_MAX_LINE_QUANTITY units a line, ORDER_MAX_AMOUNT in all), so
+ * whatever `addToCart` accepted can be ordered at once while prices stay as they were.
+ */
 export class CartService {
+  constructor(private readonly limits: OrderLimits) {}
+
   /** The cart as it stands now: current unit prices, line totals, availability and the total of what can be bought. */
   async view(em: EntityManager, customerId: number): Promise<CartView> {
-    const lines = await em.find(CartLine, { customer: customerId }, { populate: ['product'], orderBy: { id: 'asc' } });
-    const views = lines.map(({ product, quantity }): CartLineView => {
-      const p = product.getEntity();
-      return {
-        product: toProductRecord(p),
-        quantity,
-        unitPrice: p.price,
-        lineTotal: p.price * quantity,
-        available: isPurchasable(p, quantity),
-      };
-    });
-    return { lines: views, totalAmount: views.filter((l) => l.available).reduce((sum, l) => sum + l.lineTotal, 0) };
+    return this.toView(await em.find(CartLine, { customer: customerId }, { populate: ['product'], orderBy: { id: 'asc' } }));
   }
 
-  /** Adds a product, or raises its quantity when it is already in the cart; the result may not exceed the stock. */
+  /**
+   * Adds a product, or raises its quantity when it is already in the cart. The line may not exceed
+   * the stock (OUT_OF_STOCK) nor ORDER_MAX_LINE_QUANTITY, and the cart's total at current prices
+   * may not pass ORDER_MAX_AMOUNT (BAD_USER_INPUT on `quantity`); a refused add changes nothing.
+   */
   async add(em: EntityManager, customerId: number, productId: string, quantity: number): Promise<CartView> {
-    if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_LINE_QUANTITY) {
-      throw badInput('quantity', `must be a whole number from 1 to ${MAX_LINE_QUANTITY}`);
+    const { maxLineQuantity } = this.limits;
+    if (!Number.isInteger(quantity) || quantity < 1 || quantity > maxLineQuantity) {
+      throw badInput('quantity', `must be a whole number from 1 to ${maxLineQuantity}`);
     }
     const product = await this.requireBuyable(em, productId);
-    // Lock-free: raise an existing line only while it stays within the stock, else insert the
-    // line; a racing first insert of the same product loses on the unique key and raises instead.
+    await this.assertWithinOrderLimits(em, customerId, product, quantity);
+    // Lock-free: raise an existing line only while it stays within the stock and the line limit, else
+    // insert the line; a racing first insert of the same product loses on the unique key and raises instead.
+    const cap = Math.min(product.stock, maxLineQuantity);
     for (let attempt = 1; attempt <= 5; attempt++) {
       try {
         const raised = await em.nativeUpdate(
           CartLine,
-          { customer: customerId, product: product.id, quantity: { $lte: product.stock - quantity } },
+          { customer: customerId, product: product.id, quantity: { $lte: cap - quantity } },
           { quantity: raw('quantity + ?', [quantity]), updatedAt: new Date() },
         );
         if (raised) return this.view(em, customerId);
@@ -54,7 +55,9 @@ export class CartService {
           { customer: customerId, product: product.id },
           { fields: ['quantity'], disableIdentityMap: true },
         );
-        if ((existing?.quantity ?? 0) + quantity > product.stock) throw outOfStock(product, product.stock);
+        const wanted = (existing?.quantity ?? 0) + quantity;
+        if (wanted > maxLineQuantity) throw tooManyUnits(maxLineQuantity, existing?.quantity ?? 0);
+        if (wanted > product.stock) throw outOfStock(product, product.stock);
         // The line appeared after the update above (a racing add): raise it on the next pass.
         if (existing) continue;
         await em.insert(CartLine, { customer: customerId, product: product.id, quantity, createdAt: new Date(), updatedAt: new Date() });
@@ -87,6 +90,36 @@ export class CartService {
     if (productIds.length) await em.nativeDelete(CartLine, { customer: customerId, product: { $in: productIds } });
   }
 
+  /**
+   * Before the cart changes: the product's line after this add stays within ORDER_MAX_LINE_QUANTITY,
+   * and the cart's total at current prices (the lines that can be ordered, this one as it would be)
+   * within ORDER_MAX_AMOUNT. Adds racing each other may pass together; createOrder checks again.
+   */
+  private async assertWithinOrderLimits(em: EntityManager, customerId: number, product: Product, quantity: number): Promise<void> {
+    const lines = await em.find(CartLine, { customer: customerId }, { populate: ['product'], disableIdentityMap: true });
+    const existing = lines.find((l) => l.product.id === product.id)?.quantity ?? 0;
+    if (existing + quantity > this.limits.maxLineQuantity) throw tooManyUnits(this.limits.maxLineQuantity, existing);
+    const others = this.toView(lines.filter((l) => l.product.id !== product.id)).totalAmount;
+    const total = others + product.price * (existing + quantity);
+    if (total > this.limits.maxAmount) throw badInput('quantity', `your cart would come to ${pastMaxAmount(this.limits, total)}`);
+  }
+
+  private toView(lines: CartLine[]): CartView {
+    const views = lines.map(({ product, quantity }): CartLineView => {
+      const p = product.getEntity();
+      return {
+        product: toProductRecord(p),
+        quantity,
+        unitPrice: p.price,
+        // Exact unless a price rose past what one order may total: see shownAmount.
+        lineTotal: shownAmount(p.price * quantity),
+        // Orderable now: on sale with the stock for it, and within what one order may hold.
+        available: isPurchasable(p, quantity) && withinOrderLimits(this.limits, p.price, quantity),
+      };
+    });
+    return { lines: views, totalAmount: shownAmount(views.filter((l) => l.available).reduce((sum, l) => sum + l.lineTotal, 0)) };
+  }
+
   private async requireBuyable(em: EntityManager, productId: string): Promise<Product> {
     const id = parseNumericId(productId);
     const product = id ? await em.findOne(Product, { id, deletedAt: null }) : null;
@@ -96,3 +129,6 @@ export class CartService {
     return product;
   }
 }
+
+const tooManyUnits = (max: number, inCart: number) =>
+  badInput('quantity', `one order takes at most ${max} units of a product${inCart ? ` (your cart has ${inCart})` : ''}`);

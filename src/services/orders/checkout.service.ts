@@ -1,12 +1,15 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { sqlOf, sqlTransaction, type Sql } from '../../db/sql';
+import type { GraphQLError } from 'graphql';
+import { asDate, sqlOf, sqlTransaction, type Sql } from '../../db/sql';
 import { Order, OrderItem, OrderStatus, Product, ProductStatus } from '../../entities';
 import type { Logger } from '../../logger';
-import { badInput, outOfStock, serviceUnavailable } from '../../schema/errors';
+import { badInput, outOfStock, serviceUnavailable, tooManyRequests } from '../../schema/errors';
 import { parseNumericId } from '../../schema/ids';
+import type { ActionLimit } from '../shared/action-limit';
 import { retryOnDeadlock } from '../shared/deadlock';
 import type { StockGuard, StockLine } from '../stock/stock-guard';
 import { newOrderId, orderNameFor } from './order-identity';
+import { pastMaxAmount, type OrderLimits } from './order-limits';
 import { toOrderItemRecord, toOrderRecord, type OrderItemRecord, type OrderRecord } from './order-records';
 
 /** A cart line with what ordering it needs to know of its product (a plain row, read in one query). */
@@ -22,7 +25,17 @@ class MysqlStockShort extends Error {
   }
 }
 
+/** Thrown inside the order's transaction when the customer already has as many unpaid orders as allowed. */
+class PendingLimitReached extends Error {
+  constructor() {
+    super('the customer has too many unpaid orders');
+  }
+}
+
 export type PlacedOrder = { order: OrderRecord; items: OrderItemRecord[] };
+
+/** What one order may hold, and how many unpaid orders one customer may have at once (0: no limit). */
+export type CheckoutLimits = OrderLimits & Readonly<{ maxPendingPerCustomer: number }>;
 
 /**
  * createOrder: the cart's lines become a PAYMENT_PENDING order with stock held for all of them
@@ -35,15 +48,36 @@ export class CheckoutService {
     private readonly deps: {
       stock: StockGuard;
       paymentWindowSeconds: number;
+      limits: CheckoutLimits;
+      /** Orders created per customer per minute (ORDER_CREATE_PER_MINUTE), shared by every instance. */
+      orderRate: ActionLimit;
       logger: Logger;
       /** Called after an order commits, so its event is published without waiting for the next relay pass. */
       onEvent?: () => void;
     },
   ) {}
 
-  /** Orders the whole cart, or only `productIds` from it. */
+  /**
+   * Orders the whole cart, or only `productIds` from it. Every refusal (bad lines, the order limits,
+   * too many unpaid orders, too many orders this minute) comes before anything is written.
+   */
   async createOrder(em: EntityManager, customerId: number, productIds?: readonly string[] | null): Promise<PlacedOrder> {
-    const lines = await this.linesToOrder(em, customerId, productIds);
+    const [lines, pending] = await Promise.all([this.linesToOrder(em, customerId, productIds), this.pendingOrders(sqlOf(em), customerId)]);
+    // A cheap first look, before the stock hold; the order's transaction counts again under a lock.
+    if (this.atPendingLimit(pending)) throw await this.tooManyPending(em, customerId);
+    const rateKey = String(customerId);
+    await this.deps.orderRate.take(rateKey);
+    try {
+      return await this.place(em, customerId, lines);
+    } catch (err) {
+      // No order came of it: the attempt does not count as an order created.
+      await this.deps.orderRate.giveBack(rateKey);
+      throw err;
+    }
+  }
+
+  /** Holds the stock, then writes the order in one transaction; the hold is given back if the order is not written. */
+  private async place(em: EntityManager, customerId: number, lines: Line[]): Promise<PlacedOrder> {
     const orderId = newOrderId();
     const stockLines: StockLine[] = lines.map((l) => ({ productId: l.product.id, quantity: l.quantity }));
 
@@ -61,7 +95,9 @@ export class CheckoutService {
       this.deps.onEvent?.();
       return placed;
     } catch (err) {
-      if (!(err instanceof MysqlStockShort)) {
+      // Refused inside the transaction, so rolled back: nothing was written.
+      const refused = err instanceof MysqlStockShort || err instanceof PendingLimitReached;
+      if (!refused) {
         // The connection may have died after COMMIT reached MySQL: ask before giving the units back.
         const committed = await this.committedOrder(em, orderId, lines);
         if (committed) return committed;
@@ -80,6 +116,7 @@ export class CheckoutService {
         const fresh = await em.fork().findOne(Product, err.product.id, { fields: ['stock'] });
         throw outOfStock(err.product, fresh?.stock ?? 0);
       }
+      if (err instanceof PendingLimitReached) throw await this.tooManyPending(em, customerId);
       throw err;
     }
   }
@@ -116,14 +153,58 @@ export class CheckoutService {
     }
     if (chosen.length === 0) throw badInput('cart', 'Your cart is empty.');
 
+    const { maxLineQuantity } = this.deps.limits;
+    // The limits name what the customer chose: their productIds, or the cart as a whole.
+    const field = productIds != null ? 'productIds' : 'cart';
     for (const { product, quantity } of chosen) {
       if (product.deleted || product.status === ProductStatus.HIDDEN) {
         throw badInput('productIds', `"${product.name}" is no longer sold; remove it from your cart`);
       }
       if (product.status === ProductStatus.SOLD_OUT) throw outOfStock(product, 0);
       if (product.stock < quantity) throw outOfStock(product, product.stock);
+      if (quantity > maxLineQuantity) {
+        throw badInput(
+          field,
+          `"${product.name}": one order takes at most ${maxLineQuantity} units of a product; lower its quantity in your cart`,
+        );
+      }
+    }
+    const total = chosen.reduce((sum, l) => sum + l.product.price * l.quantity, 0);
+    if (total > this.deps.limits.maxAmount) {
+      throw badInput(field, `this order would come to ${pastMaxAmount(this.deps.limits, total)}; order fewer items at once`);
     }
     return chosen;
+  }
+
+  /** The customer's PAYMENT_PENDING orders (not counted when ORDER_MAX_PENDING_PER_CUSTOMER is 0). */
+  private async pendingOrders(sql: Sql, customerId: number): Promise<number> {
+    if (this.deps.limits.maxPendingPerCustomer <= 0) return 0;
+    const [row] = await sql.rows<{ n: unknown }>('select count(*) as n from customer_order where customer_id = ? and status = ?', [
+      customerId,
+      OrderStatus.PAYMENT_PENDING,
+    ]);
+    return Number(row?.n ?? 0);
+  }
+
+  private atPendingLimit(pending: number): boolean {
+    const max = this.deps.limits.maxPendingPerCustomer;
+    return max > 0 && pending >= max;
+  }
+
+  /** TOO_MANY_REQUESTS, with `retryAfter` until the customer's oldest unpaid order expires. */
+  private async tooManyPending(em: EntityManager, customerId: number): Promise<GraphQLError> {
+    const [row] = await sqlOf(em)
+      .rows<{ first: unknown }>('select min(expires_at) as first from customer_order where customer_id = ? and status = ?', [
+        customerId,
+        OrderStatus.PAYMENT_PENDING,
+      ])
+      .catch(() => []);
+    const wait = row?.first != null ? Math.ceil((asDate(row.first).getTime() - Date.now()) / 1000) : this.deps.paymentWindowSeconds;
+    const max = this.deps.limits.maxPendingPerCustomer;
+    return tooManyRequests(
+      Math.max(1, wait),
+      `You already have ${max} unpaid ${max === 1 ? 'order' : 'orders'}, the most one customer may have at once: pay or cancel one first (an unpaid order also expires on its own).`,
+    );
   }
 
   private async cartLines(em: EntityManager, customerId: number): Promise<Line[]> {
@@ -148,6 +229,14 @@ export class CheckoutService {
   }
 
   private async insertOrder(sql: Sql, customerId: number, orderId: string, lines: Line[]): Promise<PlacedOrder> {
+    if (this.deps.limits.maxPendingPerCustomer > 0) {
+      // One customer's checkouts take turns on their customer row (on any instance); other customers
+      // never wait here, and the lock lasts until the commit below. The count is this transaction's
+      // first plain read, made after the lock, so InnoDB's REPEATABLE READ snapshot already holds every
+      // order the previous holder committed. SQLite runs one write transaction at a time anyway.
+      await sql.rows(`select id from customer where id = ?${sql.forUpdate}`, [customerId]);
+      if (this.atPendingLimit(await this.pendingOrders(sql, customerId))) throw new PendingLimitReached();
+    }
     const now = new Date();
     const order: Omit<OrderRecord, 'id'> = {
       orderId,

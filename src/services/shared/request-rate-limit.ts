@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { AuthState } from '../../auth/identity';
-import { tooManyRequests } from '../../schema/errors';
+import type { Logger } from '../../logger';
+import { ActionLimit } from './action-limit';
 
 export type RequestRateLimitOptions = { perIpPerMinute: number; perAccountPerMinute: number; keyPrefix: string };
 
@@ -11,27 +11,23 @@ export type RequestRateLimitOptions = { perIpPerMinute: number; perAccountPerMin
  * `retryAfter`. A limit of 0 turns that count off.
  */
 export class RequestRateLimit {
-  private readonly byIp: RateLimiterAbstract | null;
-  private readonly byAccount: RateLimiterAbstract | null;
+  private readonly byIp: ActionLimit;
+  private readonly byAccount: ActionLimit;
 
-  constructor(options: RequestRateLimitOptions, redis: Redis | null) {
-    const make = (name: string, points: number) => {
-      if (points <= 0) return null;
-      const opts = { keyPrefix: `${options.keyPrefix}rate:${name}`, points, duration: 60 };
-      return redis ? new RateLimiterRedis({ ...opts, storeClient: redis, rejectIfRedisNotReady: true }) : new RateLimiterMemory(opts);
-    };
-    this.byIp = make('ip', options.perIpPerMinute);
-    this.byAccount = make('account', options.perAccountPerMinute);
+  constructor(options: RequestRateLimitOptions, redis: Redis | null, logger?: Logger) {
+    const limit = (name: string, points: number) =>
+      new ActionLimit(
+        { name, points, windowSeconds: 60, keyPrefix: options.keyPrefix, message: 'Too many requests. Slow down and try again shortly.' },
+        redis,
+        logger,
+      );
+    this.byIp = limit('ip', options.perIpPerMinute);
+    this.byAccount = limit('account', options.perAccountPerMinute);
   }
 
   /** Counts one request; throws TOO_MANY_REQUESTS past either limit. */
   async consume(ip: string, auth: AuthState): Promise<void> {
     const account = auth.kind === 'authenticated' ? `${auth.identity.role}:${auth.identity.accountId}` : null;
-    try {
-      await Promise.all([this.byIp?.consume(ip), account ? this.byAccount?.consume(account) : undefined]);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      throw tooManyRequests(Math.max(1, Math.ceil(err.msBeforeNext / 1000)), 'Too many requests. Slow down and try again shortly.');
-    }
+    await Promise.all([this.byIp.take(ip), account ? this.byAccount.take(account) : undefined]);
   }
 }
