@@ -22,6 +22,7 @@ export type PaymentCancelRecord = { amount: number; reason: string; canceledAt: 
  */
 @Entity({ tableName: 'payment' })
 @Index({ name: 'payment_status_updated', properties: ['status', 'updatedAt'] })
+@Index({ name: 'payment_refund_check', properties: ['refundCheckAt'] })
 export class Payment {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
@@ -69,6 +70,14 @@ export class Payment {
 
   @Property({ type: 'string', length: 510, nullable: true })
   failureMessage: (string & Opt) | null = null;
+
+  /**
+   * Set when a refund was asked of Toss and Toss could not say whether it happened (the order
+   * stayed paid): the reconciler looks the payment up again, so a refund that lands late is
+   * still seen (and flagged if the order has shipped meanwhile), even with no webhook.
+   */
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  refundCheckAt: (Date & Opt) | null = null;
 
   /** The last Payment object Toss returned (card numbers removed). */
   @Property({ type: 'json', nullable: true })

@@ -251,11 +251,18 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
   } finally {
     toss.clearFaults();
   }
-  // Quiet period: webhooks land, and reconcilers pass with every attempt and claim stale.
+  // Quiet period. Toss finishes what it was still doing after our calls gave up (a delayed request
+  // holds its idempotency key 1.5 s); webhooks land; reconcilers pass, with every attempt and claim
+  // stale, until a pass on both instances finds nothing left (a pass can lose a 409 to the other).
+  if (steps.some((step) => step.some((op) => op.kind === 'fault'))) await new Promise((r) => setTimeout(r, 1600));
   const later = new Date(Date.now() + 24 * 3600_000);
-  for (let pass = 0; pass < 2; pass++) {
+  for (let pass = 0; pass < 5; pass++) {
     await toss.waitForWebhooks();
-    await Promise.all([t.app.payments.reconciler!.runOnce(later), peer.app.payments.reconciler!.runOnce(later)]);
+    const settled = await Promise.all([t.app.payments.reconciler!.runOnce(later), peer.app.payments.reconciler!.runOnce(later)]);
+    const [[left]] = (await db.query(
+      "select count(*) as n from payment where status = 'READY' or refund_check_at is not null",
+    )) as unknown as [[{ n: number }]];
+    if (settled[0] + settled[1] === 0 && (Number(left.n) === 0 || pass >= 2)) break;
   }
   await toss.waitForWebhooks();
 

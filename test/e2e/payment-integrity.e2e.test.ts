@@ -133,6 +133,23 @@ describe('case 1: a refund claims the order before Toss is asked', () => {
     expect(tossPayment(order.orderId)[0].status).toBe('DONE');
   });
 
+  it('a refund Toss makes after we stopped waiting, then shipping: the reconciler looks again and flags the order (no webhook needed)', async () => {
+    const { order, auth } = await paidOrder();
+    await withoutWebhooks(async () => {
+      // Toss takes 6 s (past our timeout and retry): the refund's outcome is unknown, the claim is given back.
+      toss.addFault({ endpoint: 'cancel', mode: 'delay', ms: 6000 });
+      expect(codeOf(await cancel(order.orderId))).toBe('SERVICE_UNAVAILABLE');
+      expect((await ship(order.orderId)).errors).toBeUndefined();
+      for (let i = 0; i < 80 && tossPayment(order.orderId)[0].status !== 'CANCELED'; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(tossPayment(order.orderId)[0].status).toBe('CANCELED');
+    });
+    await t.app.payments.reconciler!.runOnce(new Date(Date.now() + 10 * 60_000));
+    const flagged = await flagOf(order.orderId);
+    expect(flagged).toMatchObject({ status: 'SHIPPING', flagReason: expect.stringMatching(/fully refunded while the order is SHIPPING/) });
+    expect((await asCustomer(order.orderId)).payment!.status).toBe('CANCELED');
+    expect((await em().findOneOrFail(Payment, { paymentKey: auth.paymentKey })).refundCheckAt).toBeNull();
+  }, 30_000);
+
   it('a refund made at Toss after shipping started flags the order for an admin (field and event), never marks it refunded', async () => {
     const { product, order, auth } = await paidOrder({ stock: 4, quantity: 1 });
     expect((await ship(order.orderId)).errors).toBeUndefined();
@@ -174,7 +191,6 @@ describe('case 1: a refund claims the order before Toss is asked', () => {
       await em().nativeUpdate(Order, { orderId: order.orderId }, { refundClaimedAt: new Date() });
       await merchantCancel(toss, auth.paymentKey);
     });
-    expect((await asCustomer(order.orderId)).status).toBe('ORDER_COMPLETED');
     await t.app.payments.reconciler!.runOnce(new Date(Date.now() + 10 * 60_000));
     expect(await flagOf(order.orderId)).toMatchObject({ status: 'CANCELLED', refundPending: false, flaggedAt: null });
     expect(await stockOf(product.id)).toBe(5);
@@ -242,6 +258,17 @@ describe('case 2: an attempt whose outcome is unknown', () => {
       expect(tossPayment(order.orderId)[0]).toMatchObject({ status: 'CANCELED', balanceAmount: 0 });
       expect((await asCustomer(order.orderId)).payment!.status).toBe('CANCELED');
     });
+  });
+
+  it('a paymentKey no Toss path can carry (".", "..") is BAD_USER_INPUT and writes nothing', async () => {
+    const { order, auth } = await pendingOrder();
+    for (const paymentKey of ['.', '..']) {
+      const res = await confirm({ ...auth, paymentKey });
+      expect(codeOf(res)).toBe('BAD_USER_INPUT');
+      expect(res.errors![0].extensions!.field).toBe('paymentKey');
+    }
+    expect(await em().count(Payment, { order: { orderId: order.orderId } })).toBe(0);
+    expect((await confirm(auth)).data!.confirmPayment.status).toBe('ORDER_COMPLETED');
   });
 
   it('a tampered amount with no attempt still fails the order at once (AMOUNT_MISMATCH) without touching Toss', async () => {

@@ -123,3 +123,11 @@ export class PaymentGatewayError extends Error {
     return { tossCode: this.code, tossMessage: this.tossMessage };
   }
 }
+
+/**
+ * Whether a paymentKey can name a payment in Toss's URL paths: 1 to 200 characters, not `.` or
+ * `..` (they survive encodeURIComponent and the URL parser resolves them away).
+ */
+export function isValidPaymentKey(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= 200 && value !== '.' && value !== '..';
+}

@@ -16,7 +16,8 @@ const NOT_FOUND_CODES: ReadonlySet<string | null> = new Set(['NOT_FOUND_PAYMENT'
  *   reply was lost, the instance died, or the order ended meanwhile) is looked up at Toss by its
  *   paymentKey and settled from Toss's word. An approval for an order that has ended unpaid
  *   (failed, expired, cancelled) is refunded, exactly once (Toss's idempotency key);
- * - refund claims left by a refund that died are settled (PaymentRefunds).
+ * - refund claims left by a refund that died, and refunds Toss could not confirm, are looked
+ *   up again and settled (PaymentRefunds).
  * Each settlement is a conditional change, and Toss's idempotency keys make repeats harmless.
  */
 export class PaymentReconciler {
@@ -51,7 +52,8 @@ export class PaymentReconciler {
         );
       }
     }
-    return settled + (await this.deps.refunds.releaseStaleClaims(em.fork(), now));
+    const claims = await this.deps.refunds.releaseStaleClaims(em.fork(), now);
+    return settled + claims + (await this.deps.refunds.recheckUncertainRefunds(em.fork(), now));
   }
 
   private async reconcile(em: EntityManager, payment: Payment, order: Order, now: Date): Promise<boolean> {

@@ -56,6 +56,8 @@ export class PaymentRefunds {
         refunded = known;
       } else {
         // Toss refused, or cannot say and its payment shows no full refund: the order stays paid and shippable.
+        // Cannot say: the refund may still land at Toss, so the reconciler looks again later.
+        if (err.kind !== 'rejected') await em.fork().nativeUpdate(Payment, { id: payment.id }, { refundCheckAt: new Date() });
         await this.release(em, orderDbId, claim);
         if (err.kind === 'rejected') {
           throw paymentFailed(`The refund was refused, so the order is still paid: ${err.tossMessage ?? err.code}`, {
@@ -96,6 +98,30 @@ export class PaymentRefunds {
         settled++;
       } catch (err) {
         this.deps.logger.warn({ err, orderDbId: order.id }, 'could not settle a stale refund claim; retrying on the next pass');
+      }
+    }
+    return settled;
+  }
+
+  /**
+   * Refunds whose outcome Toss could not tell: looked up again once the call has surely ended.
+   * A refund that landed is settled (the order cancelled, or flagged if it has shipped meanwhile).
+   */
+  async recheckUncertainRefunds(em: EntityManager, now = new Date()): Promise<number> {
+    const due = await em.find(
+      Payment,
+      { refundCheckAt: { $lte: new Date(now.getTime() - this.deps.claimTtlMs) } },
+      { orderBy: { refundCheckAt: 'asc' }, limit: BATCH },
+    );
+    let settled = 0;
+    for (const payment of due) {
+      try {
+        const toss = await this.deps.gateway.getByPaymentKey(payment.paymentKey);
+        if (toss.status === 'CANCELED' || toss.status === 'PARTIAL_CANCELED') await this.deps.settlement.apply(em, payment.order.id, toss);
+        await em.fork().nativeUpdate(Payment, { id: payment.id, refundCheckAt: payment.refundCheckAt }, { refundCheckAt: null });
+        settled++;
+      } catch (err) {
+        this.deps.logger.warn({ err, paymentKey: payment.paymentKey }, 'could not re-check an uncertain refund; retrying on the next pass');
       }
     }
     return settled;

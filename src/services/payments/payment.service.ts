@@ -7,7 +7,7 @@ import type { Logger } from '../../logger';
 import { badInput, notFound, paymentFailed, serviceUnavailable } from '../../schema/errors';
 import { retryOnDeadlock } from '../shared/deadlock';
 import { loadOrderRecord, PAID_STATUSES, type OrderRecord } from '../orders/order-records';
-import { PaymentGatewayError, type PaymentGateway } from './payment-gateway';
+import { isValidPaymentKey, PaymentGatewayError, type PaymentGateway } from './payment-gateway';
 import { toPaymentRecord, type PaymentRecord } from './payment-records';
 import { AttemptInFlight, type PaymentSettlement, type Settlement } from './payment-settlement';
 
@@ -49,7 +49,8 @@ export class PaymentService {
    */
   async confirm(em: EntityManager, identity: Identity, input: ConfirmInput): Promise<OrderRecord> {
     const paymentKey = input.paymentKey.trim();
-    if (!paymentKey || paymentKey.length > 200) throw badInput('paymentKey', 'must be 1 to 200 characters');
+    // Checked before anything is written: a key Toss's paths cannot carry would leave an attempt no lookup can settle.
+    if (!isValidPaymentKey(paymentKey)) throw badInput('paymentKey', 'must be 1 to 200 characters, and not . or ..');
     const order = await em.findOne(Order, { orderId: input.orderId, customer: identity.accountId });
     if (!order) throw notFound('Order');
     const { gateway, settlement } = this.requireConfigured();

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FetchError, ofetch, type $Fetch } from 'ofetch';
 import {
+  isValidPaymentKey,
   PaymentGatewayError,
   TOSS_PAYMENT_STATUSES,
   type PaymentGateway,
@@ -268,10 +269,7 @@ function assertIdempotencyKey(key: string): void {
 }
 
 function assertPathSegment(name: string, value: string): void {
-  // `.` and `..` survive encodeURIComponent and would be resolved away by the URL parser.
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200 || value === '.' || value === '..') {
-    throw new RangeError(`Invalid ${name}`);
-  }
+  if (!isValidPaymentKey(value)) throw new RangeError(`Invalid ${name}`);
 }
 
 function parseJsonOrUndefined(text: string): unknown {
