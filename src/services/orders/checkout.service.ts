@@ -32,6 +32,9 @@ class PendingLimitReached extends Error {
   }
 }
 
+/** What the lines come to at their current prices: the order's amount. */
+const totalOf = (lines: Line[]) => lines.reduce((sum, l) => sum + l.product.price * l.quantity, 0);
+
 export type PlacedOrder = { order: OrderRecord; items: OrderItemRecord[] };
 
 /** What one order may hold, and how many unpaid orders one customer may have at once (0: no limit). */
@@ -169,7 +172,7 @@ export class CheckoutService {
         );
       }
     }
-    const total = chosen.reduce((sum, l) => sum + l.product.price * l.quantity, 0);
+    const total = totalOf(chosen);
     if (total > this.deps.limits.maxAmount) {
       throw badInput(field, `this order would come to ${pastMaxAmount(this.deps.limits, total)}; order fewer items at once`);
     }
@@ -243,7 +246,7 @@ export class CheckoutService {
       customerId,
       orderName: orderNameFor(lines.map((l) => l.product.name)),
       status: OrderStatus.PAYMENT_PENDING,
-      totalAmount: lines.reduce((sum, l) => sum + l.product.price * l.quantity, 0),
+      totalAmount: totalOf(lines),
       failureCode: null,
       failureMessage: null,
       cancelReason: null,

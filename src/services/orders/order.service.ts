@@ -25,7 +25,9 @@ export class OrderService {
   constructor(
     private readonly lifecycle: OrderLifecycle,
     /** Refunds a paid order through the PG and cancels it (the payments module); null when payments are off. */
-    private readonly refunds: { refundPaid(em: EntityManager, orderDbId: number, reason: string | null): Promise<OrderRecord> } | null,
+    private readonly refunds: {
+      refundPaid(em: EntityManager, order: Pick<Order, 'id' | 'orderId'>, reason: string | null): Promise<OrderRecord>;
+    } | null,
   ) {}
 
   /** One order, if the caller may see it; NOT_FOUND otherwise (someone else's order looks like no order). */
@@ -65,7 +67,7 @@ export class OrderService {
     const order = await this.requireOwn(em, identity, orderId);
     if (order.status === OrderStatus.ORDER_COMPLETED) {
       if (!this.refunds) throw serviceUnavailable('Payments are not configured on this server (TOSS_SECRET_KEY is not set).');
-      return { order: await this.refunds.refundPaid(em, order.id, cleanReason), sellerId: null };
+      return { order: await this.refunds.refundPaid(em, order, cleanReason), sellerId: null };
     }
     if (order.status !== OrderStatus.PAYMENT_PENDING) throw cannotCancel(order.status);
     const { changed, order: now } = await this.lifecycle.run(em, order.id, {

@@ -61,6 +61,9 @@ export interface TossPayment {
   raw: Record<string, unknown>;
 }
 
+/** Reference §4: older tables say NOT_FOUND_PAYMENT, a 2026 extraction NOT_FOUND; accept both. */
+const NOT_FOUND_CODES: ReadonlySet<string | null> = new Set(['NOT_FOUND_PAYMENT', 'NOT_FOUND']);
+
 /**
  * - `rejected`: Toss answered with a definite 4xx refusal (`code`, `tossMessage`, `status` are Toss's).
  * - `unknown`: timeout, dropped connection, 5xx or an unreadable answer. The outcome at Toss is not known:
@@ -116,6 +119,14 @@ export class PaymentGatewayError extends Error {
     this.reason = init.reason ?? null;
     this.retryable = init.retryable ?? false;
     this.reconcile = init.reconcile ?? init.kind !== 'rejected';
+  }
+
+  /**
+   * Toss's own word that no such payment exists (404 with its not-found code). A 404 without
+   * Toss's code (a proxy, a wrong base URL) is not proof that no payment exists.
+   */
+  get notFound(): boolean {
+    return this.kind === 'rejected' && this.status === 404 && NOT_FOUND_CODES.has(this.code);
   }
 
   /** What a GraphQL error may show in `extensions`: Toss's own code and message, nothing internal. */

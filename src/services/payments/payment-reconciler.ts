@@ -7,8 +7,6 @@ import { confirmKey } from './payment.service';
 import type { PaymentSettlement } from './payment-settlement';
 
 const BATCH = 50;
-/** Toss's answers when it has no payment under a paymentKey (reference §4 lists both). */
-const NOT_FOUND_CODES: ReadonlySet<string | null> = new Set(['NOT_FOUND_PAYMENT', 'NOT_FOUND']);
 
 /**
  * Settles what only Toss can tell, on every instance at once:
@@ -98,7 +96,7 @@ export class PaymentReconciler {
     try {
       return await this.deps.gateway.getByPaymentKey(paymentKey);
     } catch (err) {
-      if (err instanceof PaymentGatewayError && err.kind === 'rejected' && err.status === 404 && NOT_FOUND_CODES.has(err.code)) return null;
+      if (err instanceof PaymentGatewayError && err.notFound) return null;
       throw err;
     }
   }

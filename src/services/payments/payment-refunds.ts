@@ -29,7 +29,8 @@ export class PaymentRefunds {
   ) {}
 
   /** Refunds a paid, not yet shipping order in full through Toss and cancels it (its stock returns). */
-  async refundPaid(em: EntityManager, orderDbId: number, reason: string | null): Promise<OrderRecord> {
+  async refundPaid(em: EntityManager, order: Pick<Order, 'id' | 'orderId'>, reason: string | null): Promise<OrderRecord> {
+    const { id: orderDbId, orderId } = order;
     const claim = await this.claim(em, orderDbId);
     if (!claim) {
       const now = await loadOrderRecord(em, orderDbId);
@@ -41,7 +42,6 @@ export class PaymentRefunds {
       await this.release(em, orderDbId, claim);
       throw badInput('orderId', 'This order has no completed payment to refund.');
     }
-    const { orderId } = await loadOrderRecord(em, orderDbId);
     let refunded: TossPayment;
     try {
       refunded = await this.deps.gateway.cancel({
@@ -89,12 +89,9 @@ export class PaymentRefunds {
     for (const order of stale) {
       try {
         const payment = await em.fork().findOne(Payment, { order: order.id });
-        const toss = payment ? await this.deps.gateway.getByPaymentKey(payment.paymentKey) : null;
-        if (toss && toss.status === 'CANCELED') await this.deps.settlement.apply(em, order.id, toss);
-        else if (toss) {
-          if (toss.status === 'PARTIAL_CANCELED') await this.deps.settlement.apply(em, order.id, toss);
-          await this.release(em, order.id, order.refundClaimedAt!);
-        } else await this.release(em, order.id, order.refundClaimedAt!);
+        const toss = payment && (await this.settleIfRefunded(em, order.id, payment.paymentKey));
+        // Not fully refunded at Toss: the order is still paid, and shippable again.
+        if (toss?.status !== 'CANCELED') await this.release(em, order.id, order.refundClaimedAt!);
         settled++;
       } catch (err) {
         this.deps.logger.warn({ err, orderDbId: order.id }, 'could not settle a stale refund claim; retrying on the next pass');
@@ -116,8 +113,7 @@ export class PaymentRefunds {
     let settled = 0;
     for (const payment of due) {
       try {
-        const toss = await this.deps.gateway.getByPaymentKey(payment.paymentKey);
-        if (toss.status === 'CANCELED' || toss.status === 'PARTIAL_CANCELED') await this.deps.settlement.apply(em, payment.order.id, toss);
+        await this.settleIfRefunded(em, payment.order.id, payment.paymentKey);
         await em.fork().nativeUpdate(Payment, { id: payment.id, refundCheckAt: payment.refundCheckAt }, { refundCheckAt: null });
         settled++;
       } catch (err) {
@@ -125,6 +121,13 @@ export class PaymentRefunds {
       }
     }
     return settled;
+  }
+
+  /** Looks the payment up at Toss and, if it was refunded (in full or in part), settles the order from that. */
+  private async settleIfRefunded(em: EntityManager, orderDbId: number, paymentKey: string): Promise<TossPayment> {
+    const toss = await this.deps.gateway.getByPaymentKey(paymentKey);
+    if (toss.status === 'CANCELED' || toss.status === 'PARTIAL_CANCELED') await this.deps.settlement.apply(em, orderDbId, toss);
+    return toss;
   }
 
   /** Takes the order's refund claim: only a paid order not yet shipping, and only one refund at a time. */

@@ -51,8 +51,6 @@ const RECONCILE_CODES: ReadonlySet<string> = new Set(['ALREADY_PROCESSED_PAYMENT
 const TEMPORARY_CODES: ReadonlySet<string> = new Set(['PROVIDER_ERROR', 'CARD_PROCESSING_ERROR', 'FORBIDDEN_CONSECUTIVE_REQUEST']);
 /** The only 5xx code marked L alone: the payment may have failed for good; never retried blindly. */
 const NOT_RETRYABLE_5XX_CODES: ReadonlySet<string> = new Set(['UNKNOWN_PAYMENT_ERROR']);
-/** Reference §4: older tables say NOT_FOUND_PAYMENT, a 2026 extraction NOT_FOUND; accept both. */
-const NOT_FOUND_CODES: ReadonlySet<string | null> = new Set(['NOT_FOUND_PAYMENT', 'NOT_FOUND']);
 /** Strings made only of digits, `*`, `-` and spaces, as long as a card number: masked or not, they go. */
 const CARD_NUMBER_LIKE = /^(?=(?:\D*\d){4})[\d* -]{13,23}$/;
 
@@ -135,10 +133,7 @@ export class TossPaymentGateway implements PaymentGateway {
         orderId,
       });
     } catch (error) {
-      // A 404 without Toss's code (a proxy, a wrong base URL) is not proof that no payment exists.
-      if (error instanceof PaymentGatewayError && error.kind === 'rejected' && error.status === 404 && NOT_FOUND_CODES.has(error.code)) {
-        return null;
-      }
+      if (error instanceof PaymentGatewayError && error.notFound) return null;
       throw error;
     }
   }
