@@ -254,19 +254,23 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
   // Quiet period. Toss finishes what it was still doing after our calls gave up (a delayed request
   // holds its idempotency key 1.5 s); webhooks land; reconcilers pass, with every attempt and claim
   // stale, until a pass on both instances finds nothing left (a pass can lose a 409 to the other).
-  if (steps.some((step) => step.some((op) => op.kind === 'fault'))) await new Promise((r) => setTimeout(r, 1600));
+  const delayed = steps.some((step) => step.some((op) => op.kind === 'fault' && (op.mode === 'slow' || op.mode === 'timeout')));
+  if (delayed) await new Promise((r) => setTimeout(r, 1600));
+  const orderIds = slots.map((s) => s.orderId);
   const later = new Date(Date.now() + 24 * 3600_000);
   for (let pass = 0; pass < 5; pass++) {
     await toss.waitForWebhooks();
     const settled = await Promise.all([t.app.payments.reconciler!.runOnce(later), peer.app.payments.reconciler!.runOnce(later)]);
+    // This run's payments still waiting on Toss (earlier runs leave abandoned attempts behind).
     const [[left]] = (await db.query(
-      "select count(*) as n from payment where status = 'READY' or refund_check_at is not null",
+      `select count(*) as n from payment p join customer_order o on o.id = p.order_id
+        where o.order_id in (?) and (p.status = 'READY' or p.refund_check_at is not null)`,
+      [orderIds.length ? orderIds : ['']],
     )) as unknown as [[{ n: number }]];
     if (settled[0] + settled[1] === 0 && (Number(left.n) === 0 || pass >= 2)) break;
   }
   await toss.waitForWebhooks();
 
-  const orderIds = slots.map((s) => s.orderId);
   await tally(orderIds);
   problems.push(...(await checkMoneyInvariants(db, toss, orderIds)));
   for (const [id, s] of Object.entries(await stockAccountedFor(db, initial))) {
