@@ -90,6 +90,11 @@ const schema = z
     GRAPHQL_MAX_COMPLEXITY: int(2000, 10, 1_000_000),
     RATE_LIMIT_IP_PER_MINUTE: int(3000, 0, 10_000_000),
     RATE_LIMIT_ACCOUNT_PER_MINUTE: int(1200, 0, 10_000_000),
+    WS_MAX_MESSAGE_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),
+    WS_CONNECTION_INIT_TIMEOUT_MS: int(3000, 100, 60_000),
+    WS_MAX_OPERATIONS_PER_SOCKET: int(20, 1, 1000),
+    WS_MAX_SOCKETS_PER_ACCOUNT: int(10, 1, 10_000),
+    WS_SESSION_CHECK_SECONDS: int(60, 1, 3600),
     STOCK_RESERVATION_GRACE_SECONDS: int(120, 1, 24 * 3600),
     TOSS_SECRET_KEY: z
       .string()
@@ -238,6 +243,19 @@ export type Config = Readonly<{
     ordersPerCustomerPerMinute: number;
     signUpsPerIpPerHour: number;
   }>;
+  /** The WebSocket transport's own limits (its operations also pass every HTTP limit). */
+  ws: Readonly<{
+    /** The largest message a client may send (`connection_init` included); larger closes the socket (1009). */
+    maxMessageBytes: number;
+    /** A socket that has not sent `connection_init` by then is closed (4408). */
+    connectionInitTimeoutMs: number;
+    /** Operations (subscriptions and unfinished queries) open at once on one socket. */
+    maxOperationsPerSocket: number;
+    /** Open sockets per account, counted across every instance. */
+    maxSocketsPerAccount: number;
+    /** How often each open socket's session is checked again (expiry, revocation). */
+    sessionCheckSeconds: number;
+  }>;
   trustProxy: boolean;
   corsOrigins: string[] | true;
 }>;
@@ -348,6 +366,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perAccountPerMinute: e.RATE_LIMIT_ACCOUNT_PER_MINUTE,
       ordersPerCustomerPerMinute: e.ORDER_CREATE_PER_MINUTE,
       signUpsPerIpPerHour: e.SIGNUP_PER_IP_PER_HOUR,
+    }),
+    ws: Object.freeze({
+      maxMessageBytes: e.WS_MAX_MESSAGE_BYTES,
+      connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+      maxOperationsPerSocket: e.WS_MAX_OPERATIONS_PER_SOCKET,
+      maxSocketsPerAccount: e.WS_MAX_SOCKETS_PER_ACCOUNT,
+      sessionCheckSeconds: e.WS_SESSION_CHECK_SECONDS,
     }),
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((s) => s.trim()) : true,

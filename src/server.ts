@@ -1,34 +1,30 @@
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { unwrapResolverError } from '@apollo/server/errors';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
+import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import proxyaddr from 'proxy-addr';
 import type { Config } from './config';
-import { createLoaders, type GraphQLContext } from './context';
+import type { GraphQLContext } from './context';
 import type { Orm } from './db/orm';
 import { sqlOf } from './db/sql';
+import { demoRouter, type DemoOptions } from './demo/demo-route';
+import { GraphQLPipeline } from './graphql-pipeline';
 import type { Logger } from './logger';
-import { ErrorCode, isExpectedCode, serviceUnavailable } from './schema/errors';
+import { ErrorCode } from './schema/errors';
 import type { AccountService } from './services/account/account.service';
 import type { EventBus } from './services/events/event-bus';
-import { attachWebSocketServer } from './ws-server';
-import { jitGateway } from './schema/jit-gateway';
-import { queryLimits } from './schema/limits';
-import { refuseNulCharacters } from './schema/input-hygiene';
-import { RequestRateLimit } from './services/shared/request-rate-limit';
 import type { OrderFeed } from './services/notifications/order-feed';
 import type { PaymentWebhook } from './services/payments/payment-webhook';
 import type { Storage } from './services/storage/storage';
-import type Redis from 'ioredis';
-import { demoRouter, type DemoOptions } from './demo/demo-route';
+import { attachWebSocketServer } from './ws-server';
 
 type Deps = {
   config: Config;
@@ -52,41 +48,39 @@ const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 /** Express 5 + Apollo (HTTP, uploads) + graphql-ws on one port, with health checks and a graceful stop. */
 export async function createHttpServer(deps: Deps) {
   const { config, logger, schema, orm, redis, accounts, storage } = deps;
-  const rateLimit = new RequestRateLimit({ ...config.rateLimit, keyPrefix: config.redisKeyPrefix }, redis, logger);
   const app = express();
   app.disable('x-powered-by');
   // Express would hash every response body for an ETag; GraphQL POST answers are never revalidated.
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
-  const ws = await attachWebSocketServer({ httpServer, schema, orm, accounts, events: deps.events, logger, feed: deps.feed });
-
-  const apollo = new ApolloServer<GraphQLContext>({
-    // Queries and mutations run compiled by graphql-jit unless GRAPHQL_JIT=false (see BENCHMARKS.md).
-    ...(config.graphqlJit ? { gateway: jitGateway(schema) } : { schema }),
-    csrfPrevention: true,
-    // main.ts owns SIGTERM/SIGINT handling (drain, then close MySQL and Redis).
-    stopOnTerminationSignals: false,
-    introspection: config.graphql.introspection,
-    includeStacktraceInErrorResponses: false,
-    formatError: maskUnexpected,
-    plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      // No HTTP cache hints are used; disabling it also spares a wrapper around every field resolver.
-      ApolloServerPluginCacheControlDisabled(),
-      {
-        async serverWillStart() {
-          return { drainServer: () => ws.dispose() };
-        },
+  let ws: { dispose(): Promise<void> } | null = null;
+  const pipeline = new GraphQLPipeline({ config, logger, schema, orm, redis, accounts, feed: deps.feed }, [
+    ApolloServerPluginDrainHttpServer({ httpServer }),
+    // No HTTP cache hints are used; disabling it also spares a wrapper around every field resolver.
+    ApolloServerPluginCacheControlDisabled(),
+    {
+      async serverWillStart() {
+        return { drainServer: async () => ws?.dispose() };
       },
-      !config.graphql.introspection
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
-      refuseNulCharacters(),
-      queryLimits(schema, config.graphql),
-      requestLogging(logger),
-    ],
+    },
+    !config.graphql.introspection
+      ? ApolloServerPluginLandingPageDisabled()
+      : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+  ]);
+  const apollo = pipeline.apollo;
+  ws = await attachWebSocketServer({
+    httpServer,
+    pipeline,
+    accounts,
+    events: deps.events,
+    logger,
+    orm,
+    redis,
+    config,
+    clientIp: (req) => proxyaddr(req, app.get('trust proxy fn')),
   });
+
   await apollo.start();
 
   app.get('/healthz', (_req, res) => {
@@ -140,13 +134,10 @@ export async function createHttpServer(deps: Deps) {
         const header = req.headers['x-request-id'];
         const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
         res.setHeader('x-request-id', requestId);
-        const em = orm.em.fork();
-        const requestLogger = logger.child({ requestId });
         const ip = req.ip ?? 'unknown';
+        const auth = await pipeline.authenticate(req.headers.authorization);
         try {
-          const auth = await accounts.authenticate(em, req.headers.authorization);
-          await rateLimit.consume(ip, auth);
-          return { em, auth, requestId, ip, logger: requestLogger, loaders: createLoaders(em), feed: deps.feed };
+          await pipeline.admit(ip, auth);
         } catch (err) {
           if (err instanceof GraphQLError && err.extensions.code === ErrorCode.TOO_MANY_REQUESTS) {
             // Answered as HTTP 429 with Retry-After, and as a coded GraphQL error in the body.
@@ -155,9 +146,9 @@ export async function createHttpServer(deps: Deps) {
               extensions: { ...err.extensions, http: { status: 429, headers: new Map([['retry-after', retryAfter]]) } },
             });
           }
-          requestLogger.error({ err }, 'could not authenticate the request');
-          throw serviceUnavailable();
+          throw err;
         }
+        return pipeline.context({ auth, ip, requestId });
       },
     }),
   );
@@ -194,39 +185,6 @@ async function probe(check: () => Promise<unknown>, timeoutMs = 2000): Promise<s
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Known errors pass as they are; anything else becomes a bare INTERNAL_SERVER_ERROR (logged by the plugin below). */
-function maskUnexpected(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  if (isExpectedCode(formatted.extensions?.code)) return formatted;
-  return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
-}
-
-/** Logs each operation (debug; variables at trace, with secrets redacted) and every unexpected error with its request id. */
-function requestLogging(logger: Logger): ApolloServerPlugin<GraphQLContext> {
-  return {
-    async requestDidStart({ request, contextValue }) {
-      const started = performance.now();
-      const log = contextValue?.logger ?? logger;
-      if (log.isLevelEnabled('trace')) log.trace({ operation: request.operationName, variables: request.variables }, 'graphql request');
-      return {
-        async didEncounterErrors({ contextValue, errors, request }) {
-          for (const error of errors) {
-            if (isExpectedCode(error.extensions?.code)) continue;
-            (contextValue?.logger ?? logger).error(
-              { err: unwrapResolverError(error), operation: request.operationName },
-              'unexpected error',
-            );
-          }
-        },
-        async willSendResponse({ response, errors }) {
-          const ms = Math.round((performance.now() - started) * 10) / 10;
-          const codes = errors?.map((e) => e.extensions?.code);
-          log.debug({ operation: request.operationName, ms, status: response.http.status, codes }, 'graphql response');
-        },
-      };
-    },
-  };
 }
 
 /** Errors raised before GraphQL runs (bad JSON, body too large, upload limits) as GraphQL-shaped JSON. */

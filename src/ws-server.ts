@@ -1,111 +1,218 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { GraphQLSchema } from 'graphql';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import type Redis from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Identity } from './auth/identity';
-import { createLoaders, type GraphQLContext } from './context';
+import { ANONYMOUS, type AuthState, type Identity } from './auth/identity';
+import type { Config } from './config';
+import type { GraphQLContext } from './context';
 import type { Orm } from './db/orm';
+import type { AdmittedOperation, GraphQLPipeline } from './graphql-pipeline';
 import type { Logger } from './logger';
-import { unauthenticated } from './schema/errors';
+import { ErrorCode, tooManyRequests, unauthenticated } from './schema/errors';
 import type { AccountService } from './services/account/account.service';
 import type { EventBus, Unsubscribe } from './services/events/event-bus';
-import type { OrderFeed } from './services/notifications/order-feed';
+import { SocketSlots } from './services/shared/socket-slots';
 
-/** graphql-ws close code for a connection whose session was revoked (logout). */
-export const CLOSE_SESSION_REVOKED = 4401;
+/** Close codes this server uses besides graphql-ws's own (4400, 4403 unauthenticated, 4408 no `connection_init` in time). */
+export const CloseCode = {
+  /** The connection's session was revoked (logout) or has expired. */
+  SESSION_ENDED: 4401,
+  /** Too many requests from this client, or too many open sockets for this account. */
+  TOO_MANY: 4429,
+  /** A store needed to admit the connection did not answer; try again shortly. */
+  TRY_AGAIN_LATER: 1013,
+} as const;
 
 type Deps = {
   httpServer: Server;
-  schema: GraphQLSchema;
-  orm: Orm;
+  pipeline: GraphQLPipeline;
   accounts: AccountService;
   events: EventBus;
   logger: Logger;
-  feed: OrderFeed;
+  orm: Orm;
+  redis: Redis | null;
+  config: Config;
+  /** The client's address as HTTP sees it (TRUST_PROXY applies the same way). */
+  clientIp: (request: IncomingMessage) => string;
 };
 
-/**
- * graphql-ws on `/graphql`. A connection must authenticate in its `connection_init` payload
- * (`{ authorization: "Bearer <token>" }`); otherwise graphql-ws closes it with 4403. When a
- * session is revoked on any instance, its sockets here are closed with 4401.
- */
-export async function attachWebSocketServer({ httpServer, schema, orm, accounts, events, logger, feed }: Deps) {
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
-  const identities = new WeakMap<WebSocket, Identity>();
-  const socketsBySession = new Map<string, Set<WebSocket>>();
+type SocketState = { identity: Identity; auth: AuthState; ip: string; slot: { key: string; holder: string } };
+type Extra = { socket: WebSocket; request: IncomingMessage };
 
-  const forget = (socket: WebSocket) => {
-    const identity = identities.get(socket);
-    if (!identity) return;
-    const sockets = socketsBySession.get(identity.sessionId);
-    sockets?.delete(socket);
-    if (sockets?.size === 0) socketsBySession.delete(identity.sessionId);
+/**
+ * graphql-ws on `/graphql`, behind the same GraphQLPipeline as HTTP: the upgrade counts against
+ * the client IP's rate limit; `connection_init` must come within WS_CONNECTION_INIT_TIMEOUT_MS,
+ * fit in WS_MAX_MESSAGE_BYTES like every message, and carry a valid token
+ * (`{ authorization: "Bearer <token>" }`, else 4403); each account holds at most
+ * WS_MAX_SOCKETS_PER_ACCOUNT sockets across instances. Every operation on the socket is counted
+ * in the IP and account rate limits, passes the pipeline's validation rules and checks (queries
+ * and mutations run through Apollo Server itself) and leaves through its error masking; at most
+ * WS_MAX_OPERATIONS_PER_SOCKET run at once. Each socket's session is checked on every operation
+ * and every WS_SESSION_CHECK_SECONDS; an ended one closes the socket with 4401, as a revocation
+ * published by any instance does at once.
+ */
+export async function attachWebSocketServer(deps: Deps) {
+  const { httpServer, pipeline, accounts, events, logger, orm, config } = deps;
+  const limits = config.ws;
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
+  const sockets = new Map<WebSocket, SocketState>();
+  const operations = new WeakMap<object, AdmittedOperation>();
+  const slots = new SocketSlots(
+    { max: limits.maxSocketsPerAccount, ttlMs: 3 * limits.sessionCheckSeconds * 1000, keyPrefix: config.redisKeyPrefix },
+    deps.redis,
+  );
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => void upgrade(request, socket, head);
+  const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(request.url ?? '/', 'http://x').pathname !== '/graphql') return refuseUpgrade(socket, 404, 'Not Found');
+    try {
+      await pipeline.admit(deps.clientIp(request), ANONYMOUS);
+    } catch (err) {
+      const tooMany = err instanceof GraphQLError && err.extensions.code === ErrorCode.TOO_MANY_REQUESTS;
+      if (tooMany) return refuseUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(err.extensions.retryAfter) });
+      return refuseUpgrade(socket, 503, 'Service Unavailable');
+    }
+    wsServer.handleUpgrade(request, socket, head, (ws) => wsServer.emit('connection', ws, request));
   };
+  httpServer.on('upgrade', onUpgrade);
 
   const unsubscribeRevocations: Unsubscribe = await events.subscribe('auth.session-revoked', ({ sessionId }) => {
-    for (const socket of socketsBySession.get(sessionId) ?? []) socket.close(CLOSE_SESSION_REVOKED, 'Session revoked');
-    socketsBySession.delete(sessionId);
+    for (const [socket, state] of sockets)
+      if (state.identity.sessionId === sessionId) socket.close(CloseCode.SESSION_ENDED, 'Session revoked');
   });
 
-  const cleanup = useServer<Record<string, unknown> | undefined, Record<string, never>>(
+  // Catches what a missed revocation message or an expired token would leave open, and keeps the live sockets' slots.
+  const recheck = setInterval(() => void recheckSessions(), limits.sessionCheckSeconds * 1000);
+  recheck.unref();
+  const recheckSessions = async () => {
+    try {
+      const states = [...sockets];
+      const live = await accounts.activeSessions(orm.em.fork(), [...new Set(states.map(([, s]) => s.identity.sessionId))]);
+      for (const [socket, state] of states) if (!live.has(state.identity.sessionId)) socket.close(CloseCode.SESSION_ENDED, 'Session ended');
+      await slots.refresh(states.filter(([, s]) => live.has(s.identity.sessionId)).map(([, s]) => s.slot));
+    } catch (err) {
+      logger.warn({ err }, 'could not re-check the WebSocket sessions');
+    }
+  };
+
+  const refuse = (socket: WebSocket, code: number, reason: string) => {
+    socket.close(code, reason);
+    return false;
+  };
+
+  const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
-      schema,
+      connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
       onConnect: async (ctx) => {
+        const { socket, request } = ctx.extra;
         const params = ctx.connectionParams ?? {};
-        const auth = await accounts.authenticate(orm.em.fork(), params.authorization ?? params.Authorization);
-        if (auth.kind !== 'authenticated') return false;
-        const socket = ctx.extra.socket;
-        identities.set(socket, auth.identity);
-        let sockets = socketsBySession.get(auth.identity.sessionId);
-        if (!sockets) socketsBySession.set(auth.identity.sessionId, (sockets = new Set()));
-        sockets.add(socket);
-        socket.once('close', () => forget(socket));
+        const ip = deps.clientIp(request);
+        let auth: AuthState;
+        try {
+          auth = await pipeline.authenticate(params.authorization ?? params.Authorization);
+          if (auth.kind !== 'authenticated') return false;
+          await pipeline.admit(ip, auth);
+        } catch (err) {
+          const tooMany = err instanceof GraphQLError && err.extensions.code === ErrorCode.TOO_MANY_REQUESTS;
+          return tooMany
+            ? refuse(socket, CloseCode.TOO_MANY, 'Too many requests')
+            : refuse(socket, CloseCode.TRY_AGAIN_LATER, 'Try again later');
+        }
+        const { identity } = auth;
+        const slot = { key: `${identity.role}:${identity.accountId}`, holder: randomUUID() };
+        const taken = await slots.take(slot.key, slot.holder).catch((err: unknown) => {
+          logger.warn({ err }, 'could not count the WebSocket connections');
+          return null;
+        });
+        if (taken === null) return refuse(socket, CloseCode.TRY_AGAIN_LATER, 'Try again later');
+        if (!taken) return refuse(socket, CloseCode.TOO_MANY, 'Too many open connections for this account');
+        if (socket.readyState !== socket.OPEN) {
+          void slots.release(slot.key, slot.holder).catch(() => undefined);
+          return false;
+        }
+        sockets.set(socket, { identity, auth, ip, slot });
+        socket.once('close', () => {
+          sockets.delete(socket);
+          void slots.release(slot.key, slot.holder).catch((err: unknown) => logger.warn({ err }, 'could not release a WebSocket slot'));
+        });
         return true;
       },
-      onSubscribe: async (ctx) => {
-        // Re-check on every subscribe, in case a revocation message was missed.
-        const identity = identities.get(ctx.extra.socket);
-        if (!identity || !(await accounts.isSessionActive(orm.em.fork(), identity.sessionId))) {
-          ctx.extra.socket.close(CLOSE_SESSION_REVOKED, 'Session revoked');
+      onSubscribe: async (ctx, _id, payload) => {
+        const { socket } = ctx.extra;
+        const state = sockets.get(socket);
+        if (!state) return [unauthenticated('Your session has ended. Log in again.')];
+        // Includes this one: graphql-ws registers an operation before asking here.
+        const open = Object.keys(ctx.subscriptions).length;
+        if (open > limits.maxOperationsPerSocket)
+          return [
+            tooManyRequests(1, `At most ${limits.maxOperationsPerSocket} operations may be open on one connection. Complete one first.`),
+          ];
+        try {
+          await pipeline.admit(state.ip, state.auth);
+        } catch (err) {
+          if (err instanceof GraphQLError) return [err];
+          throw err;
+        }
+        // Re-checked on every operation too, in case a revocation message was missed.
+        if (!(await accounts.isSessionActive(orm.em.fork(), state.identity.sessionId))) {
+          socket.close(CloseCode.SESSION_ENDED, 'Session revoked');
           return [unauthenticated('Your session has ended. Log in again.')];
         }
-        return undefined;
-      },
-      // graphql-ws builds this once per subscription and keeps it for the subscription's life.
-      // Subscriptions read through the OrderFeed, so the EntityManager fork, the loaders and the
-      // child logger are made only if a resolver asks (keeping idle connections small).
-      context: (ctx): GraphQLContext => {
-        const identity = identities.get(ctx.extra.socket);
-        const requestId = randomUUID();
-        let em: GraphQLContext['em'] | undefined;
-        let loaders: GraphQLContext['loaders'] | undefined;
-        let child: Logger | undefined;
+        const prepared = pipeline.prepare(payload);
+        if (Array.isArray(prepared)) return prepared;
+        const contextValue = pipeline.context({ auth: state.auth, ip: state.ip, requestId: randomUUID() });
+        operations.set(contextValue, prepared);
         return {
-          get em() {
-            return (em ??= orm.em.fork());
-          },
-          get loaders() {
-            return (loaders ??= createLoaders(this.em));
-          },
-          get logger() {
-            return (child ??= logger.child({ requestId }));
-          },
-          auth: identity ? { kind: 'authenticated', identity } : { kind: 'anonymous' },
-          requestId,
-          ip: ctx.extra.request.socket.remoteAddress ?? 'unknown',
-          feed,
+          schema: pipeline.schema,
+          document: prepared.document,
+          operationName: prepared.operationName,
+          variableValues: prepared.variables,
+          contextValue,
         };
       },
+      // Queries and mutations: Apollo Server runs them, with every plugin HTTP has.
+      // (Their errors arrive formatted, which onNext passes on as they are.)
+      execute: (args: ExecutionArgs) =>
+        pipeline.execute(operations.get(args.contextValue as object)!, args.contextValue as GraphQLContext) as Promise<ExecutionResult>,
+      onNext: (_ctx, _id, _payload, args, result) => formatResult(pipeline, result, (args.contextValue as GraphQLContext).logger),
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => pipeline.formatError(e)),
     },
     wsServer,
   );
 
   return {
     async dispose() {
+      clearInterval(recheck);
+      httpServer.off('upgrade', onUpgrade);
       await unsubscribeRevocations();
       await cleanup.dispose();
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
   };
+}
+
+/** Subscription results carry GraphQLErrors (formatted and masked here); Apollo's results come formatted already. */
+function formatResult(
+  pipeline: GraphQLPipeline,
+  result: { data?: unknown; errors?: readonly unknown[]; extensions?: unknown },
+  logger: Logger,
+): FormattedExecutionResult {
+  const { errors, ...rest } = result;
+  if (!errors) return rest as FormattedExecutionResult;
+  return {
+    ...(rest as FormattedExecutionResult),
+    errors: errors.map((e) => (e instanceof GraphQLError ? pipeline.formatError(e, logger) : (e as GraphQLFormattedError))),
+  };
+}
+
+function refuseUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}) {
+  const lines = [
+    `HTTP/1.1 ${status} ${text}`,
+    'Connection: close',
+    'Content-Length: 0',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
+  socket.end(`${lines.join('\r\n')}\r\n\r\n`);
 }

@@ -1,6 +1,6 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
 import { ErrorCode } from './errors';
+import type { OperationCheck } from './limits';
 
 /** Where a NUL character hides in a variables object (as a dotted path), or null. */
 export function nulPath(value: unknown, path = 'variables'): string | null {
@@ -37,23 +37,14 @@ function documentHasNul(document: DocumentNode): boolean {
  * text here has a use for one, and SQL engines disagree on it (SQLite ends a statement there),
  * so both profiles answer the same way instead of each database in its own.
  */
-export function refuseNulCharacters(): ApolloServerPlugin {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document }) {
-          // A NUL in a string literal is written with an escape (`\u0000`, `\u{0}`) or raw: only a text
-          // holding one of those is walked.
-          const text = request.query ?? '';
-          const literal = (text.includes('\\u') || text.includes('\u0000')) && documentHasNul(document);
-          const path = nulPath(request.variables ?? {}) ?? (literal ? 'query' : null);
-          if (path) {
-            throw new GraphQLError(`${path} contains a NUL character (U+0000), which no input accepts.`, {
-              extensions: { code: ErrorCode.BAD_USER_INPUT, field: path.replace(/^variables\./, '') },
-            });
-          }
-        },
-      };
-    },
-  };
-}
+export const refuseNulCharacters: OperationCheck = ({ query, document, variables }) => {
+  // A NUL in a string literal is written with an escape (`\u0000`, `\u{0}`) or raw: only a text
+  // holding one of those is walked.
+  const literal = (query.includes('\\u') || query.includes('\u0000')) && documentHasNul(document);
+  const path = nulPath(variables) ?? (literal ? 'query' : null);
+  if (path) {
+    throw new GraphQLError(`${path} contains a NUL character (U+0000), which no input accepts.`, {
+      extensions: { code: ErrorCode.BAD_USER_INPUT, field: path.replace(/^variables\./, '') },
+    });
+  }
+};

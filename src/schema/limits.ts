@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import {
   GraphQLError,
   Kind,
@@ -51,61 +50,68 @@ export function aliasCount(document: DocumentNode): number {
   return aliases;
 }
 
+/** One operation as every transport sees it once parsed: what the operation checks look at. */
+export type OperationInput = {
+  document: DocumentNode;
+  /** The source text (checks that only need to look at some texts use it to skip the walk). */
+  query: string;
+  /** Apollo's hash of `query` when it has one (a shorter memo key). */
+  queryHash?: string;
+  variables: Record<string, unknown>;
+  operationName: string | null | undefined;
+};
+/** A rule every operation must pass on every transport; throws a coded GraphQLError to refuse it. */
+export type OperationCheck = (operation: OperationInput) => void;
+
 /**
  * Refuses, with QUERY_TOO_COMPLEX, operations nested deeper than `maxDepth`, using more than
  * `maxAliases` aliases, or estimated to cost more than `maxComplexity`: each field costs 1, and
  * list fields cost their children's times the page size (`complexity` on the field). Batched
  * requests are refused by Apollo Server itself (batching is off).
  */
-export function queryLimits(schema: GraphQLSchema, limits: QueryLimits): ApolloServerPlugin {
+export function queryLimits(schema: GraphQLSchema, limits: QueryLimits): OperationCheck {
   // The same operation with the same variables always gets the same verdict: remember the passes
   // (a storefront sends a handful of operations over and over).
   const passed = new Map<string, true>();
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document, queryHash }) {
-          const key = `${queryHash}:${request.operationName ?? ''}:${JSON.stringify(request.variables ?? {})}`;
-          if (passed.has(key)) return;
-          const depth = documentDepth(document);
-          if (depth > limits.maxDepth)
-            throw tooComplex(`The operation is ${depth} levels deep; at most ${limits.maxDepth} are allowed.`, {
-              depth,
-              max: limits.maxDepth,
-            });
-          const aliases = aliasCount(document);
-          if (aliases > limits.maxAliases)
-            throw tooComplex(`The operation uses ${aliases} aliases; at most ${limits.maxAliases} are allowed.`, {
-              aliases,
-              max: limits.maxAliases,
-            });
-          let cost: number;
-          try {
-            cost = getComplexity({
-              schema,
-              query: document,
-              operationName: request.operationName,
-              variables: request.variables,
-              estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-            });
-          } catch (err) {
-            // The estimate coerces the variables first: a bad one is the client's input, not our failure.
-            if (err instanceof GraphQLError)
-              throw new GraphQLError(err.message, { nodes: err.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } });
-            throw err;
-          }
-          if (cost > limits.maxComplexity) {
-            throw tooComplex(`The operation costs ${cost}; at most ${limits.maxComplexity} is allowed. Ask for fewer items or fields.`, {
-              cost,
-              max: limits.maxComplexity,
-            });
-          }
-          if (key.length > 2048) return; // only small keys are worth remembering
-          if (passed.size >= 1000) passed.delete(passed.keys().next().value!);
-          passed.set(key, true);
-        },
-      };
-    },
+  return ({ document, query, queryHash, variables, operationName }) => {
+    const key = `${queryHash ?? query}:${operationName ?? ''}:${JSON.stringify(variables)}`;
+    if (passed.has(key)) return;
+    const depth = documentDepth(document);
+    if (depth > limits.maxDepth)
+      throw tooComplex(`The operation is ${depth} levels deep; at most ${limits.maxDepth} are allowed.`, {
+        depth,
+        max: limits.maxDepth,
+      });
+    const aliases = aliasCount(document);
+    if (aliases > limits.maxAliases)
+      throw tooComplex(`The operation uses ${aliases} aliases; at most ${limits.maxAliases} are allowed.`, {
+        aliases,
+        max: limits.maxAliases,
+      });
+    let cost: number;
+    try {
+      cost = getComplexity({
+        schema,
+        query: document,
+        operationName: operationName ?? undefined,
+        variables,
+        estimators: [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+      });
+    } catch (err) {
+      // The estimate coerces the variables first: a bad one is the client's input, not our failure.
+      if (err instanceof GraphQLError)
+        throw new GraphQLError(err.message, { nodes: err.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } });
+      throw err;
+    }
+    if (cost > limits.maxComplexity) {
+      throw tooComplex(`The operation costs ${cost}; at most ${limits.maxComplexity} is allowed. Ask for fewer items or fields.`, {
+        cost,
+        max: limits.maxComplexity,
+      });
+    }
+    if (key.length > 2048) return; // only small keys are worth remembering
+    if (passed.size >= 1000) passed.delete(passed.keys().next().value!);
+    passed.set(key, true);
   };
 }
 

@@ -114,6 +114,16 @@ export class AccountService {
     return !!session && session.revokedAt === null && session.expiresAt.getTime() > Date.now();
   }
 
+  /** Which of these sessions are still live (not revoked, not expired): one statement for every open socket of an instance. */
+  async activeSessions(em: EntityManager, sessionIds: readonly string[]): Promise<Set<string>> {
+    if (sessionIds.length === 0) return new Set();
+    const rows = await sqlOf(em).rows<{ id: string }>(
+      `select id from auth_session where id in (${sessionIds.map(() => '?').join(', ')}) and revoked_at is null and expires_at > ?`,
+      [...sessionIds, new Date()],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** The account behind an identity, or null if it no longer exists. */
   async findAccount(em: EntityManager, identity: Pick<Identity, 'role' | 'accountId'>): Promise<AccountRecord | null> {
     const account = await em.findOne(ENTITY_BY_ROLE[identity.role], { id: identity.accountId });
