@@ -75,7 +75,14 @@ export async function attachWebSocketServer(deps: Deps) {
       if (tooMany) return refuseUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(err.extensions.retryAfter) });
       return refuseUpgrade(socket, 503, 'Service Unavailable');
     }
-    wsServer.handleUpgrade(request, socket, head, (ws) => wsServer.emit('connection', ws, request));
+    wsServer.handleUpgrade(request, socket, head, (ws) => {
+      wsServer.emit('connection', ws, request);
+      // graphql-ws's adapter prints socket errors with console.error; a client can cause them at will
+      // (an oversized or malformed frame, which ws answers by closing the socket itself), so they
+      // go to the log at debug level instead.
+      ws.removeAllListeners('error');
+      ws.on('error', (err) => logger.debug({ err: err.message }, 'WebSocket client error'));
+    });
   };
   httpServer.on('upgrade', onUpgrade);
 

@@ -4,7 +4,7 @@ import { createCategory, createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { codeOf, type Result } from '../helpers/graphql-client';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { collect, connectWs } from '../helpers/ws-client';
+import { collect, connectWs, WsClients } from '../helpers/ws-client';
 
 /**
  * Every query, mutation and subscription against every kind of caller. `ALLOWED` means the
@@ -156,5 +156,30 @@ describe.each(Object.entries(MATRIX))('%s', (name, { op, expect: expected }) => 
     const got = outcomeOf(code);
     if (expected[actor] === 'ALLOWED' && got === 'NOT_FOUND' && name === 'Mutation.removeProductImage') return;
     expect({ actor, got }).toEqual({ actor, got: expected[actor] });
+  });
+});
+
+/**
+ * The same table over the WebSocket, where queries and mutations also run (through the same
+ * pipeline). A socket needs a valid token to open, so there every anonymous call is
+ * UNAUTHENTICATED; uploads are HTTP only (multipart).
+ */
+describe('over the WebSocket', () => {
+  let ws: WsClients;
+  beforeAll(() => {
+    ws = new WsClients(t.url);
+  });
+  afterAll(() => ws?.close());
+
+  const rows = Object.entries(MATRIX).filter(([name, { op }]) => !op.upload && !name.startsWith('Subscription.'));
+  describe.each(rows)('%s', (name, { op, expect: expected }) => {
+    it.each(Object.keys(expected) as Actor[])('as %s', async (actor) => {
+      const token = await tokenFor(actor, name);
+      const variables = (await op.variables?.(fixtures, actor)) ?? {};
+      const got = outcomeOf(codeOf((await ws.run(op.query, variables, token)) as Result<unknown>));
+      const want = actor === 'anonymous' ? 'UNAUTHENTICATED' : expected[actor];
+      if (want === 'ALLOWED' && got === 'NOT_FOUND' && name === 'Mutation.removeProductImage') return;
+      expect({ actor, got }).toEqual({ actor, got: want });
+    });
   });
 });

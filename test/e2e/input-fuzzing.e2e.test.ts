@@ -6,6 +6,7 @@ import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { codeOf } from '../helpers/graphql-client';
 import { startTestApp, type TestApp } from '../helpers/test-app';
+import { WsClients } from '../helpers/ws-client';
 
 /**
  * Property-based fuzzing of every mutation's input through /graphql: whatever arrives, the
@@ -191,6 +192,35 @@ describe.each(CASES)('$name', ({ token, query, variables }) => {
         }
       }),
       { numRuns: 25 },
+    );
+  });
+});
+
+/**
+ * The same properties over the WebSocket, which runs queries and mutations through the same
+ * pipeline (a socket needs a token: anonymous cases run on a customer's).
+ */
+describe.each(CASES)('over the WebSocket: $name', ({ token, query, variables }) => {
+  let ws: WsClients;
+  beforeAll(() => {
+    ws = new WsClients(t.url);
+  });
+  afterAll(() => ws?.close());
+
+  it('answers only coded errors, and a failed call changes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(variables, async (vars) => {
+        const before = await checksum();
+        const res = await ws.run(query, vars, token() || customer.token);
+        const code = res.errors?.[0]?.extensions?.code;
+        expect(code).not.toBe('INTERNAL_SERVER_ERROR');
+        if (res.errors?.length) {
+          expect(code).toEqual(expect.any(String));
+          expect(code).not.toMatch(/^CLOSED_/);
+          expect(await checksum()).toBe(before);
+        }
+      }),
+      { numRuns: 10 },
     );
   });
 });

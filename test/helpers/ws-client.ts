@@ -1,4 +1,5 @@
 import { createClient, type Client } from 'graphql-ws';
+import type { GraphQLErrorShape } from './graphql-client';
 import WebSocket from 'ws';
 
 export type WsConnection = { client: Client; opened: Promise<void>; closed: Promise<{ code: number; reason: string }> };
@@ -78,4 +79,62 @@ export function collect<T>(conn: WsConnection, query: string, field: string, var
       return items;
     },
   };
+}
+
+/** One query or mutation over an open connection: the single result graphql-ws sends back (or the error message's errors). */
+export function runOverWs<R = Record<string, unknown>>(
+  conn: WsConnection,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<{ data?: R | null; errors?: GraphQLErrorShape[] }> {
+  return new Promise((resolve) => {
+    let result: { data?: R | null; errors?: GraphQLErrorShape[] } = {};
+    conn.client.subscribe<R>(
+      { query, variables },
+      {
+        next: (value) => (result = value as typeof result),
+        error: (err) => {
+          // graphql-ws hands operation errors over as an array; a closed socket as its close event.
+          if (Array.isArray(err)) resolve({ errors: err as GraphQLErrorShape[] });
+          else {
+            const e = err as { code?: number; reason?: string };
+            resolve({ errors: [{ message: `socket closed ${e.code}: ${e.reason}`, extensions: { code: `CLOSED_${e.code}` } }] });
+          }
+        },
+        complete: () => resolve(result),
+      },
+    );
+  });
+}
+
+/**
+ * A connection per token, opened on first use and reused (a socket per account is limited):
+ * `run` answers like GraphQLClient.raw. Anonymous callers cannot open one (4403).
+ */
+export class WsClients {
+  private readonly open = new Map<string, WsConnection>();
+
+  constructor(private readonly httpUrl: string) {}
+
+  async run<R = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown> = {},
+    token?: string | null,
+  ): Promise<{ data?: R | null; errors?: GraphQLErrorShape[] }> {
+    if (!token) return { errors: [{ message: 'no token', extensions: { code: 'UNAUTHENTICATED' } }] };
+    let conn = this.open.get(token);
+    if (!conn) this.open.set(token, (conn = connectWs(this.httpUrl, token)));
+    const outcome = await Promise.race([conn.opened.then(() => 'open' as const), conn.closed]);
+    if (outcome !== 'open') {
+      this.open.delete(token);
+      const code = outcome.code === 4403 || outcome.code === 4401 ? 'UNAUTHENTICATED' : `CLOSED_${outcome.code}`;
+      return { errors: [{ message: outcome.reason, extensions: { code } }] };
+    }
+    return runOverWs<R>(conn, query, variables);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.open.values()].map((c) => c.client.dispose()));
+    this.open.clear();
+  }
 }
