@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 /** Environment variables are parsed here once; nothing else in the app reads process.env. */
 
@@ -102,7 +103,15 @@ const schema = z
     TOSS_API_URL: url(['http', 'https']).optional(),
     TOSS_TIMEOUT_MS: int(10_000, 100, 120_000),
     PAYMENT_RECONCILE_AFTER_SECONDS: int(30, 1, 24 * 3600),
-    TRUST_PROXY: bool(false),
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const parsed = parseTrustProxy(v);
+        if ('value' in parsed) return parsed.value;
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.error });
+        return z.NEVER;
+      }),
     CORS_ORIGINS: z.string().optional(),
   })
   .superRefine((env, ctx) => {
@@ -238,7 +247,8 @@ export type Config = Readonly<{
     ordersPerCustomerPerMinute: number;
     signUpsPerIpPerHour: number;
   }>;
-  trustProxy: boolean;
+  /** Express's `trust proxy`: false (trust no X-Forwarded-For), a hop count, or the proxies' addresses/ranges. */
+  trustProxy: TrustProxy;
   corsOrigins: string[] | true;
 }>;
 
