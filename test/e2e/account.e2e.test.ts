@@ -140,7 +140,7 @@ describe('failed logins', () => {
     expect((await login('SELLER', address)).errors).toBeUndefined();
   });
 
-  it('are throttled per account after repeated failures, even with the right password, and the lock lifts', async () => {
+  it('are throttled per account and client IP after repeated failures, even with the right password, and the lock lifts', async () => {
     const address = email('brute');
     await signUp('CUSTOMER', address);
     for (let i = 0; i < 3; i++) expect(codeOf(await login('CUSTOMER', address, 'wrong password!'))).toBe('UNAUTHENTICATED');
