@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 
 /** Environment variables are parsed here once; nothing else in the app reads process.env. */
 
@@ -61,6 +62,8 @@ const schema = z
     LOGIN_MAX_FAILURES: int(5, 1, 1000),
     LOGIN_IP_MAX_FAILURES: int(50, 1, 100000),
     LOGIN_LOCKOUT_SECONDS: int(900, 1, 7 * 24 * 3600),
+    LOGIN_ACCOUNT_SLOWDOWN_AFTER: int(100, 1, 1_000_000),
+    LOGIN_ACCOUNT_SLOWDOWN_SECONDS: int(5, 1, 3600),
     UPLOAD_MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     PUBLIC_URL: url(['http', 'https']).optional(),
     STORAGE: z.enum(['s3', 'local']).optional(),
@@ -107,7 +110,15 @@ const schema = z
     TOSS_API_URL: url(['http', 'https']).optional(),
     TOSS_TIMEOUT_MS: int(10_000, 100, 120_000),
     PAYMENT_RECONCILE_AFTER_SECONDS: int(30, 1, 24 * 3600),
-    TRUST_PROXY: bool(false),
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const parsed = parseTrustProxy(v);
+        if ('value' in parsed) return parsed.value;
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.error });
+        return z.NEVER;
+      }),
     CORS_ORIGINS: z.string().optional(),
   })
   .superRefine((env, ctx) => {
@@ -188,7 +199,16 @@ export type Config = Readonly<{
   authTokenSecret: string;
   authTokenTtlSeconds: number;
   passwordHash: Readonly<{ memoryCost: number; timeCost: number }>;
-  login: Readonly<{ maxFailures: number; ipMaxFailures: number; lockoutSeconds: number }>;
+  login: Readonly<{
+    /** Failed logins per account and client IP before that pair is locked out. */
+    maxFailures: number;
+    ipMaxFailures: number;
+    lockoutSeconds: number;
+    /** Failed logins per account (from any IP) per lockout window past which its attempts are slowed, never blocked. */
+    accountSlowdownAfter: number;
+    /** Past that ceiling, at most one attempt on the account per this many seconds. */
+    accountSlowdownSeconds: number;
+  }>;
   uploadMaxFileBytes: number;
   /** Absolute base URL of this API as clients reach it; when unset, local media URLs are relative (`/media/...`). */
   publicUrl: string | undefined;
@@ -256,7 +276,8 @@ export type Config = Readonly<{
     /** How often each open socket's session is checked again (expiry, revocation). */
     sessionCheckSeconds: number;
   }>;
-  trustProxy: boolean;
+  /** Express's `trust proxy`: false (trust no X-Forwarded-For), a hop count, or the proxies' addresses/ranges. */
+  trustProxy: TrustProxy;
   corsOrigins: string[] | true;
 }>;
 
@@ -331,6 +352,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxFailures: e.LOGIN_MAX_FAILURES,
       ipMaxFailures: e.LOGIN_IP_MAX_FAILURES,
       lockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
+      accountSlowdownAfter: e.LOGIN_ACCOUNT_SLOWDOWN_AFTER,
+      accountSlowdownSeconds: e.LOGIN_ACCOUNT_SLOWDOWN_SECONDS,
     }),
     uploadMaxFileBytes: e.UPLOAD_MAX_FILE_BYTES,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),

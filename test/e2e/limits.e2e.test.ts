@@ -83,6 +83,23 @@ describe('request rate limits', () => {
     }
   });
 
+  it('per IP behind TRUST_PROXY=1: counts the address our proxy appended, whatever the client wrote before it', async () => {
+    const t = await startTestApp({ RATE_LIMIT_IP_PER_MINUTE: '20', TRUST_PROXY: '1' });
+    try {
+      // The client writes any X-Forwarded-For it likes; the load balancer appends the address it saw.
+      const spoofed = (i: number) => ({ 'x-forwarded-for': `198.51.100.${i}, 10.9.9.9` });
+      for (let i = 0; i < 20; i++)
+        expect((await t.client.raw('{ categories { id } }', {}, { headers: spoofed(i) })).errors).toBeUndefined();
+      const refused = await t.client.raw('{ categories { id } }', {}, { headers: spoofed(20) });
+      expect(refused.status).toBe(429);
+      expect(codeOf(refused)).toBe('TOO_MANY_REQUESTS');
+      // Another client behind the same proxy is counted apart.
+      expect((await t.client.raw('{ categories { id } }', {}, { headers: { 'x-forwarded-for': '10.9.9.10' } })).errors).toBeUndefined();
+    } finally {
+      await t.close();
+    }
+  });
+
   it('per account, shared by every instance: one account past its limit is refused, others are not', async () => {
     const t = await startTestApp({ RATE_LIMIT_ACCOUNT_PER_MINUTE: '4' });
     // On the embedded profile (one process) the "peer" is the same instance.

@@ -1,3 +1,4 @@
+import express from 'express';
 import { ConfigError, loadConfig } from '../../src/config';
 
 describe('config', () => {
@@ -118,5 +119,36 @@ describe('config: embedded-profile safety and Toss keys', () => {
     expect(() => loadConfig({ TOSS_CLIENT_KEY: 'live_ck_x', TOSS_SECRET_KEY: 'test_sk_x' })).toThrow(/must be one pair/);
     expect(loadConfig({ TOSS_CLIENT_KEY: 'test_gck_x', TOSS_SECRET_KEY: 'test_gsk_x' }).payments.clientKey).toBe('test_gck_x');
     expect(loadConfig({ TOSS_CLIENT_KEY: 'live_ck_x', TOSS_SECRET_KEY: 'live_sk_x' }).payments.secretKey).toBe('live_sk_x');
+  });
+
+  describe('TRUST_PROXY', () => {
+    it('trusts no proxy by default, or when false or 0', () => {
+      for (const value of [undefined, 'false', 'no', '0']) expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(false);
+    });
+
+    it('takes a hop count, or proxy addresses, CIDR ranges and Express names, in a form Express compiles', () => {
+      expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+      expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+      const list = loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8, ::1, loopback,uniquelocal' }).trustProxy;
+      expect(list).toEqual(['10.0.0.0/8', '192.168.1.7', 'fd00::/8', '::1', 'loopback', 'uniquelocal']);
+      // Express compiles the value as server.ts hands it over (and would throw on a bad entry).
+      const trust = express().set('trust proxy', list).get('trust proxy fn') as (addr: string, i: number) => boolean;
+      expect(trust('10.200.0.1', 0)).toBe(true);
+      expect(trust('203.0.113.9', 0)).toBe(false);
+    });
+
+    it('refuses true, saying why and what to set instead', () => {
+      for (const value of ['true', 'yes', 'TRUE']) {
+        expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY is true, which trusts every X-Forwarded-For entry/);
+      }
+      expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY=1 behind one load balancer/);
+    });
+
+    it('refuses bad addresses and ranges at load, naming them', () => {
+      for (const value of ['10.0.0.0/33', 'fd00::/129', '10.0.0', 'proxy.internal', '10.0.0.1/8/2', '1,', '-1', '11']) {
+        expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY/);
+      }
+      expect(() => loadConfig({ TRUST_PROXY: '10.0.0.1,lan' })).toThrow(/"lan", which is not an IP address/);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { Field, ID, InterfaceType, ObjectType } from 'type-graphql';
 import { Role } from '../../schema/enums';
 import type { AccountRecord } from '../../services/account/account.service';
+import { visibleEmail, type Viewer } from '../../services/account/email-visibility';
 
 @InterfaceType('Account', {
   description: 'A customer, seller or admin. Each role is a separate account, even for the same email.',
@@ -10,7 +11,10 @@ export abstract class AccountType {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => String)
+  @Field(() => String, {
+    description:
+      'In full for the account itself and admins; masked for everyone else (`s***@d***.kr`: first characters and top-level domain).',
+  })
   email!: string;
 
   @Field(() => String)
@@ -46,7 +50,11 @@ export class AuthPayload {
   account!: AccountType;
 }
 
-/** Maps an account entity to its GraphQL shape (never the password hash). */
-export function toAccountType({ role, account }: AccountRecord): AccountType {
-  return { id: String(account.id), email: account.email, name: account.name, role, createdAt: account.createdAt };
+/**
+ * Maps an account to its GraphQL shape (never the password hash), as `viewer` may see it: the
+ * email in full only for the account itself and admins (services/account/email-visibility.ts).
+ */
+export function toAccountType({ role, account }: AccountRecord, viewer: Viewer): AccountType {
+  const email = visibleEmail({ role, id: account.id }, account.email, viewer);
+  return { id: String(account.id), email, name: account.name, role, createdAt: account.createdAt };
 }

@@ -8,6 +8,7 @@ import { pageComplexity } from '../../schema/limits';
 import { ProductImageService } from '../../services/catalog/product-image.service';
 import { MAX_PRODUCT_PAGE, ProductService, toProductRecord } from '../../services/catalog/product.service';
 import { SellerType, toAccountType } from '../account/account.types';
+import { viewerOf } from '../../services/account/email-visibility';
 import { CategoryType, toCategoryType } from './category.types';
 import { CreateProductInput, UpdateProductInput } from './product.inputs';
 import { ProductConnection, ProductImageType, ProductType, toProductConnection, toProductImageType, toProductType } from './product.types';
@@ -88,7 +89,7 @@ export class ProductResolver {
   async seller(@Root() product: ProductType, @Ctx() ctx: GraphQLContext): Promise<SellerType> {
     const seller = await ctx.loaders.sellerById.load(product.sellerId);
     if (!seller) throw new Error(`seller ${product.sellerId} of product ${product.id} is missing`);
-    return toAccountType({ role: Role.SELLER, account: seller });
+    return toAccountType({ role: Role.SELLER, account: seller }, viewerOf(ctx.auth));
   }
 
   @FieldResolver(() => CategoryType, { nullable: true })

@@ -63,18 +63,18 @@ export class AccountService {
     return this.startSession(em, data.role, account);
   }
 
-  /** Checks credentials for the named role; failures are throttled per account and per IP. */
+  /**
+   * Checks credentials for the named role. The attempt is taken from the login throttle (per
+   * account and IP, per IP, per account) before the password is checked, and given back on success.
+   */
   async login(em: EntityManager, data: LoginData, ip: string): Promise<AuthResult> {
     const email = normalizeEmail(data.email);
     const throttleKey = `${data.role}:${createHash('sha256').update(email).digest('hex')}`;
-    await this.deps.throttle.assertAllowed(throttleKey, ip);
+    await this.deps.throttle.take(throttleKey, ip);
     const account = await em.findOne(ENTITY_BY_ROLE[data.role], { email });
     const ok = await this.deps.passwords.verify(account?.passwordHash ?? null, data.password);
-    if (!account || !ok) {
-      await this.deps.throttle.recordFailure(throttleKey, ip);
-      throw unauthenticated(BAD_CREDENTIALS);
-    }
-    await this.deps.throttle.recordSuccess(throttleKey);
+    if (!account || !ok) throw unauthenticated(BAD_CREDENTIALS);
+    await this.deps.throttle.succeeded(throttleKey, ip);
     return this.startSession(em, data.role, account);
   }
 

@@ -2,61 +2,109 @@ import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { tooManyRequests } from '../../schema/errors';
 
-type ThrottleOptions = { maxFailures: number; ipMaxFailures: number; lockoutSeconds: number; keyPrefix: string };
+type ThrottleOptions = {
+  /** Attempts per account and client IP per window before that pair is locked out. */
+  maxFailures: number;
+  /** Attempts per client IP (any account) per window before the IP is locked out. */
+  ipMaxFailures: number;
+  lockoutSeconds: number;
+  /** Attempts per account (any IP) per window past which the account is slowed down, never locked. */
+  accountSlowdownAfter: number;
+  /** Past that ceiling: at most one attempt on the account per this many seconds. */
+  accountSlowdownSeconds: number;
+  keyPrefix: string;
+};
+
+type Taken = { limiter: RateLimiterAbstract; key: string };
+
+const LOCKED_OUT = 'Too many failed login attempts. Try again later.';
+const SLOWED_DOWN = 'Too many failed login attempts on this account. Try again in a few seconds.';
 
 /**
- * Counts failed logins per account key (role + email) and per client IP. Once either passes its
- * limit, further attempts are refused with TOO_MANY_REQUESTS until the lockout window has passed,
- * whether or not the password would be right. A successful login clears the account counter.
+ * Login attempts are taken from the budgets *before* the password is checked, each in one atomic
+ * step (rate-limiter-flexible's `consume`: a Lua script in Redis, a synchronous update in memory),
+ * so concurrent guesses cannot all slip past a check; a successful login gives its attempt back.
+ *
+ * Budgets: per account and client IP (LOGIN_MAX_FAILURES, locked out for the window), per client
+ * IP (LOGIN_IP_MAX_FAILURES, locked out), and per account from anywhere (LOGIN_ACCOUNT_SLOWDOWN_AFTER),
+ * past which the account gets one attempt per LOGIN_ACCOUNT_SLOWDOWN_SECONDS instead of a lockout:
+ * someone who only knows an email can slow its owner down a little but never keep them out.
  */
 export class LoginThrottle {
-  private readonly byAccount: RateLimiterAbstract;
+  private readonly byAccountAndIp: RateLimiterAbstract;
   private readonly byIp: RateLimiterAbstract;
+  private readonly byAccount: RateLimiterAbstract;
+  private readonly slowAccount: RateLimiterAbstract;
 
-  constructor(
-    private readonly options: ThrottleOptions,
-    redis: Redis | null,
-  ) {
-    const make = (name: string, points: number) => {
-      const opts = {
-        keyPrefix: `${options.keyPrefix}login-fail:${name}`,
-        points,
-        duration: options.lockoutSeconds,
-        blockDuration: options.lockoutSeconds,
-      };
+  constructor(options: ThrottleOptions, redis: Redis | null) {
+    const make = (name: string, points: number, duration: number, blockDuration = 0) => {
+      const opts = { keyPrefix: `${options.keyPrefix}login-fail:${name}`, points, duration, blockDuration };
       return redis ? new RateLimiterRedis({ ...opts, storeClient: redis, rejectIfRedisNotReady: true }) : new RateLimiterMemory(opts);
     };
-    this.byAccount = make('account', options.maxFailures);
-    this.byIp = make('ip', options.ipMaxFailures);
+    const window = options.lockoutSeconds;
+    this.byAccountAndIp = make('account-ip', options.maxFailures, window, window);
+    this.byIp = make('ip', options.ipMaxFailures, window, window);
+    this.byAccount = make('account', options.accountSlowdownAfter, window);
+    this.slowAccount = make('account-slow', 1, options.accountSlowdownSeconds);
   }
 
-  /** Throws TOO_MANY_REQUESTS when the account or the IP is locked out. */
-  async assertAllowed(accountKey: string, ip: string): Promise<void> {
-    const [account, address] = await Promise.all([this.byAccount.get(accountKey), this.byIp.get(ip)]);
-    const blocked = [
-      account && account.consumedPoints >= this.options.maxFailures ? account : null,
-      address && address.consumedPoints >= this.options.ipMaxFailures ? address : null,
-    ].filter((r): r is RateLimiterRes => r !== null);
-    if (blocked.length) {
-      const waitMs = Math.max(...blocked.map((r) => r.msBeforeNext));
-      throw tooManyRequests(Math.max(1, Math.ceil(waitMs / 1000)), 'Too many failed login attempts. Try again later.');
+  /**
+   * Takes one attempt on `accountKey` from `ip`, or throws TOO_MANY_REQUESTS (with `retryAfter`)
+   * when a budget is spent; an attempt refused here is not counted anywhere.
+   */
+  async take(accountKey: string, ip: string): Promise<void> {
+    const taken: Taken[] = [];
+    try {
+      await consume(this.byAccountAndIp, pairKey(accountKey, ip), taken);
+      await consume(this.byIp, ip, taken);
+      const overCeiling = !(await consume(this.byAccount, accountKey, taken, { countEvenIfRefused: true }));
+      if (overCeiling) await consume(this.slowAccount, accountKey, taken, { message: SLOWED_DOWN });
+    } catch (err) {
+      await giveBack(taken);
+      throw err;
     }
   }
 
-  async recordFailure(accountKey: string, ip: string): Promise<void> {
-    await Promise.all([swallowLimit(this.byAccount.consume(accountKey)), swallowLimit(this.byIp.consume(ip))]);
-  }
-
-  async recordSuccess(accountKey: string): Promise<void> {
-    await this.byAccount.delete(accountKey);
+  /** The attempt succeeded: it is given back, and this client's failures on the account are forgiven. */
+  async succeeded(accountKey: string, ip: string): Promise<void> {
+    await Promise.all([
+      this.byAccountAndIp.delete(pairKey(accountKey, ip)),
+      giveBack([
+        { limiter: this.byIp, key: ip },
+        { limiter: this.byAccount, key: accountKey },
+      ]),
+    ]);
   }
 }
 
-/** `consume` rejects with a RateLimiterRes when the limit is passed; that is expected here, store errors are not. */
-async function swallowLimit(p: Promise<unknown>): Promise<void> {
+/** IPv6 addresses hold colons, account keys do not hold `@`. */
+const pairKey = (accountKey: string, ip: string) => `${accountKey}@${ip}`;
+
+/**
+ * One atomic take from `limiter`. A refusal throws TOO_MANY_REQUESTS, unless `countEvenIfRefused`
+ * (a soft ceiling), which keeps the point taken and returns false. Store errors propagate.
+ */
+async function consume(
+  limiter: RateLimiterAbstract,
+  key: string,
+  taken: Taken[],
+  options: { countEvenIfRefused?: boolean; message?: string } = {},
+): Promise<boolean> {
   try {
-    await p;
+    await limiter.consume(key);
+    taken.push({ limiter, key });
+    return true;
   } catch (err) {
     if (!(err instanceof RateLimiterRes)) throw err;
+    if (options.countEvenIfRefused) {
+      taken.push({ limiter, key });
+      return false;
+    }
+    throw tooManyRequests(Math.max(1, Math.ceil(err.msBeforeNext / 1000)), options.message ?? LOCKED_OUT);
   }
+}
+
+/** Gives back attempts that were not made after all (best effort: a lost give-back only makes a limit stricter). */
+async function giveBack(taken: Taken[]): Promise<void> {
+  await Promise.all(taken.map(({ limiter, key }) => limiter.reward(key, 1).catch(() => undefined)));
 }
