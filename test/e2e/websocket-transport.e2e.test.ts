@@ -255,6 +255,35 @@ describe('rate counting', () => {
   });
 });
 
+describe('client address behind a proxy (TRUST_PROXY=1)', () => {
+  it('is the one HTTP sees: the proxy-appended entry, whatever the client writes to the left', async () => {
+    const t = await startTestApp({ RATE_LIMIT_IP_PER_MINUTE: '3', TRUST_PROXY: '1' });
+    let n = 0;
+    const upgrade = (realClient: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${t.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', {
+          headers: { 'x-forwarded-for': `198.51.100.${++n}, ${realClient}` },
+        });
+        ws.once('open', () => (ws.close(), resolve(101)));
+        ws.once('unexpected-response', (_req, res) => (resolve(res.statusCode ?? 0), ws.terminate()));
+        ws.once('error', () => undefined);
+      });
+    try {
+      const http = (realClient: string) =>
+        t.client.raw('{ categories { id } }', {}, { headers: { 'x-forwarded-for': `203.0.113.${++n}, ${realClient}` } });
+      expect((await http('10.9.9.9')).status).toBe(200);
+      expect(await upgrade('10.9.9.9')).toBe(101);
+      expect(await upgrade('10.9.9.9')).toBe(101);
+      // The fourth from 10.9.9.9 on either transport, whatever the spoofed entries say.
+      expect(await upgrade('10.9.9.9')).toBe(429);
+      expect((await http('10.9.9.9')).status).toBe(429);
+      expect(await upgrade('10.9.9.8')).toBe(101);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('sessions re-checked while a socket is open', () => {
   let t: TestApp;
   beforeAll(async () => {
