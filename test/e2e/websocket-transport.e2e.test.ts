@@ -298,6 +298,8 @@ describe('sessions re-checked while a socket is open', () => {
     const conn = openWs(t, customer.token);
     await conn.opened;
     const sub = collect(conn, 'subscription { orderEvents { id } }', 'orderEvents');
+    // The socket is in use (the subscription's own session check is behind us) before the session ends.
+    expect((await runOverWs(conn, '{ me { id } }')).data).toEqual({ me: { id: customer.id } });
     // Revoked in the database only, as if the EventBus message had been lost.
     await t.app.orm.em.fork().nativeUpdate(AuthSession, sessionsOf(customer), { revokedAt: new Date() });
     expect((await conn.closed).code).toBe(4401);
