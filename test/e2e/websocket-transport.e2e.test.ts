@@ -64,6 +64,7 @@ describe.each(TRANSPORTS)('the same protections over $name', (transport) => {
     const answer = await run(`{ ${aliases} }`);
     expect(codeOf(answer as never)).toBe('QUERY_TOO_COMPLEX');
     expect(answer.data ?? undefined).toBeUndefined();
+    expect(Object.keys(answer.errors![0].extensions!).sort()).toEqual(['aliases', 'code', 'max']);
     const nest = (depth: number): string => (depth === 0 ? 'id' : `id parent { ${nest(depth - 1)} }`);
     expect(codeOf((await run(`{ categories { ${nest(7)} } }`)) as never)).toBe('QUERY_TOO_COMPLEX');
   });
