@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { looksLikePlaceholder, weakSecretReason } from './secret-strength';
 
 /** Environment variables are parsed here once; nothing else in the app reads process.env. */
 
@@ -147,8 +148,38 @@ const schema = z
     }
     if (env.NODE_ENV === 'production' && !env.AUTH_TOKEN_SECRET) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['AUTH_TOKEN_SECRET'], message: 'is required when NODE_ENV=production' });
+    } else if (env.DATABASE_URL && !env.AUTH_TOKEN_SECRET) {
+      // The production profile listens on 0.0.0.0: the public development secret would let anyone sign tokens.
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['AUTH_TOKEN_SECRET'],
+        message: 'is required when DATABASE_URL is set (the built-in development secret is public)',
+      });
     }
+    if (env.NODE_ENV === 'production') productionSecretIssues(env).forEach((issue) => ctx.addIssue(issue));
   });
+
+/** Placeholder or short secrets and invite codes, which production refuses (see src/secret-strength.ts). */
+function productionSecretIssues(env: {
+  AUTH_TOKEN_SECRET?: string;
+  ADMIN_INVITE_CODE?: string;
+  TOSS_SECRET_KEY?: string;
+  TOSS_CLIENT_KEY?: string;
+}): z.IssueData[] {
+  const issues: z.IssueData[] = [];
+  const add = (name: string, message: string | undefined): void => {
+    if (message) issues.push({ code: z.ZodIssueCode.custom, path: [name], message });
+  };
+  if (env.AUTH_TOKEN_SECRET) {
+    add('AUTH_TOKEN_SECRET', weakSecretReason(env.AUTH_TOKEN_SECRET, { minLength: 32, knownDefaults: [DEV_TOKEN_SECRET] }));
+  }
+  if (env.ADMIN_INVITE_CODE) add('ADMIN_INVITE_CODE', weakSecretReason(env.ADMIN_INVITE_CODE, { minLength: 16 }));
+  for (const name of ['TOSS_SECRET_KEY', 'TOSS_CLIENT_KEY'] as const) {
+    const value = env[name];
+    if (value && looksLikePlaceholder(value)) add(name, 'looks like a placeholder in production; set your Toss key or leave it unset');
+  }
+  return issues;
+}
 
 /** REDIS_URL, or with DATABASE_URL (the production profile) the local Redis; none on the embedded profile. */
 function redisUrlOf(env: { REDIS_URL?: string; DATABASE_URL?: string }): string | undefined {

@@ -147,7 +147,7 @@ describe('failures', () => {
   });
 
   itProductionProfile('masks unexpected errors in production: no SQL, no stack, a generic INTERNAL_SERVER_ERROR', async () => {
-    const app = await startTestApp({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 'x'.repeat(40) });
+    const app = await startTestApp({ NODE_ENV: 'production' });
     try {
       await app.app.orm.em.fork().getConnection().execute('drop table `auth_session`');
       const result = await app.client.request(SignUpDocument, {
@@ -163,7 +163,7 @@ describe('failures', () => {
   });
 
   itProductionProfile('turns off introspection, the Sandbox landing page and the demo storefront in production', async () => {
-    const app = await startTestApp({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 'x'.repeat(40) });
+    const app = await startTestApp({ NODE_ENV: 'production' });
     try {
       const result = await app.client.raw('{ __schema { types { name } } }');
       expect(result.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
