@@ -63,6 +63,7 @@ const schema = z
     LOGIN_IP_MAX_FAILURES: int(50, 1, 100000),
     LOGIN_LOCKOUT_SECONDS: int(900, 1, 7 * 24 * 3600),
     UPLOAD_MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    UPLOAD_MAX_IMAGE_PIXELS: int(40_000_000, 1, 1_000_000_000),
     PUBLIC_URL: url(['http', 'https']).optional(),
     STORAGE: z.enum(['s3', 'local']).optional(),
     LOCAL_STORAGE_DIR: z.string().default('data/uploads'),
@@ -216,6 +217,8 @@ export type Config = Readonly<{
   passwordHash: Readonly<{ memoryCost: number; timeCost: number }>;
   login: Readonly<{ maxFailures: number; ipMaxFailures: number; lockoutSeconds: number }>;
   uploadMaxFileBytes: number;
+  /** Width x height an uploaded image may declare (decompression bombs; 40 MP by default). */
+  uploadMaxImagePixels: number;
   /** Absolute base URL of this API as clients reach it; when unset, local media URLs are relative (`/media/...`). */
   publicUrl: string | undefined;
   storage: StorageConfig;
@@ -346,6 +349,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       lockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
     }),
     uploadMaxFileBytes: e.UPLOAD_MAX_FILE_BYTES,
+    uploadMaxImagePixels: e.UPLOAD_MAX_IMAGE_PIXELS,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     storage: storageConfig(e),
     orders: Object.freeze({

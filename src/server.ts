@@ -27,6 +27,8 @@ import { RequestRateLimit } from './services/shared/request-rate-limit';
 import type { OrderFeed } from './services/notifications/order-feed';
 import type { PaymentWebhook } from './services/payments/payment-webhook';
 import type { Storage } from './services/storage/storage';
+import { mediaRouter } from './services/storage/media-route';
+import { uploadGate } from './services/catalog/upload-gate';
 import type Redis from 'ioredis';
 import { demoRouter, type DemoOptions } from './demo/demo-route';
 
@@ -121,10 +123,7 @@ export async function createHttpServer(deps: Deps) {
 
   if (config.storage.kind === 'local') {
     // Images stored on local disk are served here; their keys are random, so nothing is guessable.
-    app.use(
-      '/media',
-      express.static(config.storage.directory, { index: false, dotfiles: 'deny', fallthrough: false, maxAge: '1d', immutable: true }),
-    );
+    app.use('/media', mediaRouter(config.storage.directory));
   }
 
   // The demo storefront hands out the demo logins, so production does not serve it.
@@ -134,6 +133,7 @@ export async function createHttpServer(deps: Deps) {
     '/graphql',
     cors<cors.CorsRequest>({ origin: config.corsOrigins, exposedHeaders: ['x-request-id'] }),
     express.json({ limit: '1mb' }),
+    uploadGate({ orm, accounts, logger }),
     graphqlUploadExpress({ maxFileSize: config.uploadMaxFileBytes, maxFiles: 10 }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
