@@ -1,5 +1,6 @@
 import { LogoutDocument, SignUpDocument, type Role } from '../generated/graphql';
 import { codeOf } from '../helpers/graphql-client';
+import { signUpAs } from '../factories/accounts';
 import { EMBEDDED, itProductionProfile, startTestApp, type TestApp } from '../helpers/test-app';
 import { connectWs } from '../helpers/ws-client';
 
@@ -45,11 +46,18 @@ describe('HTTP protocol', () => {
       body.append('map', '{}');
       return body;
     };
-    const refused = await fetch(`${t.url}/graphql`, { method: 'POST', body: form() });
+    // Only sellers upload, and the upload gate checks that first (product-images.e2e, issue #14 case 8).
+    const seller = await signUpAs(t.client, 'SELLER');
+    const authorization = `Bearer ${seller.token}`;
+    const refused = await fetch(`${t.url}/graphql`, { method: 'POST', body: form(), headers: { authorization } });
     expect(refused.status).toBe(400);
-    const accepted = await fetch(`${t.url}/graphql`, { method: 'POST', body: form(), headers: { 'apollo-require-preflight': 'true' } });
+    const accepted = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      body: form(),
+      headers: { authorization, 'apollo-require-preflight': 'true' },
+    });
     expect(accepted.status).toBe(200);
-    expect(await accepted.json()).toEqual({ data: { me: null } });
+    expect(await accepted.json()).toEqual({ data: { me: { id: seller.id } } });
   });
 
   it('answers malformed JSON with a coded 400, not a stack trace', async () => {
