@@ -10,7 +10,7 @@ export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379'
 export const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 /** The node flags of `npm start` (package.json) and the Docker image: a 32 MB young generation (see BENCHMARKS.md). */
 export const APP_NODE_FLAGS = '--max-semi-space-size=32';
-export const BENCH_TOKEN_SECRET = 'b'.repeat(40);
+export const BENCH_TOKEN_SECRET = 'bench-token-secret-7d3e9a0c5f1b2846';
 
 /** The environment of an app instance under benchmark: its own database and Redis prefix, production mode. */
 export function benchAppEnv(db: string, redisPrefix: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -131,7 +131,13 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
 
     const categories = new CategoryService();
     const products = new ProductService(categories, stock, logger);
-    const productImages = new ProductImageService({ products, storage, maxFileBytes: config.uploadMaxFileBytes, logger });
+    const productImages = new ProductImageService({
+      products,
+      storage,
+      maxFileBytes: config.uploadMaxFileBytes,
+      maxImagePixels: config.uploadMaxImagePixels,
+      logger,
+    });
 
     // Order events: written with each change, published after commit by the outbox relay.
     const relay = new OutboxRelay({ em: () => orm.em.fork(), events, logger });

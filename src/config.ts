@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
+import { looksLikePlaceholder, weakSecretReason } from './secret-strength';
 
 /** Environment variables are parsed here once; nothing else in the app reads process.env. */
 
@@ -65,6 +66,7 @@ const schema = z
     LOGIN_ACCOUNT_SLOWDOWN_AFTER: int(100, 1, 1_000_000),
     LOGIN_ACCOUNT_SLOWDOWN_SECONDS: int(5, 1, 3600),
     UPLOAD_MAX_FILE_BYTES: int(10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    UPLOAD_MAX_IMAGE_PIXELS: int(40_000_000, 1, 1_000_000_000),
     PUBLIC_URL: url(['http', 'https']).optional(),
     STORAGE: z.enum(['s3', 'local']).optional(),
     LOCAL_STORAGE_DIR: z.string().default('data/uploads'),
@@ -163,8 +165,38 @@ const schema = z
     }
     if (env.NODE_ENV === 'production' && !env.AUTH_TOKEN_SECRET) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['AUTH_TOKEN_SECRET'], message: 'is required when NODE_ENV=production' });
+    } else if (env.DATABASE_URL && !env.AUTH_TOKEN_SECRET) {
+      // The production profile listens on 0.0.0.0: the public development secret would let anyone sign tokens.
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['AUTH_TOKEN_SECRET'],
+        message: 'is required when DATABASE_URL is set (the built-in development secret is public)',
+      });
     }
+    if (env.NODE_ENV === 'production') productionSecretIssues(env).forEach((issue) => ctx.addIssue(issue));
   });
+
+/** Placeholder or short secrets and invite codes, which production refuses (see src/secret-strength.ts). */
+function productionSecretIssues(env: {
+  AUTH_TOKEN_SECRET?: string;
+  ADMIN_INVITE_CODE?: string;
+  TOSS_SECRET_KEY?: string;
+  TOSS_CLIENT_KEY?: string;
+}): z.IssueData[] {
+  const issues: z.IssueData[] = [];
+  const add = (name: string, message: string | undefined): void => {
+    if (message) issues.push({ code: z.ZodIssueCode.custom, path: [name], message });
+  };
+  if (env.AUTH_TOKEN_SECRET) {
+    add('AUTH_TOKEN_SECRET', weakSecretReason(env.AUTH_TOKEN_SECRET, { minLength: 32, knownDefaults: [DEV_TOKEN_SECRET] }));
+  }
+  if (env.ADMIN_INVITE_CODE) add('ADMIN_INVITE_CODE', weakSecretReason(env.ADMIN_INVITE_CODE, { minLength: 16 }));
+  for (const name of ['TOSS_SECRET_KEY', 'TOSS_CLIENT_KEY'] as const) {
+    const value = env[name];
+    if (value && looksLikePlaceholder(value)) add(name, 'looks like a placeholder in production; set your Toss key or leave it unset');
+  }
+  return issues;
+}
 
 /** REDIS_URL, or with DATABASE_URL (the production profile) the local Redis; none on the embedded profile. */
 function redisUrlOf(env: { REDIS_URL?: string; DATABASE_URL?: string }): string | undefined {
@@ -210,6 +242,8 @@ export type Config = Readonly<{
     accountSlowdownSeconds: number;
   }>;
   uploadMaxFileBytes: number;
+  /** Width x height an uploaded image may declare (decompression bombs; 40 MP by default). */
+  uploadMaxImagePixels: number;
   /** Absolute base URL of this API as clients reach it; when unset, local media URLs are relative (`/media/...`). */
   publicUrl: string | undefined;
   storage: StorageConfig;
@@ -356,6 +390,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       accountSlowdownSeconds: e.LOGIN_ACCOUNT_SLOWDOWN_SECONDS,
     }),
     uploadMaxFileBytes: e.UPLOAD_MAX_FILE_BYTES,
+    uploadMaxImagePixels: e.UPLOAD_MAX_IMAGE_PIXELS,
     publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     storage: storageConfig(e),
     orders: Object.freeze({

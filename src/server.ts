@@ -24,6 +24,8 @@ import type { EventBus } from './services/events/event-bus';
 import type { OrderFeed } from './services/notifications/order-feed';
 import type { PaymentWebhook } from './services/payments/payment-webhook';
 import type { Storage } from './services/storage/storage';
+import { mediaRouter } from './services/storage/media-route';
+import { uploadGate } from './services/catalog/upload-gate';
 import { attachWebSocketServer } from './ws-server';
 
 type Deps = {
@@ -115,10 +117,7 @@ export async function createHttpServer(deps: Deps) {
 
   if (config.storage.kind === 'local') {
     // Images stored on local disk are served here; their keys are random, so nothing is guessable.
-    app.use(
-      '/media',
-      express.static(config.storage.directory, { index: false, dotfiles: 'deny', fallthrough: false, maxAge: '1d', immutable: true }),
-    );
+    app.use('/media', mediaRouter(config.storage.directory));
   }
 
   // The demo storefront hands out the demo logins, so production does not serve it.
@@ -128,6 +127,7 @@ export async function createHttpServer(deps: Deps) {
     '/graphql',
     cors<cors.CorsRequest>({ origin: config.corsOrigins, exposedHeaders: ['x-request-id'] }),
     express.json({ limit: '1mb' }),
+    uploadGate({ authenticate: (authorization) => pipeline.authenticate(authorization) }),
     graphqlUploadExpress({ maxFileSize: config.uploadMaxFileBytes, maxFiles: 10 }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {

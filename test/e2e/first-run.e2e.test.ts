@@ -5,7 +5,7 @@ import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { seedDemo } from '../../src/services/demo/demo-seed';
 import { spawnAppProcess } from '../helpers/app-process';
-import { TEST_MYSQL_URL, dropDatabase, isolatedNames } from '../helpers/test-app';
+import { TEST_MYSQL_URL, TEST_TOKEN_SECRET, dropDatabase, isolatedNames } from '../helpers/test-app';
 
 /**
  * What a newcomer sees on `npm start`: the first log lines name the profile and each port's
@@ -97,7 +97,11 @@ it('finishes, on the next start, a demo load that was cut short', async () => {
 
 it('with DATABASE_URL: the production profile, Redis-backed adapters, no demo data loaded', async () => {
   const { dbName, redisPrefix } = isolatedNames();
-  const { app, messages } = await start({ DATABASE_URL: `${TEST_MYSQL_URL}/${dbName}`, REDIS_KEY_PREFIX: redisPrefix });
+  const { app, messages } = await start({
+    DATABASE_URL: `${TEST_MYSQL_URL}/${dbName}`,
+    REDIS_KEY_PREFIX: redisPrefix,
+    AUTH_TOKEN_SECRET: TEST_TOKEN_SECRET,
+  });
   try {
     expect(messages.slice(0, 6)).toEqual([
       'profile: production',

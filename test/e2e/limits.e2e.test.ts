@@ -55,7 +55,7 @@ describe('query limits', () => {
 
 describe('introspection', () => {
   itProductionProfile('is off in production unless GRAPHQL_INTROSPECTION=true', async () => {
-    const production = { NODE_ENV: 'production', AUTH_TOKEN_SECRET: 'p'.repeat(40) };
+    const production = { NODE_ENV: 'production' };
     const off = await startTestApp(production);
     const on = await startTestApp({ ...production, GRAPHQL_INTROSPECTION: 'true' });
     try {

@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { SignUpDocument } from '../generated/graphql';
 import { GraphQLClient } from '../helpers/graphql-client';
-import { deleteRedisKeys, dropDatabase, isolatedNames, TEST_MYSQL_URL, TEST_REDIS_URL } from '../helpers/test-app';
+import { deleteRedisKeys, dropDatabase, isolatedNames, TEST_MYSQL_URL, TEST_REDIS_URL, TEST_TOKEN_SECRET } from '../helpers/test-app';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -27,7 +27,7 @@ describe('the server process', () => {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'production',
-        AUTH_TOKEN_SECRET: 's'.repeat(40),
+        AUTH_TOKEN_SECRET: TEST_TOKEN_SECRET,
         HOST: '127.0.0.1',
         PORT: String(port),
         LOG_LEVEL: 'warn',

@@ -1,22 +1,19 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AddProductImagesDocument, ProductDocument, RemoveProductImageDocument } from '../generated/graphql';
 import { signUpAs, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
+import { testImages } from '../factories/images';
 import { codeOf } from '../helpers/graphql-client';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
-const JPEG = Buffer.concat([
-  Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
-  Buffer.from('JFIF\0'),
-  Buffer.alloc(64, 7),
-  Buffer.from([0xff, 0xd9]),
-]);
-const GIF = Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(32, 1)]);
-const WEBP = Buffer.concat([Buffer.from('RIFF'), Buffer.from([40, 0, 0, 0]), Buffer.from('WEBPVP8 '), Buffer.alloc(32, 2)]);
+const JPEG = testImages.jpeg();
+const GIF = testImages.gif();
+const WEBP = testImages.webp();
 const TEXT = Buffer.from('this is not an image, whatever its name says');
 const MAX_BYTES = 4096;
 
@@ -188,4 +185,121 @@ describe.each(['local', 's3'] as const)('product images on %s storage', (kind) =
     expect(codeOf(await remove(customer.token))).toBe('FORBIDDEN');
     expect(codeOf(await upload('999999', [{ name: 'a.png', content: PNG }]))).toBe('NOT_FOUND');
   });
+
+  describe('uploads are real images, served so no browser runs them (issue #14, case 8)', () => {
+    /** `GIF89a<html><script>...`: GIF magic bytes, then HTML, padded to a plausible size and ending in GIF's `;` trailer. */
+    const POLYGLOT = Buffer.concat([
+      Buffer.from('GIF89a<html><script>alert(document.cookie)</script></html>'),
+      Buffer.alloc(600, 0x20),
+      Buffer.from(';'),
+    ]);
+
+    it.each([
+      ['a GIF/HTML polyglot', POLYGLOT],
+      ['a PNG signature followed by HTML', Buffer.concat([PNG.subarray(0, 8), Buffer.from('<html><script>alert(1)</script>'.padEnd(64))])],
+      [
+        'a JPEG without its frame header',
+        Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xfe, 0, 8]), Buffer.from('<svg/>'), Buffer.from([0xff, 0xd9])]),
+      ],
+      ['a truncated PNG (no IEND)', PNG.subarray(0, PNG.length - 12)],
+      ['a WebP whose RIFF size is not its length', Buffer.concat([WEBP, Buffer.from('<script>//</script>')])],
+    ])('refuses %s with BAD_USER_INPUT, storing nothing', async (_, content) => {
+      const product = await createProduct(t.client, seller.token);
+      const before = await storedKeys();
+      const result = await upload(product.id, [{ name: 'x.gif', content }]);
+      expect(codeOf(result)).toBe('BAD_USER_INPUT');
+      expect(result.errors![0].extensions!.field).toBe('files.0');
+      expect(result.errors![0].message).toMatch(/not a JPEG, PNG, WebP or GIF image/);
+      expect(await storedKeys()).toEqual(before);
+    });
+
+    it('refuses an image over UPLOAD_MAX_IMAGE_PIXELS (a decompression bomb), and a declared type its content contradicts', async () => {
+      const product = await createProduct(t.client, seller.token);
+      const before = await storedKeys();
+      const bomb = await upload(product.id, [{ name: 'bomb.png', content: testImages.pngDeclaring(50_000, 50_000), type: 'image/png' }]);
+      expect(codeOf(bomb)).toBe('BAD_USER_INPUT');
+      expect(bomb.errors![0].message).toMatch(/50000 x 50000 pixels; at most 40000000/);
+      const liar = await upload(product.id, [{ name: 'photo.png', content: GIF, type: 'image/png' }]);
+      expect(codeOf(liar)).toBe('BAD_USER_INPUT');
+      expect(liar.errors![0].message).toMatch(/declared as image\/png but its content is image\/gif/);
+      expect(await storedKeys()).toEqual(before);
+    });
+
+    it('serves stored images with nosniff, a CSP that runs nothing, and a safe Content-Disposition', async () => {
+      const product = await createProduct(t.client, seller.token);
+      const [image] = (await upload(product.id, [{ name: '"evil"\r\n.gif', content: GIF }])).data!.addProductImages.images;
+      const served = await fetchImage(image.url);
+      expect(served.status).toBe(200);
+      expect(served.headers.get('content-type')).toBe('image/gif');
+      const name = image.url.split('/').pop()!;
+      expect(name).toMatch(/^[0-9a-f-]{36}\.gif$/);
+      expect(served.headers.get('content-disposition')).toBe(`inline; filename="${name}"`);
+      if (kind === 'local') {
+        expect(served.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(served.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+        for (const missing of ['/media/products/none.gif', '/media/products/..%2f..%2f..%2fetc%2fpasswd.gif', '/media/x.html']) {
+          const answer = await fetch(`${t.url}${missing}`);
+          expect(answer.status).toBe(404);
+          expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+          expect(answer.headers.get('content-security-policy')).toBe("default-src 'none'; sandbox");
+          expect(answer.headers.get('content-disposition')).toBe('inline');
+        }
+      } else {
+        // S3 cannot add nosniff or a CSP; the object carries its type, disposition and caching (SECURITY.md: the CDN adds the rest).
+        expect(served.headers.get('cache-control')).toBe('public, max-age=86400, immutable');
+      }
+    });
+
+    it('checks who uploads before reading the body: anonymous and customers are refused while the body is still arriving', async () => {
+      const product = await createProduct(t.client, seller.token);
+      const before = await storedKeys();
+      for (const [token, status, code] of [
+        [undefined, 401, 'UNAUTHENTICATED'],
+        ['not-a-token', 401, 'UNAUTHENTICATED'],
+        [customer.token, 403, 'FORBIDDEN'],
+      ] as const) {
+        const answer = await partialMultipart(`${t.url}/graphql`, token, product.id);
+        expect(answer).toEqual({ status, code });
+      }
+      expect(await storedKeys()).toEqual(before);
+      // A seller's upload still goes through the same gate.
+      expect((await upload(product.id, [{ name: 'a.png', content: PNG }])).data!.addProductImages.images).toHaveLength(1);
+    });
+  });
 });
+
+/**
+ * Starts a multipart addProductImages request that announces 50 MB but sends only the start of its
+ * first part, then waits for the answer. The server can only answer if it decided from the headers:
+ * graphql-upload would wait for the whole `operations` field first.
+ */
+function partialMultipart(url: string, token: string | undefined, productId: string): Promise<{ status: number; code: string }> {
+  const boundary = 'gate-test-boundary';
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': String(50 * 1024 * 1024),
+        'apollo-require-preflight': 'true',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => {
+        req.destroy();
+        resolve({
+          status: res.statusCode!,
+          code: (JSON.parse(body) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code,
+        });
+      });
+    });
+    req.on('error', reject);
+    // The operations field, left open: the rest of the 50 MB never comes.
+    req.write(
+      `--${boundary}\r\nContent-Disposition: form-data; name="operations"\r\n\r\n{"query":"mutation { addProductImages(productId: \\"${productId}\\", files: [null]) { id } }",`,
+    );
+  });
+}

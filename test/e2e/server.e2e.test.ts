@@ -1,5 +1,6 @@
 import { LogoutDocument, SignUpDocument, type Role } from '../generated/graphql';
 import { codeOf } from '../helpers/graphql-client';
+import { signUpAs } from '../factories/accounts';
 import { EMBEDDED, itProductionProfile, startTestApp, type TestApp } from '../helpers/test-app';
 import { connectWs } from '../helpers/ws-client';
 
@@ -45,11 +46,18 @@ describe('HTTP protocol', () => {
       body.append('map', '{}');
       return body;
     };
-    const refused = await fetch(`${t.url}/graphql`, { method: 'POST', body: form() });
+    // Only sellers upload, and the upload gate checks that first (product-images.e2e, issue #14 case 8).
+    const seller = await signUpAs(t.client, 'SELLER');
+    const authorization = `Bearer ${seller.token}`;
+    const refused = await fetch(`${t.url}/graphql`, { method: 'POST', body: form(), headers: { authorization } });
     expect(refused.status).toBe(400);
-    const accepted = await fetch(`${t.url}/graphql`, { method: 'POST', body: form(), headers: { 'apollo-require-preflight': 'true' } });
+    const accepted = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      body: form(),
+      headers: { authorization, 'apollo-require-preflight': 'true' },
+    });
     expect(accepted.status).toBe(200);
-    expect(await accepted.json()).toEqual({ data: { me: null } });
+    expect(await accepted.json()).toEqual({ data: { me: { id: seller.id } } });
   });
 
   it('answers malformed JSON with a coded 400, not a stack trace', async () => {
@@ -147,7 +155,7 @@ describe('failures', () => {
   });
 
   itProductionProfile('masks unexpected errors in production: no SQL, no stack, a generic INTERNAL_SERVER_ERROR', async () => {
-    const app = await startTestApp({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 'x'.repeat(40) });
+    const app = await startTestApp({ NODE_ENV: 'production' });
     try {
       await app.app.orm.em.fork().getConnection().execute('drop table `auth_session`');
       const result = await app.client.request(SignUpDocument, {
@@ -163,7 +171,7 @@ describe('failures', () => {
   });
 
   itProductionProfile('turns off introspection, the Sandbox landing page and the demo storefront in production', async () => {
-    const app = await startTestApp({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 'x'.repeat(40) });
+    const app = await startTestApp({ NODE_ENV: 'production' });
     try {
       const result = await app.client.raw('{ __schema { types { name } } }');
       expect(result.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');

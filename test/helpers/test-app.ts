@@ -24,6 +24,8 @@ export const EMBEDDED = TEST_PROFILE === 'embedded';
  * or NODE_ENV=production (which requires DATABASE_URL). The embedded run leaves it to the production run.
  */
 export const itProductionProfile: jest.It = EMBEDDED ? it.skip : it;
+/** A token secret that passes production's rules (DATABASE_URL needs one; src/secret-strength.ts). Tests only. */
+export const TEST_TOKEN_SECRET = 'test-suite-token-secret-4f9c2a7e1b8d6035';
 
 export type TestApp = {
   app: App;
@@ -67,6 +69,7 @@ export async function startTestApp(
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: process.env.TEST_APP_LOG_LEVEL ?? 'silent',
+    AUTH_TOKEN_SECRET: TEST_TOKEN_SECRET,
     ...stores,
     // Cheaper hashing keeps the suite fast; production uses the OWASP baseline.
     PASSWORD_HASH_MEMORY_KIB: '4096',

@@ -1,6 +1,9 @@
 import express from 'express';
 import { ConfigError, loadConfig } from '../../src/config';
 
+/** A token secret that passes every rule; DATABASE_URL needs one. */
+const SECRET = { AUTH_TOKEN_SECRET: 'unit-token-secret-9b41e6d0c8a27f53' };
+
 describe('config', () => {
   it('with nothing set, picks the embedded profile: SQLite, local disk, in-process adapters, the Toss sandbox', () => {
     const config = loadConfig({});
@@ -32,7 +35,7 @@ describe('config', () => {
       apiUrl: 'https://api.tosspayments.com',
     });
     // DATABASE_URL selects the production profile, whose Redis defaults to the local one.
-    expect(loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/marketplace' })).toMatchObject({
+    expect(loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/marketplace', ...SECRET })).toMatchObject({
       profile: 'production',
       database: { kind: 'mysql', url: 'mysql://root@127.0.0.1:3306/marketplace', poolSize: 4, readPoolSize: 8 },
       redisUrl: 'redis://127.0.0.1:6379',
@@ -44,7 +47,7 @@ describe('config', () => {
 
   it('refuses Redis adapters without Redis, and the embedded profile in production', () => {
     expect(() => loadConfig({ STOCK_GUARD: 'redis' })).toThrow(/STOCK_GUARD is redis, which needs REDIS_URL/);
-    expect(() => loadConfig({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 's'.repeat(32) })).toThrow(/DATABASE_URL is required/);
+    expect(() => loadConfig({ NODE_ENV: 'production', ...SECRET })).toThrow(/DATABASE_URL is required/);
   });
 
   it('names every bad variable in one message', () => {
@@ -61,7 +64,73 @@ describe('config', () => {
   it('requires AUTH_TOKEN_SECRET in production', () => {
     const database = { DATABASE_URL: 'mysql://root@127.0.0.1:3306/marketplace' };
     expect(() => loadConfig({ NODE_ENV: 'production', ...database })).toThrow(/AUTH_TOKEN_SECRET is required/);
-    expect(loadConfig({ NODE_ENV: 'production', AUTH_TOKEN_SECRET: 's'.repeat(32), ...database }).isProduction).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', ...SECRET, ...database }).isProduction).toBe(true);
+  });
+
+  describe('unsafe deployment defaults (issue #14, case 9)', () => {
+    const database = { DATABASE_URL: 'mysql://root@127.0.0.1:3306/marketplace' };
+    const production = { NODE_ENV: 'production', ...database, ...SECRET };
+    const problemsOf = (env: Record<string, string>): string => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as ConfigError).message;
+      }
+    };
+
+    it('requires AUTH_TOKEN_SECRET whenever DATABASE_URL is set, whatever NODE_ENV says (the development secret is public)', () => {
+      for (const nodeEnv of ['development', 'test']) {
+        expect(problemsOf({ NODE_ENV: nodeEnv, ...database })).toMatch(/AUTH_TOKEN_SECRET is required when DATABASE_URL is set/);
+      }
+      expect(loadConfig({ ...database, ...SECRET }).authTokenSecret).toBe(SECRET.AUTH_TOKEN_SECRET);
+      // The embedded profile (loopback, public demo logins) keeps its development secret.
+      expect(loadConfig({}).authTokenSecret).toMatch(/^dev-only/);
+    });
+
+    it.each([
+      ['the built-in development secret', 'dev-only-insecure-token-secret-change-me-please', /published default|placeholder/],
+      [
+        "the old compose file's placeholder",
+        'change-me-to-a-long-random-secret-of-32-chars-or-more',
+        /placeholder \(contains "changeme"\)/,
+      ],
+      ['a placeholder in other words', 'REPLACE_ME_with_a_real_value_0123456789', /placeholder \(contains "replaceme"\)/],
+      ['one repeated character', 'x'.repeat(40), /at least 8 different characters/],
+      ['two characters repeated', 'ab'.repeat(20), /at least 8 different characters/],
+    ])('refuses %s as AUTH_TOKEN_SECRET in production', (_, secret, reason) => {
+      const message = problemsOf({ ...production, AUTH_TOKEN_SECRET: secret });
+      expect(message).toMatch(new RegExp(`AUTH_TOKEN_SECRET .*${reason.source}`));
+      // Outside production the same value is only a development risk, and is accepted.
+      expect(loadConfig({ ...database, AUTH_TOKEN_SECRET: secret }).authTokenSecret).toBe(secret);
+    });
+
+    it.each([
+      ["the compose file's old placeholder", 'change-me-invite', /placeholder \(contains "changeme"\)/],
+      ['a long placeholder', 'change-me-invite-code-please', /placeholder \(contains "changeme"\)/],
+      ['a short code', 'k3Pz9qLm', /at least 16 characters in production/],
+      ['one repeated character', 'a'.repeat(20), /at least 8 different characters/],
+    ])('refuses %s as ADMIN_INVITE_CODE in production', (_, code, reason) => {
+      expect(problemsOf({ ...production, ADMIN_INVITE_CODE: code })).toMatch(new RegExp(`ADMIN_INVITE_CODE .*${reason.source}`));
+    });
+
+    it('accepts random-looking secrets and invite codes in production, and real-looking Toss keys', () => {
+      const config = loadConfig({
+        ...production,
+        ADMIN_INVITE_CODE: 'q7Vd-2mXk-Rp9w-Lc4z',
+        TOSS_SECRET_KEY: 'test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6',
+        TOSS_CLIENT_KEY: 'test_gck_docs_Ovk5rk1EwkEbP0W43n07xlzm',
+      });
+      expect(config.adminInviteCode).toBe('q7Vd-2mXk-Rp9w-Lc4z');
+      expect(config.payments.secretKey).toBe('test_gsk_docs_OaPz8L5KdmQXkzRz3y47BMw6');
+    });
+
+    it('refuses placeholder Toss keys in production', () => {
+      const message = problemsOf({ ...production, TOSS_SECRET_KEY: 'test_sk_docs_replace_me', TOSS_CLIENT_KEY: 'test_ck_docs_replace_me' });
+      expect(message).toMatch(/TOSS_SECRET_KEY looks like a placeholder/);
+      expect(message).toMatch(/TOSS_CLIENT_KEY looks like a placeholder/);
+    });
   });
 
   it('treats empty values as unset and parses booleans and lists', () => {
@@ -93,12 +162,12 @@ describe('config', () => {
 describe('config: embedded-profile safety and Toss keys', () => {
   it('listens on loopback in the embedded profile (public demo logins, loopback sandbox), on every interface in production', () => {
     expect(loadConfig({}).host).toBe('127.0.0.1');
-    expect(loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/m' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ DATABASE_URL: 'mysql://root@127.0.0.1:3306/m', ...SECRET }).host).toBe('0.0.0.0');
     expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });
 
   it('turns payments on with TOSS_SECRET_KEY alone (a headless API: the storefront holds the client key)', () => {
-    for (const database of [{}, { DATABASE_URL: 'mysql://root@127.0.0.1:3306/m' }]) {
+    for (const database of [{}, { DATABASE_URL: 'mysql://root@127.0.0.1:3306/m', ...SECRET }]) {
       const { payments } = loadConfig({ ...database, TOSS_SECRET_KEY: 'live_sk_x' });
       expect(payments).toMatchObject({
         sandbox: false,

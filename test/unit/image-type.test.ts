@@ -4,13 +4,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { FileTooLargeError, inspectImage, NotAnImageError, type ImageType } from '../../src/services/storage/image-type';
+import {
+  FileTooLargeError,
+  inspectImage,
+  NotAnImageError,
+  TooManyPixelsError,
+  type ImageType,
+} from '../../src/services/storage/image-type';
+import { testImages } from '../factories/images';
 
+/** Real images (test/factories/images.ts): the head checks and the tail checks both pass. */
 const HEADERS: Record<ImageType['extension'], Buffer> = {
-  jpg: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01]),
-  png: Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'),
-  gif: Buffer.from('GIF89a\x01\x00\x01\x00\x80\x00', 'latin1'),
-  webp: Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x24, 0, 0, 0]), Buffer.from('WEBPVP8 ')]),
+  jpg: testImages.jpeg(),
+  png: testImages.png(),
+  gif: testImages.gif(),
+  webp: testImages.webp(),
 };
 
 /** A byte stream (not object mode) that emits `chunks` one by one. */
@@ -44,18 +52,60 @@ describe('inspectImage', () => {
     ['png', 'image/png'],
     ['gif', 'image/gif'],
     ['webp', 'image/webp'],
-  ] as const)('identifies %s by its magic bytes and replays the whole content', async (extension, mime) => {
-    const rest = Buffer.from('the rest of the file');
-    // The header arrives split across chunks, so identification must gather bytes.
-    const header = HEADERS[extension];
-    const { type, stream } = await inspectImage(streamOf(header.subarray(0, 2), header.subarray(2), rest), 1024);
+  ] as const)('identifies %s by its content and replays the whole content', async (extension, mime) => {
+    // The image arrives split across chunks, so identification must gather bytes.
+    const image = HEADERS[extension];
+    const { type, stream } = await inspectImage(streamOf(image.subarray(0, 2), image.subarray(2, 20), image.subarray(20)), 1024);
     expect(type).toEqual({ mime, extension });
-    expect(await readAll(stream)).toEqual(Buffer.concat([header, rest]));
+    expect(await readAll(stream)).toEqual(image);
   });
 
   it('accepts GIF87a too', async () => {
-    const { type } = await inspectImage(streamOf(Buffer.from('GIF87a......')), 1024);
+    const gif87 = Buffer.concat([Buffer.from('GIF87a'), HEADERS.gif.subarray(6)]);
+    const { type } = await inspectImage(streamOf(gif87), 1024);
     expect(type.extension).toBe('gif');
+  });
+
+  it.each([
+    [
+      'GIF magic bytes followed by HTML',
+      Buffer.concat([Buffer.from('GIF89a<html><script>alert(1)</script>'), Buffer.alloc(500, 32), Buffer.from(';')]),
+    ],
+    ['a PNG whose IHDR CRC is wrong', Buffer.concat([HEADERS.png.subarray(0, 29), Buffer.from([0, 0, 0, 0]), HEADERS.png.subarray(33)])],
+    ['a PNG whose first chunk is not IHDR', Buffer.concat([HEADERS.png.subarray(0, 12), Buffer.from('tEXt'), HEADERS.png.subarray(16)])],
+    ['a JPEG with a lossless frame', Buffer.from(HEADERS.jpg.toString('latin1').replace('\xff\xc0', '\xff\xc3'), 'latin1')],
+    ['a JPEG whose segments are not markers', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.from('<html>'.repeat(10))])],
+    ['a WebP with an unknown first chunk', Buffer.concat([HEADERS.webp.subarray(0, 12), Buffer.from('HTML'), HEADERS.webp.subarray(16)])],
+  ])('rejects %s from its head', async (_, content) => {
+    await expect(inspectImage(streamOf(content), 4096)).rejects.toBeInstanceOf(NotAnImageError);
+  });
+
+  it.each([
+    ['a PNG without IEND', HEADERS.png.subarray(0, HEADERS.png.length - 12)],
+    ['a GIF without its trailer', HEADERS.gif.subarray(0, HEADERS.gif.length - 1)],
+    ['a JPEG with bytes after EOI', Buffer.concat([HEADERS.jpg, Buffer.from('<script>alert(1)</script>')])],
+    ['a WebP longer than its RIFF size', Buffer.concat([HEADERS.webp, Buffer.from('<b>')])],
+  ])('fails the stream of %s at its end', async (_, content) => {
+    const { stream } = await inspectImage(streamOf(content), 4096);
+    await expect(readAll(stream)).rejects.toBeInstanceOf(NotAnImageError);
+  });
+
+  it('refuses a canvas over maxPixels before reading on, whatever the file size', async () => {
+    const bomb = testImages.pngDeclaring(20_000, 20_000);
+    expect(bomb.length).toBeLessThan(100);
+    const error = await inspectImage(streamOf(bomb), 4096, 40_000_000).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(TooManyPixelsError);
+    expect(error).toMatchObject({ width: 20_000, height: 20_000, maxPixels: 40_000_000 });
+    const { width, height } = await inspectImage(streamOf(testImages.pngDeclaring(8000, 5000)), 4096, 40_000_000);
+    expect(width * height).toBe(40_000_000);
+  });
+
+  it('finds a JPEG frame header after large metadata segments', async () => {
+    const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, 0xff, 0xff]), Buffer.alloc(0xfffd, 0x41)]);
+    const jpeg = Buffer.concat([HEADERS.jpg.subarray(0, 2), app1, app1, app1, HEADERS.jpg.subarray(2)]);
+    const { type, width, stream } = await inspectImage(streamOf(jpeg), 1024 * 1024);
+    expect([type.extension, width]).toEqual(['jpg', 8]);
+    expect((await readAll(stream)).equals(jpeg)).toBe(true);
   });
 
   it('rejects a text file named .png, and RIFF files that are not WebP', async () => {
@@ -97,7 +147,7 @@ describe('inspectImage', () => {
   });
 
   it('lets exactly maxBytes through', async () => {
-    const content = Buffer.concat([HEADERS.jpg, Buffer.alloc(100)]);
+    const content = HEADERS.jpg;
     const { stream } = await inspectImage(streamOf(content), content.length);
     expect(await readAll(stream)).toEqual(content);
   });

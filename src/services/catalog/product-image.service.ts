@@ -7,20 +7,25 @@ import { Product, ProductImage } from '../../entities';
 import type { Logger } from '../../logger';
 import { badInput, notFound } from '../../schema/errors';
 import { parseNumericId } from '../../schema/ids';
-import { FileTooLargeError, inspectImage, NotAnImageError } from '../storage/image-type';
+import { FileTooLargeError, inspectImage, NotAnImageError, TooManyPixelsError } from '../storage/image-type';
 import type { Storage } from '../storage/storage';
 import type { ProductService } from './product.service';
 
 export const MAX_IMAGES_PER_PRODUCT = 10;
 
-/** A file from a multipart upload; only its content counts, never its name or declared type. */
-export type IncomingFile = { filename: string; createReadStream(): Readable };
+/**
+ * A file from a multipart upload. Its content decides its type; a declared image type (`mimetype`)
+ * that disagrees with the content is refused, a generic one (application/octet-stream) is ignored.
+ */
+export type IncomingFile = { filename: string; mimetype?: string; createReadStream(): Readable };
 
 type Stored = { key: string; url: string; contentType: string; size: number };
 
 /** Product images: streamed to Storage, recorded in MySQL, at most 10 per product, all or nothing. */
 export class ProductImageService {
-  constructor(private readonly deps: { products: ProductService; storage: Storage; maxFileBytes: number; logger: Logger }) {}
+  constructor(
+    private readonly deps: { products: ProductService; storage: Storage; maxFileBytes: number; maxImagePixels: number; logger: Logger },
+  ) {}
 
   /** Stores every file as an image of the caller's product, or none of them (no orphan rows or objects). */
   async add(
@@ -80,13 +85,24 @@ export class ProductImageService {
     const field = `files.${index}`;
     let size = 0;
     try {
-      const { type, stream } = await inspectImage(file.createReadStream(), this.deps.maxFileBytes);
+      const { type, stream } = await inspectImage(file.createReadStream(), this.deps.maxFileBytes, this.deps.maxImagePixels);
+      const declared = file.mimetype?.toLowerCase().split(';')[0].trim();
+      if (declared?.startsWith('image/') && declared !== type.mime && !(declared === 'image/jpg' && type.extension === 'jpg')) {
+        stream.destroy();
+        throw badInput(field, `"${file.filename}" is declared as ${declared} but its content is ${type.mime}`);
+      }
       stream.on('data', (chunk: Buffer) => (size += chunk.length));
       const key = `products/${productId}/${randomUUID()}.${type.extension}`;
       await this.deps.storage.put(key, stream, { contentType: type.mime });
       return { key, url: this.deps.storage.publicUrl(key), contentType: type.mime, size };
     } catch (err) {
       if (err instanceof NotAnImageError) throw badInput(field, `"${file.filename}" is not a JPEG, PNG, WebP or GIF image`);
+      if (err instanceof TooManyPixelsError) {
+        throw badInput(
+          field,
+          `"${file.filename}" is ${err.width} x ${err.height} pixels; at most ${err.maxPixels} pixels in all are accepted`,
+        );
+      }
       if (err instanceof FileTooLargeError || (err as { status?: number }).status === 413) {
         throw badInput(field, `"${file.filename}" is larger than ${this.deps.maxFileBytes} bytes`);
       }

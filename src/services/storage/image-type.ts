@@ -1,4 +1,6 @@
+import { imageSize } from 'image-size';
 import { pipeline, Transform, type Readable } from 'node:stream';
+import { checkHead, checkTail, TAIL_BYTES } from './image-structure';
 
 export type ImageType = {
   mime: 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
@@ -19,8 +21,22 @@ export class FileTooLargeError extends Error {
   }
 }
 
+/** An image whose canvas is larger than allowed (a decompression bomb, or just too big to show). */
+export class TooManyPixelsError extends Error {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    readonly maxPixels: number,
+  ) {
+    super(`The image is ${width} x ${height} pixels, more than ${maxPixels} in all`);
+    this.name = 'TooManyPixelsError';
+  }
+}
+
 /** Bytes needed to tell the supported types apart (WebP's "WEBP" ends at offset 12). */
 const HEAD_BYTES = 12;
+/** The most bytes read before the head checks decide (JPEG's frame header may follow large EXIF or ICC segments). */
+export const MAX_HEAD_BYTES = 512 * 1024;
 
 const SIGNATURES: ReadonlyArray<{ type: ImageType; parts: ReadonlyArray<{ offset: number; bytes: Buffer }> }> = [
   { type: { mime: 'image/jpeg', extension: 'jpg' }, parts: [{ offset: 0, bytes: Buffer.from([0xff, 0xd8, 0xff]) }] },
@@ -44,54 +60,90 @@ export function detectImageType(head: Buffer): ImageType | undefined {
 }
 
 /**
- * Reads just enough of `source` to identify the type (first 12 bytes), rejects with NotAnImageError for anything else
- * (including empty or too-short input), and resolves with the type plus a stream that replays the whole content
- * and errors with FileTooLargeError as soon as more than `maxBytes` have passed through. Never buffers the whole file.
+ * Reads just enough of `source` to identify the type and check the head's structure (see
+ * image-structure.ts; at most MAX_HEAD_BYTES), reads the canvas size with image-size, and rejects with
+ * NotAnImageError (anything else, a type image-size disagrees with, a broken head, empty or too-short
+ * input) or TooManyPixelsError (width x height over `maxPixels`). Resolves with the type, the size and a
+ * stream that replays the whole content, errors with FileTooLargeError as soon as more than `maxBytes`
+ * have passed through, and with NotAnImageError at the end if the file does not end as its format must.
+ * Never buffers the whole file.
  */
-export async function inspectImage(source: Readable, maxBytes: number): Promise<{ type: ImageType; stream: Readable }> {
+export async function inspectImage(
+  source: Readable,
+  maxBytes: number,
+  maxPixels: number = Number.MAX_SAFE_INTEGER,
+): Promise<{ type: ImageType; width: number; height: number; stream: Readable }> {
   // Bridges the gap between reading the head and piping: an error in between is not an uncaught
   // 'error' event, and pipeline() still sees it because it checks whether `source` already failed.
   const ignore = (): void => {};
   source.on('error', ignore);
   try {
-    const head = await readHead(source);
-    const type = detectImageType(head);
-    if (!type) {
+    let type: ImageType | undefined;
+    const head = await readHead(source, (bytes) => {
+      if (bytes.length < HEAD_BYTES) return 'more';
+      type = detectImageType(bytes);
+      return type ? checkHead(type, bytes) : 'bad';
+    });
+    const size = type && head.verdict === 'ok' ? sizeOf(head.bytes) : undefined;
+    if (!type || !size || size.type !== type.extension) {
       source.destroy();
       throw new NotAnImageError();
     }
-    const stream = sizeLimit(maxBytes);
-    stream.write(head);
+    if (size.width * size.height > maxPixels) {
+      source.destroy();
+      throw new TooManyPixelsError(size.width, size.height, maxPixels);
+    }
+    const stream = checkedStream(type, head.bytes, maxBytes);
+    stream.write(head.bytes);
     // Errors flow both ways: a source error (client abort) fails `stream` with that error, and
     // destroying `stream` (too large, consumer gave up) destroys `source`.
     pipeline(source, stream, ignore);
-    return { type, stream };
+    return { type, width: size.width, height: size.height, stream };
   } finally {
     source.off('error', ignore);
   }
 }
 
-/** The first HEAD_BYTES or more bytes of `source` (fewer if it ends sooner), leaving the rest unread. */
-async function readHead(source: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  // A source error rejects here with that error and destroys the source.
-  for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer | string>) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    chunks.push(bytes);
-    length += bytes.length;
-    if (length >= HEAD_BYTES) break;
+/** image-size's reading of the head: its type (`jpg`, `png`, `gif`, `webp`, ...) and canvas size; undefined if it cannot. */
+function sizeOf(head: Buffer): { type: string; width: number; height: number } | undefined {
+  try {
+    const { type, width, height } = imageSize(head);
+    return type && width > 0 && height > 0 ? { type, width, height } : undefined;
+  } catch {
+    return undefined;
   }
-  return Buffer.concat(chunks);
 }
 
-/** A pass-through that fails with FileTooLargeError before passing byte `maxBytes + 1`. */
-function sizeLimit(maxBytes: number): Transform {
+/** Reads `source` until `verdict` is no longer 'more', the source ends or MAX_HEAD_BYTES, leaving the rest unread. */
+async function readHead(source: Readable, verdict: (bytes: Buffer) => 'more' | 'bad' | 'ok'): Promise<{ bytes: Buffer; verdict: string }> {
+  const chunks: Buffer[] = [];
+  let bytes = Buffer.alloc(0);
+  // A source error rejects here with that error and destroys the source.
+  for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer | string>) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    bytes = Buffer.concat(chunks);
+    const current = verdict(bytes);
+    if (current !== 'more') return { bytes, verdict: current };
+    if (bytes.length >= MAX_HEAD_BYTES) break;
+  }
+  return { bytes, verdict: bytes.length >= HEAD_BYTES ? 'bad' : 'more' };
+}
+
+/**
+ * A pass-through that fails with FileTooLargeError before passing byte `maxBytes + 1`, and at the end
+ * with NotAnImageError unless the file ends as its format requires (checkTail).
+ */
+function checkedStream(type: ImageType, head: Buffer, maxBytes: number): Transform {
   let total = 0;
+  let tail = Buffer.alloc(0);
   return new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void): void {
       total += chunk.length;
+      tail = Buffer.concat([tail, chunk.subarray(-TAIL_BYTES)]).subarray(-TAIL_BYTES);
       callback(total > maxBytes ? new FileTooLargeError(maxBytes) : null, chunk);
+    },
+    flush(callback: (error?: Error | null) => void): void {
+      callback(checkTail(type, tail, total, head) ? null : new NotAnImageError());
     },
   });
 }

@@ -33,7 +33,16 @@ export class S3Storage implements Storage {
     body.on('error', onBodyError);
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.config.bucket, Key: key, Body: body, ContentType: options.contentType },
+      params: {
+        Bucket: this.config.bucket,
+        Key: key,
+        Body: body,
+        ContentType: options.contentType,
+        // S3 cannot add nosniff or a CSP itself: the CDN in front adds them (README, Docker; SECURITY.md).
+        ContentDisposition: `inline; filename="${key.split('/').pop()}"`,
+        // Keys are random and objects never change.
+        CacheControl: 'public, max-age=86400, immutable',
+      },
       partSize: PART_SIZE,
       queueSize: 2,
       leavePartsOnError: false, // Upload sends AbortMultipartUpload itself
