@@ -29,6 +29,7 @@ import type { PaymentWebhook } from './services/payments/payment-webhook';
 import type { Storage } from './services/storage/storage';
 import type Redis from 'ioredis';
 import { demoRouter, type DemoOptions } from './demo/demo-route';
+import { tossWebhookRouter } from './http/webhook-route';
 
 type Deps = {
   config: Config;
@@ -109,15 +110,8 @@ export async function createHttpServer(deps: Deps) {
       .json({ status: ok ? 'ok' : 'unavailable', [databaseKey]: database, redis: redisState, storage: storageState });
   });
 
-  // Toss's PAYMENT_STATUS_CHANGED deliveries. The body only names the payment; it is re-read from Toss.
-  app.post('/webhooks/toss', express.json({ limit: '256kb' }), async (req, res) => {
-    if (!deps.webhook) {
-      res.status(503).json({ result: 'payments are not configured' });
-      return;
-    }
-    const outcome = await deps.webhook.handle(req.body);
-    res.status(outcome.status).json(outcome.body);
-  });
+  // Toss's PAYMENT_STATUS_CHANGED deliveries (allow-list, per-IP limit, then a look-up at Toss).
+  app.use(tossWebhookRouter({ config, redis, logger, webhook: deps.webhook }));
 
   if (config.storage.kind === 'local') {
     // Images stored on local disk are served here; their keys are random, so nothing is guessable.
