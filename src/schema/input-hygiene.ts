@@ -49,7 +49,8 @@ export function refuseNulCharacters(): ApolloServerPlugin {
           const path = nulPath(request.variables ?? {}) ?? (literal ? 'query' : null);
           if (path) {
             throw new GraphQLError(`${path} contains a NUL character (U+0000), which no input accepts.`, {
-              extensions: { code: ErrorCode.BAD_USER_INPUT, field: path.replace(/^variables\./, '') },
+              // HTTP 400: a plugin's throw would otherwise be a 500.
+              extensions: { code: ErrorCode.BAD_USER_INPUT, field: path.replace(/^variables\./, ''), http: { status: 400 } },
             });
           }
         },

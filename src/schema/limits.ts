@@ -13,8 +13,9 @@ import { ErrorCode } from './errors';
 
 export type QueryLimits = { maxDepth: number; maxAliases: number; maxComplexity: number };
 
+// Refusals of the client's request: HTTP 400 (a plugin's throw would otherwise be a 500).
 const tooComplex = (message: string, extensions: Record<string, unknown>) =>
-  new GraphQLError(message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, ...extensions } });
+  new GraphQLError(message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, ...extensions, http: { status: 400 } } });
 
 /** How deeply the document's deepest operation nests fields (introspection fields aside; fragments followed). */
 export function documentDepth(document: DocumentNode): number {
@@ -91,7 +92,10 @@ export function queryLimits(schema: GraphQLSchema, limits: QueryLimits): ApolloS
           } catch (err) {
             // The estimate coerces the variables first: a bad one is the client's input, not our failure.
             if (err instanceof GraphQLError)
-              throw new GraphQLError(err.message, { nodes: err.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } });
+              throw new GraphQLError(err.message, {
+                nodes: err.nodes,
+                extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
+              });
             throw err;
           }
           if (cost > limits.maxComplexity) {

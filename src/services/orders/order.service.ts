@@ -45,7 +45,7 @@ export class OrderService {
     if (query.status) filter.status = query.status;
     if (query.flagged != null) filter.flaggedAt = query.flagged ? { $ne: null } : null;
     const where: ObjectQuery<Order> = { ...filter };
-    if (query.after) where.id = { $lt: decodeCursor(query.after, 'ORDERS').id };
+    if (query.after) where.id = { $lt: decodeCursor(query.after, 'ORDERS', 'none').id };
     const orders = await em.find(Order, where, { orderBy: { id: 'desc' }, limit: size + 1 });
     const items = await this.viewsFor(
       em,
