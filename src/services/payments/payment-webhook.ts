@@ -43,14 +43,12 @@ export class PaymentWebhook {
       gateway: PaymentGateway;
       settlement: PaymentSettlement;
       logger: Logger;
-      memoTtlMs?: number;
     },
   ) {
     this.recent = new LRUCache<string, LookedUp, string>({
       max: WEBHOOK_MEMO_MAX_ENTRIES,
-      ttl: deps.memoTtlMs ?? WEBHOOK_MEMO_TTL_MS,
-      // The answer is kept from when the look-up ended, not when it started.
-      ttlAutopurge: false,
+      // Counted from when the look-up ended (lru-cache stores a fetched value when it arrives).
+      ttl: WEBHOOK_MEMO_TTL_MS,
       fetchMethod: (_key, _stale, { context }) => this.lookUpAndSettle(context),
     });
   }
@@ -60,7 +58,7 @@ export class PaymentWebhook {
     if (!event || typeof event !== 'object') return { status: 400, body: { result: 'not a JSON object' } };
     if (event.eventType !== 'PAYMENT_STATUS_CHANGED') return { status: 200, body: { result: 'ignored' } };
     const paymentKey = event.data?.paymentKey;
-    // A key Toss's paths cannot carry (". ", "..", too long) names no payment: no need to ask.
+    // A key Toss's paths cannot carry (empty, ".", "..", over 200 characters) names no payment: no need to ask.
     if (!isValidPaymentKey(paymentKey)) return { status: 400, body: { result: 'no paymentKey' } };
     // What the delivery claims is never acted on; it only tells deliveries with different news apart.
     const claimed: PaymentState = {
