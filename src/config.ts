@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 import { looksLikePlaceholder, weakSecretReason } from './secret-strength';
+import { parseIpList, type IpRule } from './services/shared/ip-list';
 
 /** Environment variables are parsed here once; nothing else in the app reads process.env. */
 
@@ -120,6 +121,18 @@ const schema = z
         if ('value' in parsed) return parsed.value;
         ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.error });
         return z.NEVER;
+      }),
+    TOSS_WEBHOOK_PER_IP_PER_MINUTE: int(600, 0, 10_000_000),
+    TOSS_WEBHOOK_ALLOWED_IPS: z
+      .string()
+      .optional()
+      .superRefine((v, ctx) => {
+        const invalid = v === undefined ? [] : parseIpList(v).invalid;
+        if (invalid.length > 0)
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            message: `has entries that are not IP addresses or CIDR blocks: ${invalid.join(', ')}`,
+          });
       }),
     CORS_ORIGINS: z.string().optional(),
   })
@@ -278,6 +291,8 @@ export type Config = Readonly<{
     timeoutMs: number;
     /** A confirm whose outcome is still unknown after this long is settled by looking it up. */
     reconcileAfterSeconds: number;
+    /** `/webhooks/toss` deliveries per client IP per minute (0: no limit); the addresses allowed to deliver (null: any). */
+    webhook: Readonly<{ perIpPerMinute: number; allowedIps: readonly IpRule[] | null }>;
   }>;
   /** `redis`: events reach every instance; `memory`: one process only. */
   eventBus: 'redis' | 'memory';
@@ -409,6 +424,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiUrl: (e.TOSS_API_URL ?? TOSS_API_URL).replace(/\/+$/, ''),
       timeoutMs: e.TOSS_TIMEOUT_MS,
       reconcileAfterSeconds: e.PAYMENT_RECONCILE_AFTER_SECONDS,
+      webhook: Object.freeze({
+        perIpPerMinute: e.TOSS_WEBHOOK_PER_IP_PER_MINUTE,
+        allowedIps: e.TOSS_WEBHOOK_ALLOWED_IPS ? Object.freeze(parseIpList(e.TOSS_WEBHOOK_ALLOWED_IPS).rules) : null,
+      }),
     }),
     eventBus: e.EVENT_BUS ?? inProcessUnlessRedis,
     graphqlJit: e.GRAPHQL_JIT,

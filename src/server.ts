@@ -24,9 +24,10 @@ import type { EventBus } from './services/events/event-bus';
 import type { OrderFeed } from './services/notifications/order-feed';
 import type { PaymentWebhook } from './services/payments/payment-webhook';
 import type { Storage } from './services/storage/storage';
-import { mediaRouter } from './services/storage/media-route';
-import { uploadGate } from './services/catalog/upload-gate';
+import { mediaRouter } from './http/media-route';
+import { uploadGate } from './http/upload-gate';
 import { attachWebSocketServer } from './ws-server';
+import { tossWebhookRouter } from './http/webhook-route';
 
 type Deps = {
   config: Config;
@@ -105,15 +106,8 @@ export async function createHttpServer(deps: Deps) {
       .json({ status: ok ? 'ok' : 'unavailable', [databaseKey]: database, redis: redisState, storage: storageState });
   });
 
-  // Toss's PAYMENT_STATUS_CHANGED deliveries. The body only names the payment; it is re-read from Toss.
-  app.post('/webhooks/toss', express.json({ limit: '256kb' }), async (req, res) => {
-    if (!deps.webhook) {
-      res.status(503).json({ result: 'payments are not configured' });
-      return;
-    }
-    const outcome = await deps.webhook.handle(req.body);
-    res.status(outcome.status).json(outcome.body);
-  });
+  // Toss's PAYMENT_STATUS_CHANGED deliveries (allow-list, per-IP limit, then a look-up at Toss).
+  app.use(tossWebhookRouter({ config, redis, logger, webhook: deps.webhook }));
 
   if (config.storage.kind === 'local') {
     // Images stored on local disk are served here; their keys are random, so nothing is guessable.

@@ -17,15 +17,22 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Codes produced by GraphQL/Apollo itself for malformed requests; safe to show as they are. */
-const PROTOCOL_CODES = new Set([
+/**
+ * Codes for requests the server could not read, produced by GraphQL/Apollo itself or by the HTTP
+ * layer before it (`PAYLOAD_TOO_LARGE`: a body or upload over its limit, HTTP 413); safe to show as they are.
+ */
+export const PROTOCOL_CODES: ReadonlySet<string> = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  'PAYLOAD_TOO_LARGE',
 ]);
+
+/** Every `extensions.code` a client can receive (README.md, Errors, lists them all). */
+export const CLIENT_CODES: ReadonlySet<string> = new Set([...Object.values(ErrorCode), ...PROTOCOL_CODES]);
 
 export function isExpectedCode(code: unknown): boolean {
   return typeof code === 'string' && (code in ErrorCode || PROTOCOL_CODES.has(code)) && code !== ErrorCode.INTERNAL_SERVER_ERROR;

@@ -1,5 +1,5 @@
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { printSchema, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, printSchema, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 const MAX_COMPILED = 500;
@@ -22,6 +22,14 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
       return {
         schema,
         executor: async (request) => {
+          // No operation of that name in the document: graphql-jit would run the only one there is, so
+          // answer as graphql-js does (Apollo turns it into OPERATION_RESOLUTION_FAILURE, HTTP 400).
+          if (!request.operation) {
+            const message = request.operationName
+              ? `Unknown operation named "${request.operationName}".`
+              : 'Must provide operation name if query contains multiple operations.';
+            return { errors: [new GraphQLError(message)] };
+          }
           const key = `${request.queryHash}:${request.operationName ?? ''}`;
           let query = compiled.get(key);
           if (query) {

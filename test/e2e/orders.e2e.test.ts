@@ -383,6 +383,50 @@ describe('orders and order', () => {
     expect(codeOf(await t.client.request(OrderDocument, { orderId: mine[0] }, { token: accounts.lister.token }))).toBe('NOT_FOUND');
   });
 
+  it("a seller of some of an order's lines sees a name made of their own lines and none of the customer's free text", async () => {
+    const rag = await createProduct(t.client, otherSeller.token, { name: '행주', price: 2000, stock: 5 });
+    const sponge = await createProduct(t.client, seller.token, { name: '수세미', price: 1500, stock: 5 });
+    const gloves = await createProduct(t.client, seller.token, { name: '고무장갑', price: 3000, stock: 5 });
+    const lines = [rag, sponge, gloves].map((p) => ({ productId: p.id, quantity: 1 }));
+    const reason = '배송지가 바뀌었어요: 서울시 마포구 ... 010-1234-5678';
+    const cancelled = await orderProducts(t.client, customer.token, lines);
+    expect(cancelled.orderName).toBe('행주 외 2건');
+    await t.client.ok(CancelOrderDocument, { orderId: cancelled.orderId, reason }, { token: customer.token });
+    // A declined card: Toss's message about the customer's card.
+    const declined = await orderProducts(t.client, customer.token, lines);
+    const auth = toss.authorize({
+      clientKey: TOSS_CLIENT_KEY,
+      orderId: declined.orderId,
+      orderName: declined.orderName,
+      amount: declined.totalAmount,
+      confirmError: 'REJECT_CARD_COMPANY',
+    });
+    expect(codeOf(await t.client.request(ConfirmPaymentDocument, { input: auth }, { token: customer.token }))).toBe('PAYMENT_FAILED');
+
+    const seen = async (orderId: string, token: string) => (await t.client.ok(OrderDocument, { orderId }, { token })).order!;
+    const listed = async (orderId: string, token: string) =>
+      (await t.client.ok(OrdersDocument, { first: 20 }, { token })).orders.edges.find((e) => e.node.orderId === orderId)!.node;
+    for (const read of [seen, listed]) {
+      expect(await read(cancelled.orderId, seller.token)).toMatchObject({
+        orderName: '수세미 외 1건',
+        cancelReason: null,
+        failureMessage: null,
+      });
+      expect(await read(cancelled.orderId, otherSeller.token)).toMatchObject({ orderName: '행주', cancelReason: null });
+      expect(await read(declined.orderId, seller.token)).toMatchObject({
+        orderName: '수세미 외 1건',
+        status: 'PAYMENT_FAILED',
+        failureCode: 'REJECT_CARD_COMPANY',
+        failureMessage: null,
+      });
+    }
+    // The customer and admins still see the order as it is.
+    for (const token of [customer.token, admin.token]) {
+      expect(await seen(cancelled.orderId, token)).toMatchObject({ orderName: '행주 외 2건', cancelReason: reason });
+      expect((await seen(declined.orderId, token)).failureMessage).toEqual(expect.any(String));
+    }
+  });
+
   it('an admin sees every order', async () => {
     const { orders } = await t.client.ok(OrdersDocument, { first: 5 }, { token: admin.token });
     expect(orders.totalCount).toBeGreaterThanOrEqual(26);

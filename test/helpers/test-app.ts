@@ -81,6 +81,8 @@ export async function startTestApp(
     ORDER_MAX_PENDING_PER_CUSTOMER: '0',
     ORDER_CREATE_PER_MINUTE: '0',
     SIGNUP_PER_IP_PER_HOUR: '0',
+    // Every webhook here comes from loopback; the per-IP webhook limit has its own test (toss-webhook).
+    TOSS_WEBHOOK_PER_IP_PER_MINUTE: '0',
     ...env,
   };
   const config = loadConfig(baseEnv);

@@ -220,4 +220,19 @@ describe('config: embedded-profile safety and Toss keys', () => {
       expect(() => loadConfig({ TRUST_PROXY: '10.0.0.1,lan' })).toThrow(/"lan", which is not an IP address/);
     });
   });
+
+  it('limits webhook deliveries per IP by default, and checks TOSS_WEBHOOK_ALLOWED_IPS entry by entry', () => {
+    expect(loadConfig({}).payments.webhook).toEqual({ perIpPerMinute: 600, allowedIps: null });
+    const { allowedIps } = loadConfig({ TOSS_WEBHOOK_ALLOWED_IPS: ' 203.0.113.7, 198.51.100.0/24,2001:db8::/32 ' }).payments.webhook;
+    expect(allowedIps).toEqual([
+      { address: '203.0.113.7', prefix: null, family: 'ipv4' },
+      { address: '198.51.100.0', prefix: 24, family: 'ipv4' },
+      { address: '2001:db8::', prefix: 32, family: 'ipv6' },
+    ]);
+    for (const bad of ['toss.im', '10.0.0.0/33', '10.0.0.1/8/1', '::1/129', '10.0.0.0/x', '300.1.1.1']) {
+      expect(() => loadConfig({ TOSS_WEBHOOK_ALLOWED_IPS: `203.0.113.7,${bad}` })).toThrow(
+        /TOSS_WEBHOOK_ALLOWED_IPS has entries that are not/,
+      );
+    }
+  });
 });

@@ -24,7 +24,9 @@ export class OrderType {
   @Field(() => String, { description: "The order's public id, also Toss's orderId." })
   orderId!: string;
 
-  @Field(() => String, { description: 'Like "김치 1kg 외 2건": what the payment window shows.' })
+  @Field(() => String, {
+    description: 'Like "김치 1kg 외 2건": what the payment window shows. For a seller, built the same way from their own lines.',
+  })
   orderName!: string;
 
   @Field(() => OrderStatus)
@@ -45,10 +47,10 @@ export class OrderType {
   @Field(() => String, { nullable: true, description: "Why the order failed: EXPIRED, AMOUNT_MISMATCH or Toss's error code." })
   failureCode!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why the payment failed, in words (null for sellers).' })
   failureMessage!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The customer's reason for cancelling (null for sellers)." })
   cancelReason!: string | null;
 
   @Field(() => Boolean, {

@@ -169,7 +169,7 @@ export class ProductService {
     let where = filter.sql;
     const params = [...filter.params];
     if (query.after) {
-      const position = decodeCursor(query.after, sort);
+      const position = decodeCursor(query.after, sort, sort === 'NEWEST' ? 'epochMs' : 'text');
       if (sort === 'NEWEST') {
         const at = new Date(Number(position.value));
         where += ' and (created_at < ? or (created_at = ? and id < ?))';

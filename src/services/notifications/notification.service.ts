@@ -23,7 +23,7 @@ export class NotificationService {
     let where = filter;
     if (query.after) {
       where += ' and id < ?';
-      params.push(decodeCursor(query.after, 'NOTIFICATIONS').id);
+      params.push(decodeCursor(query.after, 'NOTIFICATIONS', 'none').id);
     }
     const sql = sqlOf(em);
     const rows = await sql.rows<EventRow>(`select ${EVENT_COLUMNS} from order_status_change where ${where} order by id desc limit ?`, [

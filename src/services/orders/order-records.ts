@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { Order, OrderStatus, type OrderItem } from '../../entities';
+import { Order, OrderItem, OrderStatus } from '../../entities';
+import { orderNameFor } from './order-identity';
 
 /** An order as the read path needs it (a plain object, not a managed entity). */
 export type OrderRecord = {
@@ -78,4 +79,30 @@ export function toOrderRecord(o: Order): OrderRecord {
     flaggedAt: o.flaggedAt,
     flagReason: o.flagReason,
   };
+}
+
+/**
+ * An order as a seller sees it (it may hold other sellers' products): its name built from the
+ * seller's own lines, like the order's own ("행주 외 1건" counts only theirs), and none of the
+ * customer's free text (`cancelReason`; `failureMessage`, which may quote Toss about the
+ * customer's card). `ownLineNames` are the seller's product names in line order.
+ */
+export function asSeenBySeller(order: OrderRecord, ownLineNames: readonly string[]): OrderRecord {
+  // A seller only ever sees orders holding a line of theirs; the orderId stands in should there be none.
+  const orderName = ownLineNames.length > 0 ? orderNameFor(ownLineNames) : order.orderId;
+  return { ...order, orderName, cancelReason: null, failureMessage: null };
+}
+
+/** The product names of `sellerId`'s lines in each order, in line order (one query for the page). */
+export async function sellerLineNames(em: EntityManager, sellerId: number, orderDbIds: number[]): Promise<Map<number, string[]>> {
+  const names = new Map<number, string[]>();
+  if (orderDbIds.length === 0) return names;
+  const rows: Array<{ order: number; productName: string }> = await em
+    .createQueryBuilder(OrderItem)
+    .select(['order', 'productName'])
+    .where({ order: { $in: orderDbIds }, seller: sellerId })
+    .orderBy({ id: 'asc' })
+    .execute('all', true);
+  for (const { order, productName } of rows) names.set(order, [...(names.get(order) ?? []), productName]);
+  return names;
 }

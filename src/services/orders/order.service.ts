@@ -6,7 +6,7 @@ import { Role } from '../../entities/role';
 import { badInput, conflict, notFound, serviceUnavailable } from '../../schema/errors';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/cursor';
 import type { OrderLifecycle } from './order-lifecycle';
-import { toOrderRecord, type OrderRecord, type OrderView } from './order-records';
+import { asSeenBySeller, sellerLineNames, toOrderRecord, type OrderRecord, type OrderView } from './order-records';
 
 export const MAX_ORDER_PAGE = 20;
 export const CANCEL_REASON_MAX = 200;
@@ -34,7 +34,8 @@ export class OrderService {
   async find(em: EntityManager, identity: Identity, orderId: string): Promise<OrderView> {
     const order = await em.findOne(Order, { orderId, ...this.scope(em, identity) });
     if (!order) throw notFound('Order');
-    return this.viewFor(identity, toOrderRecord(order));
+    const [view] = await this.viewsFor(em, identity, [toOrderRecord(order)]);
+    return view;
   }
 
   /** The caller's orders, newest first, keyset-paged: customers their own, sellers those holding their products, admins all. */
@@ -44,9 +45,13 @@ export class OrderService {
     if (query.status) filter.status = query.status;
     if (query.flagged != null) filter.flaggedAt = query.flagged ? { $ne: null } : null;
     const where: ObjectQuery<Order> = { ...filter };
-    if (query.after) where.id = { $lt: decodeCursor(query.after, 'ORDERS').id };
+    if (query.after) where.id = { $lt: decodeCursor(query.after, 'ORDERS', 'none').id };
     const orders = await em.find(Order, where, { orderBy: { id: 'desc' }, limit: size + 1 });
-    const items = orders.slice(0, size).map((o) => this.viewFor(identity, toOrderRecord(o)));
+    const items = await this.viewsFor(
+      em,
+      identity,
+      orders.slice(0, size).map((o) => toOrderRecord(o)),
+    );
     return {
       items,
       cursors: items.map(({ order }) => encodeCursor({ sort: 'ORDERS', value: 0, id: order.id })),
@@ -123,8 +128,16 @@ export class OrderService {
     }
   }
 
-  private viewFor(identity: Identity, order: OrderRecord): OrderView {
-    return { order, sellerId: identity.role === Role.SELLER ? identity.accountId : null };
+  /** The orders as the caller may see them; a seller's are reduced to what concerns them (see `asSeenBySeller`). */
+  private async viewsFor(em: EntityManager, identity: Identity, orders: OrderRecord[]): Promise<OrderView[]> {
+    if (identity.role !== Role.SELLER) return orders.map((order) => ({ order, sellerId: null }));
+    const sellerId = identity.accountId;
+    const names = await sellerLineNames(
+      em,
+      sellerId,
+      orders.map((o) => o.id),
+    );
+    return orders.map((order) => ({ order: asSeenBySeller(order, names.get(order.id) ?? []), sellerId }));
   }
 }
 

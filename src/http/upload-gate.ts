@@ -1,7 +1,7 @@
 import type { RequestHandler, Response } from 'express';
-import type { AuthState } from '../../auth/identity';
-import { Role } from '../../entities/role';
-import { ErrorCode } from '../../schema/errors';
+import type { AuthState } from '../auth/identity';
+import { Role } from '../entities/role';
+import { ErrorCode } from '../schema/errors';
 
 /**
  * Runs before graphqlUploadExpress on `/graphql`: a multipart request (an upload) must come from a

@@ -1,0 +1,64 @@
+import express, { type Router } from 'express';
+import { GraphQLError } from 'graphql';
+import type Redis from 'ioredis';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { ErrorCode } from '../schema/errors';
+import type { PaymentWebhook } from '../services/payments/payment-webhook';
+import { ActionLimit } from '../services/shared/action-limit';
+import { ipMatcher } from '../services/shared/ip-list';
+
+/**
+ * `POST /webhooks/toss`, Toss's PAYMENT_STATUS_CHANGED deliveries. Each one makes this server
+ * ask Toss with the merchant's secret key, so before anything is read: senders outside
+ * TOSS_WEBHOOK_ALLOWED_IPS get 403, and past TOSS_WEBHOOK_PER_IP_PER_MINUTE a client IP gets
+ * 429 with Retry-After (Toss delivers again later). `webhook` is null when payments are off (503).
+ */
+export function tossWebhookRouter(deps: { config: Config; redis: Redis | null; logger: Logger; webhook: PaymentWebhook | null }): Router {
+  const { config, redis, logger, webhook } = deps;
+  const { perIpPerMinute, allowedIps } = config.payments.webhook;
+  const allowed = allowedIps ? ipMatcher(allowedIps) : () => true;
+  const limit = new ActionLimit(
+    {
+      name: 'toss-webhook',
+      points: perIpPerMinute,
+      windowSeconds: 60,
+      keyPrefix: config.redisKeyPrefix,
+      message: 'Too many webhook deliveries.',
+    },
+    redis,
+    logger,
+  );
+  const router = express.Router();
+  router.post(
+    '/webhooks/toss',
+    async (req, res, next) => {
+      if (!allowed(req.ip)) {
+        logger.debug({ ip: req.ip }, 'webhook: sender not in TOSS_WEBHOOK_ALLOWED_IPS');
+        res.status(403).json({ result: 'forbidden' });
+        return;
+      }
+      try {
+        await limit.take(req.ip ?? 'unknown');
+      } catch (err) {
+        if (err instanceof GraphQLError && err.extensions.code === ErrorCode.TOO_MANY_REQUESTS) {
+          res.status(429).set('retry-after', String(err.extensions.retryAfter)).json({ result: 'too many requests' });
+        } else {
+          res.status(503).json({ result: 'retry later' });
+        }
+        return;
+      }
+      next();
+    },
+    express.json({ limit: '256kb' }),
+    async (req, res) => {
+      if (!webhook) {
+        res.status(503).json({ result: 'payments are not configured' });
+        return;
+      }
+      const outcome = await webhook.handle(req.body);
+      res.status(outcome.status).json(outcome.body);
+    },
+  );
+  return router;
+}
