@@ -1,5 +1,4 @@
-import { crc32 } from 'node:zlib';
-import { gradientPng } from '../../src/services/demo/png';
+import { gradientPng, pngChunk } from '../../src/services/demo/png';
 
 /**
  * Small, real images of the four accepted formats, built byte by byte (no image tools needed), and
@@ -26,15 +25,6 @@ export const testImages = {
     ]);
   },
 };
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'ascii');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
 
 /**
  * A decodable grey baseline JPEG: one component, one Huffman code per table (DC difference 0, AC end
