@@ -14,7 +14,7 @@ export type QueryLimits = { maxDepth: number; maxAliases: number; maxComplexity:
 
 // Refusals of the client's request: HTTP 400 (a plugin's throw would otherwise be a 500).
 const tooComplex = (message: string, extensions: Record<string, unknown>) =>
-  new GraphQLError(message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, ...extensions, http: { status: 400 } } });
+  new GraphQLError(message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, ...extensions } });
 
 /** How deeply the document's deepest operation nests fields (introspection fields aside; fragments followed). */
 export function documentDepth(document: DocumentNode): number {
