@@ -21,7 +21,7 @@ import { RequestContext, type GraphQLContext } from './context';
 import type { Orm } from './db/orm';
 import type { Logger } from './logger';
 import { ErrorCode, isExpectedCode, serviceUnavailable } from './schema/errors';
-import { refuseNulCharacters } from './schema/input-hygiene';
+import { inputHygiene } from './schema/input-hygiene';
 import { jitGateway } from './schema/jit-gateway';
 import { queryLimits, type OperationCheck, type OperationInput } from './schema/limits';
 import type { AccountService } from './services/account/account.service';
@@ -63,7 +63,7 @@ export class GraphQLPipeline {
   readonly apollo: ApolloServer<GraphQLContext>;
   /** graphql-js's rules, plus no introspection unless GRAPHQL_INTROSPECTION allows it. */
   readonly validationRules: readonly ValidationRule[];
-  /** NUL refusal, then depth, alias and cost limits: run on every operation after validation. */
+  /** NUL characters and too-deep variables refused, then depth, alias and cost limits: run on every operation after validation. */
   readonly checks: readonly OperationCheck[];
   private readonly rateLimit: RequestRateLimit;
 
@@ -80,11 +80,13 @@ export class GraphQLPipeline {
     this.rateLimit = new RequestRateLimit({ ...config.rateLimit, keyPrefix: config.redisKeyPrefix }, redis, logger);
     const extraRules = config.graphql.introspection ? [] : [NoSchemaIntrospectionCustomRule];
     this.validationRules = [...specifiedRules, ...extraRules];
-    this.checks = [refuseNulCharacters, queryLimits(schema, config.graphql)];
+    this.checks = [inputHygiene, queryLimits(schema, config.graphql)];
     this.apollo = new ApolloServer<GraphQLContext>({
       // Queries and mutations run compiled by graphql-jit unless GRAPHQL_JIT=false (see BENCHMARKS.md).
       ...(config.graphqlJit ? { gateway: jitGateway(schema) } : { schema }),
       csrfPrevention: true,
+      // Automatic persisted queries are off: a `persistedQuery` extension answers PERSISTED_QUERY_NOT_SUPPORTED.
+      persistedQueries: false,
       // main.ts owns SIGTERM/SIGINT handling (drain, then close MySQL and Redis).
       stopOnTerminationSignals: false,
       // Introspection is refused by `validationRules` (the same rule as on the WebSocket), not by Apollo's own flag.

@@ -9,7 +9,7 @@ import { ANONYMOUS, type AuthState, type Identity } from './auth/identity';
 import type { Config } from './config';
 import type { GraphQLContext } from './context';
 import type { Orm } from './db/orm';
-import type { AdmittedOperation, GraphQLPipeline } from './graphql-pipeline';
+import type { AdmittedOperation, GraphQLPipeline, OperationRequest } from './graphql-pipeline';
 import type { Logger } from './logger';
 import { ErrorCode, tooManyRequests, unauthenticated } from './schema/errors';
 import type { AccountService } from './services/account/account.service';
@@ -39,7 +39,14 @@ type Deps = {
   clientIp: (request: IncomingMessage) => string;
 };
 
-type SocketState = { identity: Identity; auth: AuthState; ip: string; slot: { key: string; holder: string } };
+type SocketState = {
+  identity: Identity;
+  auth: AuthState;
+  ip: string;
+  slot: { key: string; holder: string };
+  /** Ids of the operations admitted and not yet complete. */
+  open: Set<string>;
+};
 type Extra = { socket: WebSocket; request: IncomingMessage };
 
 /**
@@ -110,8 +117,56 @@ export async function attachWebSocketServer(deps: Deps) {
     return false;
   };
 
+  /** Everything an operation on a socket must pass before it runs; errors are the client's answer. */
+  const admit = async (socket: WebSocket, id: string, payload: OperationRequest): Promise<ExecutionArgs | GraphQLError[]> => {
+    const state = sockets.get(socket);
+    if (!state) return [unauthenticated('Your session has ended. Log in again.')];
+    // Counted here rather than from graphql-ws's own table, which forgets a query the client
+    // "completes" while it still runs; the place is taken at once, so concurrent subscribes cannot all fit.
+    if (state.open.size >= limits.maxOperationsPerSocket)
+      return [tooManyRequests(1, `At most ${limits.maxOperationsPerSocket} operations may be open on one connection. Complete one first.`)];
+    state.open.add(id);
+    let admitted = false;
+    try {
+      const refused = await checkCaller(socket, state);
+      if (refused) return refused;
+      const prepared = pipeline.prepare(payload);
+      if (Array.isArray(prepared)) return prepared;
+      const contextValue = pipeline.context({ auth: state.auth, ip: state.ip, requestId: randomUUID() });
+      operations.set(contextValue, prepared);
+      admitted = true;
+      return {
+        schema: pipeline.schema,
+        document: prepared.document,
+        operationName: prepared.operationName,
+        variableValues: prepared.variables,
+        contextValue,
+      };
+    } finally {
+      if (!admitted) state.open.delete(id);
+    }
+  };
+
+  /** The caller's budget and session, as on every HTTP request. */
+  const checkCaller = async (socket: WebSocket, state: SocketState): Promise<GraphQLError[] | null> => {
+    try {
+      await pipeline.admit(state.ip, state.auth);
+    } catch (err) {
+      if (err instanceof GraphQLError) return [err];
+      throw err;
+    }
+    // Re-checked on every operation too, in case a revocation message was missed.
+    if (!(await accounts.isSessionActive(orm.em.fork(), state.identity.sessionId))) {
+      socket.close(CloseCode.SESSION_ENDED, 'Session revoked');
+      return [unauthenticated('Your session has ended. Log in again.')];
+    }
+    return null;
+  };
+
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
     {
+      // Close reasons never carry an error's own text, whatever NODE_ENV says.
+      isProd: true,
       connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
       onConnect: async (ctx) => {
         const { socket, request } = ctx.extra;
@@ -140,45 +195,23 @@ export async function attachWebSocketServer(deps: Deps) {
           void slots.release(slot.key, slot.holder).catch(() => undefined);
           return false;
         }
-        sockets.set(socket, { identity, auth, ip, slot });
+        sockets.set(socket, { identity, auth, ip, slot, open: new Set() });
         socket.once('close', () => {
           sockets.delete(socket);
           void slots.release(slot.key, slot.holder).catch((err: unknown) => logger.warn({ err }, 'could not release a WebSocket slot'));
         });
         return true;
       },
-      onSubscribe: async (ctx, _id, payload) => {
-        const { socket } = ctx.extra;
-        const state = sockets.get(socket);
-        if (!state) return [unauthenticated('Your session has ended. Log in again.')];
-        // Includes this one: graphql-ws registers an operation before asking here.
-        const open = Object.keys(ctx.subscriptions).length;
-        if (open > limits.maxOperationsPerSocket)
-          return [
-            tooManyRequests(1, `At most ${limits.maxOperationsPerSocket} operations may be open on one connection. Complete one first.`),
-          ];
+      onSubscribe: async (ctx, id, payload) => {
         try {
-          await pipeline.admit(state.ip, state.auth);
+          return await admit(ctx.extra.socket, id, payload);
         } catch (err) {
-          if (err instanceof GraphQLError) return [err];
-          throw err;
+          // Logged and masked by onError, like any unexpected error.
+          return [new GraphQLError('Internal server error', { originalError: err instanceof Error ? err : new Error(String(err)) })];
         }
-        // Re-checked on every operation too, in case a revocation message was missed.
-        if (!(await accounts.isSessionActive(orm.em.fork(), state.identity.sessionId))) {
-          socket.close(CloseCode.SESSION_ENDED, 'Session revoked');
-          return [unauthenticated('Your session has ended. Log in again.')];
-        }
-        const prepared = pipeline.prepare(payload);
-        if (Array.isArray(prepared)) return prepared;
-        const contextValue = pipeline.context({ auth: state.auth, ip: state.ip, requestId: randomUUID() });
-        operations.set(contextValue, prepared);
-        return {
-          schema: pipeline.schema,
-          document: prepared.document,
-          operationName: prepared.operationName,
-          variableValues: prepared.variables,
-          contextValue,
-        };
+      },
+      onComplete: (ctx, id) => {
+        sockets.get(ctx.extra.socket)?.open.delete(id);
       },
       // Queries and mutations: Apollo Server runs them, with every plugin HTTP has.
       // (Their errors arrive formatted, which onNext passes on as they are.)

@@ -136,9 +136,19 @@ describe('requests the server cannot serve', () => {
       'BAD_USER_INPUT',
     ],
     [
-      'an unknown persisted query',
+      'a persisted query (automatic persisted queries are off)',
       () => json({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }),
-      'PERSISTED_QUERY_NOT_FOUND',
+      'PERSISTED_QUERY_NOT_SUPPORTED',
+    ],
+    [
+      'a persisted query whose hash does not match its text',
+      () => json({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }),
+      'PERSISTED_QUERY_NOT_SUPPORTED',
+    ],
+    [
+      'a persisted query of an unknown version',
+      () => json({ extensions: { persistedQuery: { version: 2, sha256Hash: 'abc' } } }),
+      'PERSISTED_QUERY_NOT_SUPPORTED',
     ],
     [
       'a GET without a query',

@@ -4,7 +4,7 @@ import type { Role } from '../../src/entities/role';
 import { signUpAs, type TestAccount } from '../factories/accounts';
 import { codeOf, type GraphQLErrorShape } from '../helpers/graphql-client';
 import { itProductionProfile, startTestApp, type TestApp } from '../helpers/test-app';
-import { collect, connectWs, runOverWs, type WsConnection } from '../helpers/ws-client';
+import { collect, connectWs, runOverWs, WsClients, type WsConnection } from '../helpers/ws-client';
 
 /**
  * The WebSocket transport goes through the same pipeline as HTTP (validation rules, limits,
@@ -30,14 +30,17 @@ const closeOf = (ws: WebSocket) =>
   new Promise<{ code: number; reason: string }>((r) => ws.once('close', (code, reason) => r({ code, reason: String(reason) })));
 const opened = (ws: WebSocket) => new Promise<void>((r, reject) => (ws.once('open', () => r()), ws.once('error', reject)));
 
+/** One socket per app and token for the WebSocket runs (sockets per account are limited). */
+const wsClients = new Map<TestApp, WsClients>();
+
 const TRANSPORTS: Transport[] = [
   { name: 'HTTP', run: (t, query, variables, token) => t.client.raw(query, variables, { token }) },
   {
     name: 'WebSocket',
-    run: async (t, query, variables, token) => {
-      const conn = openWs(t, token);
-      await conn.opened;
-      return runOverWs(conn, query, variables);
+    run: (t, query, variables, token) => {
+      let clients = wsClients.get(t);
+      if (!clients) wsClients.set(t, (clients = new WsClients(t.url)));
+      return clients.run(query, variables, token);
     },
   },
 ];
@@ -49,7 +52,10 @@ describe.each(TRANSPORTS)('the same protections over $name', (transport) => {
     t = await startTestApp({ GRAPHQL_INTROSPECTION: 'false', GRAPHQL_MAX_ALIASES: '30', GRAPHQL_MAX_DEPTH: '6' });
     customer = await signUpAs(t.client, 'CUSTOMER');
   });
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    await wsClients.get(t)?.close();
+    await t?.close();
+  });
   const run = (query: string, variables: Record<string, unknown> = {}) => transport.run(t, query, variables, customer.token);
 
   it('refuses introspection when GRAPHQL_INTROSPECTION=false', async () => {
@@ -93,6 +99,48 @@ describe.each(TRANSPORTS)('the same protections over $name', (transport) => {
 
   it('still answers well-formed operations', async () => {
     expect((await run('{ me { id } }')).data).toEqual({ me: { id: customer.id } });
+  });
+});
+
+describe("variables nested 20,000 deep (past what any walker's stack holds)", () => {
+  let t: TestApp;
+  let customer: TestAccount;
+  beforeAll(async () => {
+    t = await startTestApp();
+    customer = await signUpAs(t.client, 'CUSTOMER');
+  });
+  afterAll(() => t?.close());
+  // Written as text: JSON.stringify itself cannot nest this deep.
+  const operation = `{"query":"query($a: String) { products(first: 1, after: $a) { totalCount } }","variables":{"a":${'['.repeat(20_000)}"x"${']'.repeat(20_000)}}}`;
+
+  it('are BAD_USER_INPUT over HTTP (400, not a 5xx)', async () => {
+    const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: operation });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { errors: GraphQLErrorShape[] }).errors[0].extensions!.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('are BAD_USER_INPUT over the WebSocket, which stays open', async () => {
+    const ws = rawSocket(t);
+    await opened(ws);
+    const messages: Array<{ id?: string; type: string; payload?: unknown }> = [];
+    const next = (type: string) =>
+      new Promise<{ id?: string; type: string; payload?: unknown }>((resolve) => {
+        const check = () => {
+          const found = messages.find((m) => m.type === type);
+          if (found) resolve(messages.splice(messages.indexOf(found), 1)[0]);
+          else setTimeout(check, 20);
+        };
+        check();
+      });
+    ws.on('message', (data) => messages.push(JSON.parse(String(data))));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${customer.token}` } }));
+    await next('connection_ack');
+    ws.send(`{"id":"deep","type":"subscribe","payload":${operation}}`);
+    const answer = await next('error');
+    expect(JSON.stringify(answer.payload)).toContain('BAD_USER_INPUT');
+    ws.send(JSON.stringify({ id: 'me', type: 'subscribe', payload: { query: '{ me { id } }' } }));
+    expect((await next('next')).payload).toEqual({ data: { me: { id: customer.id } } });
+    ws.close();
   });
 });
 
