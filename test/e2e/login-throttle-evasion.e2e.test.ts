@@ -1,6 +1,6 @@
 import { LoginDocument } from '../generated/graphql';
 import { codeOf } from '../helpers/graphql-client';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { itProductionProfile, startTestApp, type TestApp } from '../helpers/test-app';
 
 // Ways around the login throttle that an attacker who knows an email might try (issue #14, case 4).
 // One load balancer in front (TRUST_PROXY=1): a test plays several clients by naming them in
@@ -66,6 +66,18 @@ describe('login throttle evasion', () => {
     expect(codeOf(await login(`séller${n}@démo.example.com`, PASSWORD, '198.51.100.70'))).toBe('UNAUTHENTICATED');
     // The owner, from another address, still gets in with the address as signed up.
     expect((await login(email, PASSWORD, '198.51.100.71')).errors).toBeUndefined();
+  });
+
+  // MariaDB's unique index compares under the collation, so a lookalike of a taken email is taken
+  // too (SQLite compares bytes: there a lookalike is another account, which the test above covers).
+  itProductionProfile('refuses a sign-up under a lookalike of a taken email with CONFLICT', async () => {
+    const email = await customer('seller');
+    for (const variant of [email.replace('seller', 'séller'), email.replace('seller', 'ｓeller')]) {
+      const signed = await t.client.raw('mutation($i: SignUpInput!) { signUp(input: $i) { token } }', {
+        i: { role: 'CUSTOMER', email: variant, password: PASSWORD, name: 'Lookalike' },
+      });
+      expect(codeOf(signed)).toBe('CONFLICT');
+    }
   });
 
   it('a client that logged in before is never slowed down by attackers polling the account from many addresses', async () => {
