@@ -7,6 +7,7 @@ import { ErrorCode } from '../schema/errors';
 import type { PaymentWebhook } from '../services/payments/payment-webhook';
 import { ActionLimit } from '../services/shared/action-limit';
 import { ipMatcher } from '../services/shared/ip-list';
+import { clientKey } from '../services/shared/ip-key';
 
 /**
  * `POST /webhooks/toss`, Toss's PAYMENT_STATUS_CHANGED deliveries. Each one makes this server
@@ -39,7 +40,7 @@ export function tossWebhookRouter(deps: { config: Config; redis: Redis | null; l
         return;
       }
       try {
-        await limit.take(req.ip ?? 'unknown');
+        await limit.take(clientKey(req.ip ?? 'unknown'));
       } catch (err) {
         if (err instanceof GraphQLError && err.extensions.code === ErrorCode.TOO_MANY_REQUESTS) {
           res.status(429).set('retry-after', String(err.extensions.retryAfter)).json({ result: 'too many requests' });

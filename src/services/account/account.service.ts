@@ -9,6 +9,7 @@ import { conflict, forbidden, unauthenticated } from '../../schema/errors';
 import { asDate, sqlOf } from '../../db/sql';
 import type { EventBus } from '../events/event-bus';
 import type { ActionLimit } from '../shared/action-limit';
+import { clientKey } from '../shared/ip-key';
 import type { LoginThrottle } from './login-throttle';
 import type { PasswordHasher } from './passwords';
 
@@ -47,7 +48,8 @@ export class AccountService {
     const email = normalizeEmail(data.email);
     const entityClass = ENTITY_BY_ROLE[data.role];
     if (await em.count(entityClass, { email })) throw emailTaken(data.role);
-    await this.deps.signUps.take(ip);
+    const client = clientKey(ip);
+    await this.deps.signUps.take(client);
     let account: AccountEntity;
     try {
       const passwordHash = await this.deps.passwords.hash(data.password);
@@ -55,7 +57,7 @@ export class AccountService {
       await em.flush();
     } catch (err) {
       // No account was made: the attempt does not count against the IP.
-      await this.deps.signUps.giveBack(ip);
+      await this.deps.signUps.giveBack(client);
       // Two sign-ups racing for one email: the unique index decides.
       if (err instanceof UniqueConstraintViolationException) throw emailTaken(data.role);
       throw err;
@@ -66,12 +68,18 @@ export class AccountService {
   /**
    * Checks credentials for the named role. The attempt is taken from the login throttle (per
    * account and IP, per IP, per account) before the password is checked, and given back on success.
+   *
+   * The throttle counts the normalized email, so the account is only the one stored under exactly
+   * that email: the database may compare under a collation (MariaDB's `utf8mb4_unicode_ci` finds
+   * `séller@…` or a fullwidth `ｓeller@…` for `seller@…`), and such a spelling, with counters of
+   * its own, must not check the account's password. It is answered like an unknown email.
    */
   async login(em: EntityManager, data: LoginData, ip: string): Promise<AuthResult> {
     const email = normalizeEmail(data.email);
     const throttleKey = `${data.role}:${createHash('sha256').update(email).digest('hex')}`;
     await this.deps.throttle.take(throttleKey, ip);
-    const account = await em.findOne(ENTITY_BY_ROLE[data.role], { email });
+    const found = await em.findOne(ENTITY_BY_ROLE[data.role], { email });
+    const account = found?.email === email ? found : null;
     const ok = await this.deps.passwords.verify(account?.passwordHash ?? null, data.password);
     if (!account || !ok) throw unauthenticated(BAD_CREDENTIALS);
     await this.deps.throttle.succeeded(throttleKey, ip);

@@ -1,6 +1,8 @@
 import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { tooManyRequests } from '../../schema/errors';
+import { clientKey } from '../shared/ip-key';
+import { KnownClients } from './known-clients';
 
 type ThrottleOptions = {
   /** Attempts per account and client IP per window before that pair is locked out. */
@@ -29,12 +31,18 @@ const SLOWED_DOWN = 'Too many failed login attempts on this account. Try again i
  * IP (LOGIN_IP_MAX_FAILURES, locked out), and per account from anywhere (LOGIN_ACCOUNT_SLOWDOWN_AFTER),
  * past which the account gets one attempt per LOGIN_ACCOUNT_SLOWDOWN_SECONDS instead of a lockout:
  * someone who only knows an email can slow its owner down a little but never keep them out.
+ *
+ * A client that logged in to the account lately (KnownClients, 30 days) is never slowed down by
+ * that ceiling, so an attacker polling for the slot from many addresses cannot keep the owner out
+ * (it keeps its own per account-and-IP lockout and per-IP budget). Clients are counted by
+ * `clientKey`: an IPv6 /64 is one client.
  */
 export class LoginThrottle {
   private readonly byAccountAndIp: RateLimiterAbstract;
   private readonly byIp: RateLimiterAbstract;
   private readonly byAccount: RateLimiterAbstract;
   private readonly slowAccount: RateLimiterAbstract;
+  private readonly known: KnownClients;
 
   constructor(options: ThrottleOptions, redis: Redis | null) {
     const make = (name: string, points: number, duration: number, blockDuration = 0) => {
@@ -46,6 +54,7 @@ export class LoginThrottle {
     this.byIp = make('ip', options.ipMaxFailures, window, window);
     this.byAccount = make('account', options.accountSlowdownAfter, window);
     this.slowAccount = make('account-slow', 1, options.accountSlowdownSeconds);
+    this.known = new KnownClients({ keyPrefix: options.keyPrefix }, redis);
   }
 
   /**
@@ -53,24 +62,32 @@ export class LoginThrottle {
    * when a budget is spent; an attempt refused here is not counted anywhere.
    */
   async take(accountKey: string, ip: string): Promise<void> {
+    const client = clientKey(ip);
     const taken: Taken[] = [];
     try {
-      await consume(this.byAccountAndIp, pairKey(accountKey, ip), taken);
-      await consume(this.byIp, ip, taken);
+      await consume(this.byAccountAndIp, pairKey(accountKey, client), taken);
+      await consume(this.byIp, client, taken);
       const overCeiling = !(await consume(this.byAccount, accountKey, taken, { countEvenIfRefused: true }));
-      if (overCeiling) await consume(this.slowAccount, accountKey, taken, { message: SLOWED_DOWN });
+      if (overCeiling && !(await this.known.has(pairKey(accountKey, client)))) {
+        await consume(this.slowAccount, accountKey, taken, { message: SLOWED_DOWN });
+      }
     } catch (err) {
       await giveBack(taken);
       throw err;
     }
   }
 
-  /** The attempt succeeded: it is given back, and this client's failures on the account are forgiven. */
+  /**
+   * The attempt succeeded: it is given back, this client's failures on the account are forgiven,
+   * and the client becomes known to the account (best effort: if that fails, it is only not known).
+   */
   async succeeded(accountKey: string, ip: string): Promise<void> {
+    const client = clientKey(ip);
     await Promise.all([
-      this.byAccountAndIp.delete(pairKey(accountKey, ip)),
+      this.byAccountAndIp.delete(pairKey(accountKey, client)),
+      this.known.remember(pairKey(accountKey, client)).catch(() => undefined),
       giveBack([
-        { limiter: this.byIp, key: ip },
+        { limiter: this.byIp, key: client },
         { limiter: this.byAccount, key: accountKey },
       ]),
     ]);

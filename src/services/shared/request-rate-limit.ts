@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { AuthState } from '../../auth/identity';
 import type { Logger } from '../../logger';
 import { ActionLimit } from './action-limit';
+import { clientKey } from './ip-key';
 
 export type RequestRateLimitOptions = { perIpPerMinute: number; perAccountPerMinute: number; keyPrefix: string };
 
@@ -25,9 +26,9 @@ export class RequestRateLimit {
     this.byAccount = limit('account', options.perAccountPerMinute);
   }
 
-  /** Counts one request; throws TOO_MANY_REQUESTS past either limit. */
+  /** Counts one request (per client: an IPv6 /64 counts as one, see `clientKey`); throws TOO_MANY_REQUESTS past either limit. */
   async consume(ip: string, auth: AuthState): Promise<void> {
     const account = auth.kind === 'authenticated' ? `${auth.identity.role}:${auth.identity.accountId}` : null;
-    await Promise.all([this.byIp.take(ip), account ? this.byAccount.take(account) : undefined]);
+    await Promise.all([this.byIp.take(clientKey(ip)), account ? this.byAccount.take(account) : undefined]);
   }
 }
