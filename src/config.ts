@@ -186,10 +186,11 @@ const schema = z
         message: 'is required when DATABASE_URL is set (the built-in development secret is public)',
       });
     }
-    if (env.NODE_ENV === 'production') productionSecretIssues(env).forEach((issue) => ctx.addIssue(issue));
+    // The production profile (DATABASE_URL) listens on every interface whatever NODE_ENV says: no placeholder secrets there either.
+    if (env.NODE_ENV === 'production' || env.DATABASE_URL) productionSecretIssues(env).forEach((issue) => ctx.addIssue(issue));
   });
 
-/** Placeholder or short secrets and invite codes, which production refuses (see src/secret-strength.ts). */
+/** Placeholder or short secrets and invite codes, which production and the production profile refuse (see src/secret-strength.ts). */
 function productionSecretIssues(env: {
   AUTH_TOKEN_SECRET?: string;
   ADMIN_INVITE_CODE?: string;
@@ -206,7 +207,7 @@ function productionSecretIssues(env: {
   if (env.ADMIN_INVITE_CODE) add('ADMIN_INVITE_CODE', weakSecretReason(env.ADMIN_INVITE_CODE, { minLength: 16 }));
   for (const name of ['TOSS_SECRET_KEY', 'TOSS_CLIENT_KEY'] as const) {
     const value = env[name];
-    if (value && looksLikePlaceholder(value)) add(name, 'looks like a placeholder in production; set your Toss key or leave it unset');
+    if (value && looksLikePlaceholder(value)) add(name, 'looks like a placeholder; set your Toss key or leave it unset');
   }
   return issues;
 }

@@ -27,6 +27,9 @@ export function parseTrustProxy(raw: string | undefined): { value: TrustProxy } 
     return hops <= MAX_HOPS ? { value: hops } : { error: `must be a hop count from 0 to ${MAX_HOPS}, or proxy addresses` };
   }
   const entries = v.split(',').map((s) => s.trim());
+  const everything = entries.find((e) => /\/0+$/.test(e));
+  if (everything)
+    return { error: `has ${JSON.stringify(everything)}, a range of every address, ${TRUST_PROXY_TRUE_REFUSED.replace(/^is true, /, '')}` };
   const bad = entries.filter((e) => !NAMES.has(e) && !isAddressOrRange(e));
   if (bad.length) {
     return {

@@ -99,20 +99,26 @@ describe('config', () => {
       ['a placeholder in other words', 'REPLACE_ME_with_a_real_value_0123456789', /placeholder \(contains "replaceme"\)/],
       ['one repeated character', 'x'.repeat(40), /at least 8 different characters/],
       ['two characters repeated', 'ab'.repeat(20), /at least 8 different characters/],
-    ])('refuses %s as AUTH_TOKEN_SECRET in production', (_, secret, reason) => {
+      ['an obvious sequence', 'abcdefghijklmnopqrstuvwxyz0123456789', /placeholder \(contains "abcdefgh"\)/],
+      ['a phrase', 'my-super-secret-jwt-token-key-1234567', /placeholder \(contains "supersecret"\)/],
+    ])('refuses %s as AUTH_TOKEN_SECRET in production, and on the production profile whatever NODE_ENV says', (_, secret, reason) => {
       const message = problemsOf({ ...production, AUTH_TOKEN_SECRET: secret });
       expect(message).toMatch(new RegExp(`AUTH_TOKEN_SECRET .*${reason.source}`));
-      // Outside production the same value is only a development risk, and is accepted.
-      expect(loadConfig({ ...database, AUTH_TOKEN_SECRET: secret }).authTokenSecret).toBe(secret);
+      // DATABASE_URL listens on every interface: NODE_ENV=development is no excuse.
+      expect(problemsOf({ ...database, NODE_ENV: 'development', AUTH_TOKEN_SECRET: secret })).toMatch(
+        new RegExp(`AUTH_TOKEN_SECRET .*${reason.source}`),
+      );
     });
 
     it.each([
       ["the compose file's old placeholder", 'change-me-invite', /placeholder \(contains "changeme"\)/],
       ['a long placeholder', 'change-me-invite-code-please', /placeholder \(contains "changeme"\)/],
-      ['a short code', 'k3Pz9qLm', /at least 16 characters in production/],
+      ['a short code', 'k3Pz9qLm', /at least 16 characters/],
+      ['a phrase', 'please-set-an-invite-code', /placeholder \(contains "pleaseset"\)/],
       ['one repeated character', 'a'.repeat(20), /at least 8 different characters/],
-    ])('refuses %s as ADMIN_INVITE_CODE in production', (_, code, reason) => {
+    ])('refuses %s as ADMIN_INVITE_CODE in production and on the production profile', (_, code, reason) => {
       expect(problemsOf({ ...production, ADMIN_INVITE_CODE: code })).toMatch(new RegExp(`ADMIN_INVITE_CODE .*${reason.source}`));
+      expect(problemsOf({ ...database, ...SECRET, ADMIN_INVITE_CODE: code })).toMatch(new RegExp(`ADMIN_INVITE_CODE .*${reason.source}`));
     });
 
     it('accepts random-looking secrets and invite codes in production, and real-looking Toss keys', () => {
@@ -211,6 +217,12 @@ describe('config: embedded-profile safety and Toss keys', () => {
         expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/TRUST_PROXY is true, which trusts every X-Forwarded-For entry/);
       }
       expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY=1 behind one load balancer/);
+    });
+
+    it('refuses a range of every address (0.0.0.0/0, ::/0): it would trust every X-Forwarded-For entry, like true', () => {
+      for (const value of ['0.0.0.0/0', '::/0', '10.0.0.0/8,0.0.0.0/00']) {
+        expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/a range of every address, which trusts every X-Forwarded-For entry/);
+      }
     });
 
     it('refuses bad addresses and ranges at load, naming them', () => {
