@@ -130,7 +130,11 @@ function* imageChunk(chunk: Chunk): Generator<Need, Size, Buffer> {
     const firstPartition = tag >> 5;
     // A key frame (bit 0 clear), a known version, a shown frame, its start code.
     ensure(
-      (tag & 1) === 0 && ((tag >> 1) & 7) <= 3 && (tag & 0x10) !== 0 && firstPartition <= chunk.size - 10 && head.subarray(3, 6).equals(VP8_START_CODE),
+      (tag & 1) === 0 &&
+        ((tag >> 1) & 7) <= 3 &&
+        (tag & 0x10) !== 0 &&
+        firstPartition <= chunk.size - 10 &&
+        head.subarray(3, 6).equals(VP8_START_CODE),
       'a bad VP8 frame header',
     );
     const size = { width: head.readUInt16LE(6) & 0x3fff, height: head.readUInt16LE(8) & 0x3fff };
