@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pngChunk } from '../../src/services/demo/png';
 import { inspectImage, NotAnImageError } from '../../src/services/storage/image-type';
-import { ByteWalker, read, skip, type Walk } from '../../src/services/storage/structure/byte-walker';
+import { ByteWalker, MAX_STEPS, read, skip, type Walk } from '../../src/services/storage/structure/byte-walker';
 import { polyglots, testImages } from '../factories/images';
 
 const MAX_BYTES = 1024 * 1024;
@@ -158,6 +158,15 @@ describe('image structure walk (issue #14, case 8: images decoded far enough to 
     ])('refuses %s', async (_, content) => {
       expect(await refused(content)).toBe(true);
     });
+  });
+
+  it('refuses a file of more tiny blocks than any real image has (MAX_STEPS), which would cost CPU out of proportion to its bytes', async () => {
+    const jpeg = testImages.jpeg();
+    const comments = (count: number): Buffer =>
+      Buffer.concat([jpeg.subarray(0, 2), Buffer.alloc(4 * count, Buffer.from([0xff, 0xfe, 0, 2])), jpeg.subarray(2)]);
+    expect(await refused(comments(1000))).toBe(false);
+    expect(comments(MAX_STEPS).length).toBeLessThan(MAX_BYTES);
+    expect(await refused(comments(MAX_STEPS))).toBe(true);
   });
 
   it('refuses as soon as the structure breaks, without reading the rest', async () => {

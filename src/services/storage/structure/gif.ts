@@ -1,4 +1,4 @@
-import { ensure, read, skip, type Walk } from './byte-walker';
+import { ensure, read, skip, subBlocks, type Walk } from './byte-walker';
 
 /**
  * Walks a GIF block by block to its trailer, which must be the last byte: the header and logical
@@ -25,7 +25,7 @@ export function* walkGif(maxPixels: number): Walk {
     }
     if (introducer === 0x21) {
       yield read(1); // the extension's label: unknown ones are skipped like known ones
-      yield* subBlocks();
+      yield subBlocks();
       continue;
     }
     ensure(introducer === 0x2c, 'bytes that are not a GIF block');
@@ -37,7 +37,7 @@ export function* walkGif(maxPixels: number): Walk {
     // The spec asks for 2..8 (1 to 8 bits per pixel, with 2 for one-bit images); decoders take 1 too.
     const [codeSize] = yield read(1);
     ensure(codeSize >= 1 && codeSize <= 8, 'a GIF LZW code size out of range');
-    yield* subBlocks();
+    yield subBlocks();
     images += 1;
   }
 }
@@ -45,13 +45,4 @@ export function* walkGif(maxPixels: number): Walk {
 /** The size of the colour table a packed field announces (its top bit says whether there is one). */
 function colourTableBytes(packed: number): number {
   return packed & 0x80 ? 3 * 2 ** ((packed & 0x07) + 1) : 0;
-}
-
-/** Data sub-blocks: a length byte and that many bytes, until a zero length. */
-function* subBlocks(): Walk {
-  for (;;) {
-    const [size] = yield read(1);
-    if (size === 0) return;
-    yield skip(size);
-  }
 }

@@ -1,4 +1,4 @@
-import { ensure, read, readOrEnd, scan, skip, type Need, type Walk } from './byte-walker';
+import { ensure, entropy, read, readOrEnd, skip, type Need, type Walk } from './byte-walker';
 
 const SOI = 0xd8;
 const EOI = 0xd9;
@@ -43,7 +43,7 @@ function* walkOneJpeg(): Walk {
       const [components] = yield read(length - 2);
       ensure(frame && components >= 1 && components <= 4 && length === 6 + 2 * components, 'a bad JPEG scan header');
       scans += 1;
-      marker = yield* entropyCodedData();
+      marker = (yield entropy())[0];
       continue;
     } else {
       // Other frames (lossless, arithmetic, hierarchical) are not images browsers show.
@@ -70,23 +70,9 @@ function checkFrame(length: number, frame: Buffer): void {
 
 /** A marker: 0xFF, any number of 0xFF fill bytes, then the marker's code. */
 function* nextMarker(): Generator<Need, number, Buffer> {
-  ensure((yield read(1))[0] === 0xff, 'bytes that are not a JPEG marker');
-  return yield* markerCode();
-}
-
-function* markerCode(): Generator<Need, number, Buffer> {
-  for (;;) {
-    const [code] = yield read(1);
-    if (code !== 0xff) return code;
-  }
-}
-
-/** Skips a scan's entropy-coded data; returns the code of the marker that ends it. */
-function* entropyCodedData(): Generator<Need, number, Buffer> {
-  for (;;) {
-    yield scan(0xff);
-    yield read(1);
-    const code = yield* markerCode();
-    if (code !== 0x00 && !(code >= 0xd0 && code <= 0xd7)) return code;
-  }
+  const [ff, code] = yield read(2);
+  ensure(ff === 0xff, 'bytes that are not a JPEG marker');
+  let next = code;
+  while (next === 0xff) [next] = yield read(1);
+  return next;
 }

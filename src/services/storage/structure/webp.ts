@@ -54,12 +54,12 @@ function* walkExtended(header: Chunk, next: () => Generator<Need, Chunk | undefi
       case 'ICCP':
       case 'EXIF':
       case 'XMP ':
-        yield* padded(chunk, skip(chunk.size));
+        yield padded(chunk, chunk.size);
         break;
       case 'ALPH':
         ensure(!animated && !alpha && !image, 'an ALPH chunk out of place');
         alpha = true;
-        yield* padded(chunk, skip(chunk.size));
+        yield padded(chunk, chunk.size);
         break;
       case 'VP8 ':
       case 'VP8L':
@@ -70,7 +70,7 @@ function* walkExtended(header: Chunk, next: () => Generator<Need, Chunk | undefi
       case 'ANIM':
         ensure(animated && !animation && chunk.size >= 6, 'an ANIM chunk out of place');
         animation = true;
-        yield* padded(chunk, skip(chunk.size));
+        yield padded(chunk, chunk.size);
         break;
       case 'ANMF':
         ensure(animation, 'an ANMF chunk out of place');
@@ -101,7 +101,7 @@ function* frame(chunk: Chunk, canvas: Size): Walk {
     if (inner.fourcc === 'ALPH') {
       ensure(!alpha && !image, 'an ALPH chunk out of place');
       alpha = true;
-      yield* padded(inner, skip(inner.size));
+      yield padded(inner, inner.size);
     } else if (inner.fourcc === 'VP8 ' || inner.fourcc === 'VP8L') {
       ensure(!image, 'a WebP image chunk out of place');
       ensure(within(yield* imageChunk(inner), size), 'a WebP frame image larger than its frame');
@@ -139,26 +139,25 @@ function* imageChunk(chunk: Chunk): Generator<Need, Size, Buffer> {
     );
     const size = { width: head.readUInt16LE(6) & 0x3fff, height: head.readUInt16LE(8) & 0x3fff };
     ensure(size.width > 0 && size.height > 0, 'a VP8 frame of no size');
-    yield* padded(chunk, skip(chunk.size - 10));
+    yield padded(chunk, chunk.size - 10);
     return size;
   }
   ensure(chunk.size >= 5, 'a VP8L chunk too short');
   const head = yield read(5);
   const bits = head.readUInt32LE(1);
   ensure(head[0] === 0x2f && bits >>> 29 === 0, 'a bad VP8L header');
-  yield* padded(chunk, skip(chunk.size - 5));
+  yield padded(chunk, chunk.size - 5);
   return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
 }
 
 function* unknownChunk(chunk: Chunk): Walk {
   ensure(!KNOWN.has(chunk.fourcc) && /^[A-Za-z0-9 ]{4}$/.test(chunk.fourcc), `a WebP chunk "${chunk.fourcc}" out of place`);
-  yield* padded(chunk, skip(chunk.size));
+  yield padded(chunk, chunk.size);
 }
 
-/** Runs `need` (the rest of the chunk's data), then skips its padding byte. */
-function* padded(chunk: Chunk, need: Need): Walk {
-  yield need;
-  yield skip(chunk.size % 2);
+/** Skips the rest (`n` bytes) of the chunk's data and its padding byte. */
+function padded(chunk: Chunk, n: number): Need {
+  return skip(n + (chunk.size % 2));
 }
 
 function within(inner: Size, outer: Size): boolean {
