@@ -5,7 +5,7 @@ import path from 'node:path';
 import { AddProductImagesDocument, ProductDocument, RemoveProductImageDocument } from '../generated/graphql';
 import { signUpAs, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
-import { testImages } from '../factories/images';
+import { polyglots, testImages } from '../factories/images';
 import { codeOf } from '../helpers/graphql-client';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server';
 import { startTestApp, type TestApp } from '../helpers/test-app';
@@ -203,6 +203,8 @@ describe.each(['local', 's3'] as const)('product images on %s storage', (kind) =
       ],
       ['a truncated PNG (no IEND)', PNG.subarray(0, PNG.length - 12)],
       ['a WebP whose RIFF size is not its length', Buffer.concat([WEBP, Buffer.from('<script>//</script>')])],
+      ['a GIF whose image separator is followed by HTML (GIF89a, 1x1 screen, ",<html>...", ";")', polyglots.gifWithHtmlAfterScreen()],
+      ['a WebP whose VP8X chunk is followed by HTML', polyglots.webpVp8xWithHtml()],
     ])('refuses %s with BAD_USER_INPUT, storing nothing', async (_, content) => {
       const product = await createProduct(t.client, seller.token);
       const before = await storedKeys();

@@ -130,7 +130,9 @@ describe('inspectImage', () => {
   });
 
   it('fails the stream with FileTooLargeError mid-stream, without reading the rest of the source', async () => {
-    const source = manyChunks(HEADERS.png, 1000, 1024); // ~1 MiB in 1 KiB chunks
+    // A PNG whose last chunk announces ~1 MiB of text, arriving in 1 KiB chunks: well-formed as far as it goes.
+    const textChunk = Buffer.concat([Buffer.from([0, 0x0f, 0xa0, 0]), Buffer.from('tEXt')]);
+    const source = manyChunks(Buffer.concat([HEADERS.png.subarray(0, -12), textChunk]), 1000, 1024);
     const { stream } = await inspectImage(source, 64 * 1024);
     let passed = 0;
     const error = await new Promise<unknown>((resolve) => {

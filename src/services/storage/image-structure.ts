@@ -1,19 +1,23 @@
 import { crc32 } from 'node:zlib';
 import type { ImageType } from './image-type';
+import { ByteWalker } from './structure/byte-walker';
+import { walkGif } from './structure/gif';
+import { walkJpeg } from './structure/jpeg';
+import { walkPng } from './structure/png';
+import { walkWebp } from './structure/webp';
 
 /**
- * Cheap structural checks of the four accepted formats, beyond their magic bytes, so that a file
- * that merely starts like an image (`GIF89a<html><script>...`) is refused for a reason a decoder
- * would also give. `image-size` reads the dimensions; these checks make sure the bytes around them
- * are the format's own:
- * - PNG: the IHDR chunk comes first, with length 13, a valid CRC and valid field values; the file
- *   ends with the IEND chunk.
- * - GIF: the logical screen descriptor has a non-zero size, and the byte after it (and its global
- *   colour table) starts a block (`!` extension or `,` image); the file ends with the `;` trailer.
- * - JPEG: SOI, then well-formed marker segments up to a baseline, extended or progressive SOF with
- *   8-bit samples, 1 to 4 components and its exact length; the file ends with EOI.
- * - WebP: a `VP8 `, `VP8L` or `VP8X` chunk first, and the RIFF size equal to the file's size - 8.
- * The head checks need at most the bytes up to JPEG's SOF; the tail checks keep 12 bytes.
+ * Structural checks of the four accepted formats, beyond their magic bytes, so that a file that
+ * merely starts like an image (`GIF89a<html><script>...`) is refused for a reason a decoder would
+ * also give. Two stages, neither of which decodes pixels:
+ * - The head checks (`checkHead`) run before image-size reads the canvas size, on at most the bytes
+ *   up to JPEG's SOF: PNG's IHDR first with a valid CRC and field values; GIF's logical screen
+ *   descriptor followed by a block; JPEG's SOI and well-formed segments up to a baseline, extended
+ *   or progressive SOF with 8-bit samples; WebP's first chunk (`VP8 `, `VP8L` or `VP8X`).
+ * - The structure walk (`structureWalker`, in structure/) then follows every block of the whole
+ *   file as it streams past (PNG chunks and CRCs to IEND, GIF blocks to the trailer, JPEG segments
+ *   and entropy-coded data to EOI, WebP's RIFF chunks to the RIFF size), holding at most one block
+ *   header at a time, and refuses the first byte that is not the format's own.
  */
 
 /** The head is `'more'` (not enough bytes yet), `'bad'`, or `'ok'` (every head check passed). */
@@ -32,24 +36,19 @@ export function checkHead(type: ImageType, head: Buffer): HeadVerdict {
   }
 }
 
-/** Checks the end of a whole file of `totalBytes` bytes whose last (up to) TAIL_BYTES bytes are `tail`. */
-export function checkTail(type: ImageType, tail: Buffer, totalBytes: number, head: Buffer): boolean {
+/** A walker over the whole file that refuses anything but the format's own blocks, to its very end (structure/). */
+export function structureWalker(type: ImageType, maxPixels: number): ByteWalker {
   switch (type.extension) {
     case 'png':
-      return tail.subarray(-PNG_IEND.length).equals(PNG_IEND);
+      return new ByteWalker(walkPng());
     case 'gif':
-      return tail[tail.length - 1] === 0x3b;
+      return new ByteWalker(walkGif(maxPixels));
     case 'jpg':
-      return tail.length >= 2 && tail[tail.length - 2] === 0xff && tail[tail.length - 1] === 0xd9;
+      return new ByteWalker(walkJpeg());
     case 'webp':
-      return head.readUInt32LE(4) + 8 === totalBytes;
+      return new ByteWalker(walkWebp(maxPixels));
   }
 }
-
-export const TAIL_BYTES = 12;
-
-/** An empty IEND chunk: length 0, type, CRC. */
-const PNG_IEND = Buffer.from('0000000049454e44ae426082', 'hex');
 
 /** PNG's allowed bit depths per colour type. */
 const PNG_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };

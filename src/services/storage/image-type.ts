@@ -1,6 +1,6 @@
 import { imageSize } from 'image-size';
 import { pipeline, Transform, type Readable } from 'node:stream';
-import { checkHead, checkTail, TAIL_BYTES } from './image-structure';
+import { checkHead, structureWalker } from './image-structure';
 
 export type ImageType = {
   mime: 'image/jpeg' | 'image/png' | 'image/gif' | 'image/webp';
@@ -65,7 +65,8 @@ export function detectImageType(head: Buffer): ImageType | undefined {
  * NotAnImageError (anything else, a type image-size disagrees with, a broken head, empty or too-short
  * input) or TooManyPixelsError (width x height over `maxPixels`). Resolves with the type, the size and a
  * stream that replays the whole content, errors with FileTooLargeError as soon as more than `maxBytes`
- * have passed through, and with NotAnImageError at the end if the file does not end as its format must.
+ * have passed through, and with NotAnImageError as soon as the content stops following its format's
+ * structure (every block, to the end of the file: see image-structure.ts).
  * Never buffers the whole file.
  */
 export async function inspectImage(
@@ -93,7 +94,7 @@ export async function inspectImage(
       source.destroy();
       throw new TooManyPixelsError(size.width, size.height, maxPixels);
     }
-    const stream = checkedStream(type, head.bytes, maxBytes);
+    const stream = checkedStream(type, maxBytes, maxPixels);
     stream.write(head.bytes);
     // Errors flow both ways: a source error (client abort) fails `stream` with that error, and
     // destroying `stream` (too large, consumer gave up) destroys `source`.
@@ -130,20 +131,22 @@ async function readHead(source: Readable, verdict: (bytes: Buffer) => 'more' | '
 }
 
 /**
- * A pass-through that fails with FileTooLargeError before passing byte `maxBytes + 1`, and at the end
- * with NotAnImageError unless the file ends as its format requires (checkTail).
+ * A pass-through that fails with FileTooLargeError before passing byte `maxBytes + 1`, and with
+ * NotAnImageError as soon as a byte is not the format's structure or, at the end, unless the file
+ * ends exactly where that structure does (structureWalker).
  */
-function checkedStream(type: ImageType, head: Buffer, maxBytes: number): Transform {
+function checkedStream(type: ImageType, maxBytes: number, maxPixels: number): Transform {
   let total = 0;
-  let tail = Buffer.alloc(0);
+  const walker = structureWalker(type, maxPixels);
   return new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void): void {
       total += chunk.length;
-      tail = Buffer.concat([tail, chunk.subarray(-TAIL_BYTES)]).subarray(-TAIL_BYTES);
-      callback(total > maxBytes ? new FileTooLargeError(maxBytes) : null, chunk);
+      if (total > maxBytes) callback(new FileTooLargeError(maxBytes));
+      else if (walker.push(chunk) === 'bad') callback(new NotAnImageError());
+      else callback(null, chunk);
     },
     flush(callback: (error?: Error | null) => void): void {
-      callback(checkTail(type, tail, total, head) ? null : new NotAnImageError());
+      callback(walker.end() === 'done' ? null : new NotAnImageError());
     },
   });
 }
