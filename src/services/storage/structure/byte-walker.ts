@@ -9,16 +9,16 @@
  */
 
 /**
- * What a walker needs next. `read` resumes it with exactly `n` bytes (or, with `orEnd`, the file may
- * also end cleanly right there); `skip` and `subBlocks` (length-prefixed blocks up to an empty one)
+ * What a walker needs next. `read` resumes it with exactly `n` bytes; `skip` and `subBlocks` (length-prefixed blocks up to an empty one)
  * with an empty buffer; `entropy` (bytes up to a 0xFF not followed by 0x00, RSTn or fill) with the
- * one-byte code of the marker that ends them.
+ * one-byte code of the marker that ends them; `rest` takes whatever is left of the file, unread.
  */
 export type Need =
-  | { kind: 'read'; n: number; orEnd?: boolean }
+  | { kind: 'read'; n: number }
   | { kind: 'skip'; n: number; see?: (bytes: Buffer) => void }
   | { kind: 'subBlocks' }
-  | { kind: 'entropy' };
+  | { kind: 'entropy' }
+  | { kind: 'rest' };
 
 export type Walk = Generator<Need, void, Buffer>;
 
@@ -33,8 +33,6 @@ export const MAX_READ = 64 * 1024;
 export const MAX_STEPS = 250_000;
 
 export const read = (n: number): Need => ({ kind: 'read', n });
-/** Like `read`, but the file may end right here instead (a format that allows a sequence of images). */
-export const readOrEnd = (n: number): Need => ({ kind: 'read', n, orEnd: true });
 export const skip = (n: number, see?: (bytes: Buffer) => void): Need => ({ kind: 'skip', n, see });
 const SUB_BLOCKS: Need = { kind: 'subBlocks' };
 const ENTROPY: Need = { kind: 'entropy' };
@@ -42,6 +40,9 @@ const ENTROPY: Need = { kind: 'entropy' };
 export const subBlocks = (): Need => SUB_BLOCKS;
 /** JPEG entropy-coded data, up to the next marker; resumes with the marker's code. */
 export const entropy = (): Need => ENTROPY;
+const REST: Need = { kind: 'rest' };
+/** Whatever follows, unread, to the end of the file (data a format lets writers append after the image). */
+export const rest = (): Need => REST;
 
 const EMPTY = Buffer.alloc(0);
 const BYTES = Array.from({ length: 256 }, (_, i) => Buffer.from([i]));
@@ -109,6 +110,8 @@ export class ByteWalker {
         at += take;
         this.left -= take;
         if (this.left === 0) this.resume(EMPTY);
+      } else if (need.kind === 'rest') {
+        at = length;
       } else if (need.kind === 'subBlocks') {
         let ended = false;
         while (at < length) {
@@ -149,7 +152,7 @@ export class ByteWalker {
   /** The state once the file has ended: only a walk that finished exactly at the last byte is 'done'. */
   end(): WalkState {
     const need = this.need;
-    if (this.current === 'walking' && need?.kind === 'read' && need.orEnd && this.heldLength === 0) this.current = 'done';
+    if (this.current === 'walking' && need?.kind === 'rest') this.current = 'done';
     if (this.current === 'walking') this.fail('the file ends inside the image');
     return this.current;
   }

@@ -1,4 +1,4 @@
-import { ensure, entropy, read, readOrEnd, skip, type Need, type Walk } from './byte-walker';
+import { ensure, entropy, read, rest, skip, type Need, type Walk } from './byte-walker';
 
 const SOI = 0xd8;
 const EOI = 0xd9;
@@ -8,17 +8,15 @@ const SOS = 0xda;
  * Walks a JPEG marker by marker: SOI, segments (each with its length) holding one baseline,
  * extended or progressive frame header before the first scan, each scan's header followed by its
  * entropy-coded data (where 0xFF is only ever followed by a stuffed 0x00 or a restart marker), and
- * EOI after at least one scan. EOI must end the file, unless another whole JPEG follows: cameras
- * and phones append images described by an MPF segment (depth maps, Ultra HDR gain maps) that way.
+ * EOI after at least one scan. Whatever follows EOI is left unread: phones and cameras append
+ * data there (MPF depth maps and Ultra HDR gain maps, a Motion Photo's video, Samsung's trailer),
+ * and it is part of no image a browser shows; `/media`'s headers keep it inert.
  * The entropy-coded data is scanned for markers, never decoded.
  */
 export function* walkJpeg(): Walk {
   ensure((yield read(2)).equals(Buffer.from([0xff, SOI])), 'not a JPEG start of image');
-  for (;;) {
-    yield* walkOneJpeg();
-    const next = yield readOrEnd(2);
-    ensure(next[0] === 0xff && next[1] === SOI, 'bytes after the end of a JPEG');
-  }
+  yield* walkOneJpeg();
+  yield rest();
 }
 
 /** One JPEG after its SOI, up to and including its EOI. */
