@@ -1,6 +1,8 @@
 import {
   GraphQLError,
   Kind,
+  getOperationAST,
+  getVariableValues,
   visit,
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -89,6 +91,16 @@ export function queryLimits(schema: GraphQLSchema, limits: QueryLimits): Operati
         aliases,
         max: limits.maxAliases,
       });
+    // Variables are coerced once, stopping at the first problem: graphql-js would otherwise report
+    // every one, each message printing the whole value (quadratic in a wide object's keys).
+    const operation = getOperationAST(document, operationName ?? undefined);
+    const problems = operation
+      ? getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1 }).errors
+      : undefined;
+    if (problems?.length) {
+      const [first] = problems;
+      throw new GraphQLError(shorten(first.message), { nodes: first.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } });
+    }
     let cost: number;
     try {
       cost = getComplexity({
@@ -115,6 +127,9 @@ export function queryLimits(schema: GraphQLSchema, limits: QueryLimits): Operati
     passed.set(key, true);
   };
 }
+
+/** A message that quotes a client's value is cut to a readable length. */
+const shorten = (message: string) => (message.length > 500 ? `${message.slice(0, 500)}…` : message);
 
 /** For list fields with a page size: `@Query(..., { complexity: pageComplexity(20) })`. */
 export const pageComplexity =

@@ -136,6 +136,16 @@ describe('requests the server cannot serve', () => {
       'BAD_USER_INPUT',
     ],
     [
+      // graphql-js would report every unknown field, each message printing the whole object (quadratic: minutes of CPU).
+      'an input object with 50,000 unknown fields',
+      () =>
+        json({
+          query: 'mutation($i: LoginInput!) { login(input: $i) { token } }',
+          variables: { i: Object.fromEntries(Array.from({ length: 50_000 }, (_, k) => [`k${k}`, 1])) },
+        }),
+      'BAD_USER_INPUT',
+    ],
+    [
       'a persisted query (automatic persisted queries are off)',
       () => json({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }),
       'PERSISTED_QUERY_NOT_SUPPORTED',
