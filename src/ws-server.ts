@@ -46,6 +46,8 @@ type SocketState = {
   slot: { key: string; holder: string };
   /** Ids of the operations admitted and not yet complete. */
   open: Set<string>;
+  /** The running subscriptions, stopped when the socket closes whatever graphql-ws still knows of them. */
+  running: Map<string, AsyncIterator<unknown>>;
 };
 type Extra = { socket: WebSocket; request: IncomingMessage };
 
@@ -123,6 +125,10 @@ export async function attachWebSocketServer(deps: Deps) {
     if (!state) return [unauthenticated('Your session has ended. Log in again.')];
     // Counted here rather than from graphql-ws's own table, which forgets a query the client
     // "completes" while it still runs; the place is taken at once, so concurrent subscribes cannot all fit.
+    // An id is one operation until it completes: graphql-ws forgets an id the client "completes"
+    // while it is still being admitted, and a reused id would leave the first operation running unseen.
+    if (state.open.has(id))
+      return [new GraphQLError(`Operation ${id} is still open; use another id.`, { extensions: { code: 'BAD_REQUEST' } })];
     if (state.open.size >= limits.maxOperationsPerSocket)
       return [tooManyRequests(1, `At most ${limits.maxOperationsPerSocket} operations may be open on one connection. Complete one first.`)];
     state.open.add(id);
@@ -195,8 +201,10 @@ export async function attachWebSocketServer(deps: Deps) {
           void slots.release(slot.key, slot.holder).catch(() => undefined);
           return false;
         }
-        sockets.set(socket, { identity, auth, ip, slot, open: new Set() });
+        const state: SocketState = { identity, auth, ip, slot, open: new Set(), running: new Map() };
+        sockets.set(socket, state);
         socket.once('close', () => {
+          for (const iterator of state.running.values()) void iterator.return?.();
           sockets.delete(socket);
           void slots.release(slot.key, slot.holder).catch((err: unknown) => logger.warn({ err }, 'could not release a WebSocket slot'));
         });
@@ -210,8 +218,14 @@ export async function attachWebSocketServer(deps: Deps) {
           return [new GraphQLError('Internal server error', { originalError: err instanceof Error ? err : new Error(String(err)) })];
         }
       },
+      onOperation: (ctx, id, _payload, _args, result) => {
+        const state = sockets.get(ctx.extra.socket);
+        if (state && isAsyncIterator(result)) state.running.set(id, result);
+      },
       onComplete: (ctx, id) => {
-        sockets.get(ctx.extra.socket)?.open.delete(id);
+        const state = sockets.get(ctx.extra.socket);
+        state?.open.delete(id);
+        state?.running.delete(id);
       },
       // Queries and mutations: Apollo Server runs them, with every plugin HTTP has.
       // (Their errors arrive formatted, which onNext passes on as they are.)
@@ -245,6 +259,10 @@ function formatResult(
     ...(rest as FormattedExecutionResult),
     errors: errors.map((e) => (e instanceof GraphQLError ? pipeline.formatError(e, logger) : (e as GraphQLFormattedError))),
   };
+}
+
+function isAsyncIterator(value: unknown): value is AsyncIterator<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as AsyncIterator<unknown>).next === 'function';
 }
 
 function refuseUpgrade(socket: Duplex, status: number, text: string, headers: Record<string, string> = {}) {

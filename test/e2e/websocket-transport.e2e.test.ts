@@ -207,6 +207,46 @@ describe('subscriptions', () => {
   });
 });
 
+describe('operation ids reused while their operation is being admitted', () => {
+  it('never leave a subscription running uncounted, during or after the socket', async () => {
+    const t = await startTestApp({ WS_MAX_OPERATIONS_PER_SOCKET: '2' });
+    try {
+      const customer = await signUpAs(t.client, 'CUSTOMER');
+      const ws = rawSocket(t);
+      await opened(ws);
+      const acked = new Promise<void>((resolve) =>
+        ws.on('message', (data) => JSON.parse(String(data)).type === 'connection_ack' && resolve()),
+      );
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${customer.token}` } }));
+      await acked;
+      const subscribe = (id: string) =>
+        ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { orderEvents { id } }' } }));
+      const closed = closeOf(ws);
+      const complete = (id: string) => ws.send(JSON.stringify({ id, type: 'complete' }));
+      // subscribe A, complete A while it is being admitted, subscribe A again; complete it once it runs: 30 times.
+      for (let round = 0; round < 30; round++) {
+        subscribe('A');
+        complete('A');
+        subscribe('A');
+        await new Promise((r) => setTimeout(r, 150));
+        complete('A');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      subscribe('B');
+      subscribe('C');
+      subscribe('D');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(t.app.feed.subscriberCount).toBeLessThanOrEqual(2);
+      ws.close();
+      await closed;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(t.app.feed.subscriberCount).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('socket limits', () => {
   let t: TestApp;
   let customer: TestAccount;
