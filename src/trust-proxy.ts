@@ -27,9 +27,11 @@ export function parseTrustProxy(raw: string | undefined): { value: TrustProxy } 
     return hops <= MAX_HOPS ? { value: hops } : { error: `must be a hop count from 0 to ${MAX_HOPS}, or proxy addresses` };
   }
   const entries = v.split(',').map((s) => s.trim());
-  const everything = entries.find((e) => /\/0+$/.test(e));
+  const everything = entries.find(tooBroad);
   if (everything)
-    return { error: `has ${JSON.stringify(everything)}, a range of every address, ${TRUST_PROXY_TRUE_REFUSED.replace(/^is true, /, '')}` };
+    return {
+      error: `has ${JSON.stringify(everything)}, a range of every address or near it, ${TRUST_PROXY_TRUE_REFUSED.replace(/^is true, /, '')}`,
+    };
   const bad = entries.filter((e) => !NAMES.has(e) && !isAddressOrRange(e));
   if (bad.length) {
     return {
@@ -39,6 +41,19 @@ export function parseTrustProxy(raw: string | undefined): { value: TrustProxy } 
     };
   }
   return { value: Object.freeze(entries) };
+}
+
+/**
+ * A range no set of proxies fills: wider than /8 for IPv4, /7 for IPv6 (fc00::/7, the unique local
+ * range, is the widest allowed), or /104 for IPv4-mapped IPv6 (`::ffff:0.0.0.0/96` is every IPv4
+ * client). Trusting it is trusting `X-Forwarded-For` from anyone.
+ */
+function tooBroad(entry: string): boolean {
+  const [address, prefix] = entry.split('/');
+  if (prefix === undefined || !/^\d{1,3}$/.test(prefix)) return false;
+  const bits = Number(prefix);
+  if (isIP(address) === 4) return bits < 8;
+  return /^::ffff:/i.test(address) ? bits < 104 : bits < 7;
 }
 
 /** `10.1.2.3`, `10.0.0.0/8`, `fd00::/8`: an address, optionally with a prefix length that fits its family. */

@@ -219,10 +219,17 @@ describe('config: embedded-profile safety and Toss keys', () => {
       expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY=1 behind one load balancer/);
     });
 
-    it('refuses a range of every address (0.0.0.0/0, ::/0): it would trust every X-Forwarded-For entry, like true', () => {
-      for (const value of ['0.0.0.0/0', '::/0', '10.0.0.0/8,0.0.0.0/00']) {
-        expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(/a range of every address, which trusts every X-Forwarded-For entry/);
+    it('refuses a range of every address or near it (wider than /8, /7 for IPv6, /104 IPv4-mapped): like true, it trusts anyone', () => {
+      for (const value of ['0.0.0.0/0', '::/0', '10.0.0.0/8,0.0.0.0/00', '0.0.0.0/1,128.0.0.0/1', '::/1,8000::/1', '::ffff:0.0.0.0/96']) {
+        expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(
+          /a range of every address or near it, which trusts every X-Forwarded-For entry/,
+        );
       }
+      expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,fc00::/7,::ffff:10.0.0.0/104' }).trustProxy).toEqual([
+        '10.0.0.0/8',
+        'fc00::/7',
+        '::ffff:10.0.0.0/104',
+      ]);
     });
 
     it('refuses bad addresses and ranges at load, naming them', () => {

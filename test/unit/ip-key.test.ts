@@ -28,8 +28,16 @@ describe('clientKey (the client an IP is counted as)', () => {
     expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
   });
 
-  it('returns anything that is not an IP address unchanged', () => {
-    expect(clientKey('unknown')).toBe('unknown');
-    expect(clientKey('')).toBe('');
+  it('drops a port a proxy appended, so each connection is not a new client', () => {
+    expect(clientKey('203.0.113.77:1001')).toBe('203.0.113.77');
+    expect(clientKey('203.0.113.77:1002')).toBe('203.0.113.77');
+    expect(clientKey('[2001:db8:bb:1::5]:443')).toBe('2001:db8:bb:1::/64');
+    expect(clientKey('[2001:db8:bb:1::6]')).toBe('2001:db8:bb:1::/64');
+  });
+
+  it('puts everything that is not an IP address in one bucket', () => {
+    expect(clientKey('unknown')).toBe('not-an-address');
+    expect(clientKey('')).toBe('not-an-address');
+    expect(clientKey('proxy.internal')).toBe(clientKey('garbage-1'));
   });
 });
