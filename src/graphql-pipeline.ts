@@ -29,7 +29,7 @@ import type { OrderFeed } from './services/notifications/order-feed';
 import { RequestRateLimit } from './services/shared/request-rate-limit';
 
 /** What a client sends, on any transport. */
-export type OperationRequest = { query?: unknown; variables?: unknown; operationName?: unknown };
+export type OperationRequest = { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown };
 
 /** An operation that passed parsing, validation and every check, ready to run. */
 export type AdmittedOperation = {
@@ -124,7 +124,10 @@ export class GraphQLPipeline {
    * codes (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, BAD_USER_INPUT, QUERY_TOO_COMPLEX).
    */
   prepare(request: OperationRequest): AdmittedOperation | GraphQLError[] {
-    const { query, variables, operationName } = request;
+    const { query, variables, operationName, extensions } = request;
+    // As on HTTP, where Apollo's automatic persisted queries are off.
+    if (extensions && typeof extensions === 'object' && 'persistedQuery' in extensions)
+      return [protocolError('PERSISTED_QUERY_NOT_SUPPORTED', 'Persisted queries are not supported.')];
     if (typeof query !== 'string' || !query) return [protocolError('BAD_REQUEST', 'The operation must have a non-empty `query` string.')];
     if (variables != null && (typeof variables !== 'object' || Array.isArray(variables)))
       return [protocolError('BAD_REQUEST', '`variables` must be an object.')];

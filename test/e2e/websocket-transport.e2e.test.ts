@@ -97,6 +97,33 @@ describe.each(TRANSPORTS)('the same protections over $name', (transport) => {
     }
   });
 
+  it('refuses a persisted query (automatic persisted queries are off) with PERSISTED_QUERY_NOT_SUPPORTED', async () => {
+    const extensions = { persistedQuery: { version: 1, sha256Hash: 'abc' } };
+    let code: unknown;
+    if (transport.name === 'HTTP') {
+      const res = await fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${customer.token}` },
+        body: JSON.stringify({ query: '{ __typename }', extensions }),
+      });
+      code = ((await res.json()) as { errors: GraphQLErrorShape[] }).errors[0].extensions!.code;
+    } else {
+      const conn = openWs(t, customer.token);
+      await conn.opened;
+      code = await new Promise((resolve) =>
+        conn.client.subscribe(
+          { query: '{ __typename }', extensions },
+          {
+            next: (r) => resolve(r.errors?.[0]?.extensions?.code),
+            error: (e) => resolve((e as GraphQLErrorShape[])[0]?.extensions?.code),
+            complete: () => undefined,
+          },
+        ),
+      );
+    }
+    expect(code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+  });
+
   it('still answers well-formed operations', async () => {
     expect((await run('{ me { id } }')).data).toEqual({ me: { id: customer.id } });
   });
