@@ -20,7 +20,7 @@ import { orderProducts } from '../factories/orders';
 import { spawnAppProcess, type AppProcess } from '../helpers/app-process';
 import { codeOf, type GraphQLClient } from '../helpers/graphql-client';
 import { EMBEDDED, type TestApp } from '../helpers/test-app';
-import { startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
+import { startAppWithToss, authorizeOrder } from '../helpers/toss';
 import { collect, connectWs, type WsConnection } from '../helpers/ws-client';
 
 type Event = OrderEventsSubscription['orderEvents'];
@@ -62,12 +62,7 @@ const SELLER_EVENTS = print(SellerOrderEventsDocument);
 /** Orders one unit of `productId` as `customer` through `client`, pays it, and returns the orderId. */
 async function orderAndPay(client: GraphQLClient, customer: TestAccount, productId: string): Promise<string> {
   const order = await orderProducts(client, customer.token, [{ productId, quantity: 1 }]);
-  const auth = toss.authorize({
-    clientKey: TOSS_CLIENT_KEY,
-    orderId: order.orderId,
-    orderName: order.orderName,
-    amount: order.totalAmount,
-  });
+  const auth = authorizeOrder(toss, order);
   await client.ok(ConfirmPaymentDocument, { input: auth }, { token: customer.token });
   return order.orderId;
 }
@@ -189,12 +184,7 @@ it("a seller's feed shows new paid orders touching their products, with only the
     { productId: mineProduct.id, quantity: 2 },
     { productId: theirProduct.id, quantity: 1 },
   ]);
-  const auth = toss.authorize({
-    clientKey: TOSS_CLIENT_KEY,
-    orderId: order.orderId,
-    orderName: order.orderName,
-    amount: order.totalAmount,
-  });
+  const auth = authorizeOrder(toss, order);
   await b.client.ok(ConfirmPaymentDocument, { input: auth }, { token: customer.token });
   const [paid] = await feed.waitFor(1);
   expect(paid).toMatchObject({ orderId: order.orderId, kind: 'PAID', orderStatus: 'ORDER_COMPLETED' });

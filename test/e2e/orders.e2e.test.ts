@@ -18,7 +18,7 @@ import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { codeOf } from '../helpers/graphql-client';
 import { sweeperWithoutGrace, type TestApp } from '../helpers/test-app';
-import { startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
+import { startAppWithToss, TOSS_CLIENT_KEY, authorizeOrder } from '../helpers/toss';
 import type { TossSandbox } from '../../toss-sandbox';
 
 let t: TestApp, toss: TossSandbox, close: () => Promise<void>;
@@ -394,13 +394,7 @@ describe('orders and order', () => {
     await t.client.ok(CancelOrderDocument, { orderId: cancelled.orderId, reason }, { token: customer.token });
     // A declined card: Toss's message about the customer's card.
     const declined = await orderProducts(t.client, customer.token, lines);
-    const auth = toss.authorize({
-      clientKey: TOSS_CLIENT_KEY,
-      orderId: declined.orderId,
-      orderName: declined.orderName,
-      amount: declined.totalAmount,
-      confirmError: 'REJECT_CARD_COMPANY',
-    });
+    const auth = authorizeOrder(toss, declined, 'REJECT_CARD_COMPANY');
     expect(codeOf(await t.client.request(ConfirmPaymentDocument, { input: auth }, { token: customer.token }))).toBe('PAYMENT_FAILED');
 
     const seen = async (orderId: string, token: string) => (await t.client.ok(OrderDocument, { orderId }, { token })).order!;

@@ -13,7 +13,7 @@ import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { codeOf } from '../helpers/graphql-client';
 import type { TestApp } from '../helpers/test-app';
-import { merchantCancel, startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
+import { merchantCancel, startAppWithToss, authorizeOrder } from '../helpers/toss';
 
 /** Issue #13's cases, each as it was reproduced against the running server. */
 let t: TestApp, toss: TossSandbox, close: () => Promise<void>;
@@ -45,12 +45,7 @@ const eventsOf = (orderId: string) => em().find(OrderStatusChange, { orderCode: 
 async function pendingOrder(options: { stock?: number; quantity?: number; price?: number } = {}) {
   const product = await createProduct(t.client, seller.token, { stock: options.stock ?? 5, price: options.price ?? 10000 });
   const order = await orderProducts(t.client, customer.token, [{ productId: product.id, quantity: options.quantity ?? 2 }]);
-  const auth = toss.authorize({
-    clientKey: TOSS_CLIENT_KEY,
-    orderId: order.orderId,
-    orderName: order.orderName,
-    amount: order.totalAmount,
-  });
+  const auth = authorizeOrder(toss, order);
   return { product, order, auth };
 }
 

@@ -4,7 +4,7 @@ import { signUpAs } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { spawnAppProcess } from '../helpers/app-process';
-import { startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
+import { startAppWithToss, authorizeOrder } from '../helpers/toss';
 
 const waitFor = async (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -24,12 +24,7 @@ it("the app killed (SIGKILL) between Toss's approval and its own commit: the rec
     const customer = await signUpAs(t.client, 'CUSTOMER');
     const product = await createProduct(t.client, seller.token, { stock: 3 });
     const order = await orderProducts(t.client, customer.token, [{ productId: product.id, quantity: 1 }]);
-    const auth = toss.authorize({
-      clientKey: TOSS_CLIENT_KEY,
-      orderId: order.orderId,
-      orderName: order.orderName,
-      amount: order.totalAmount,
-    });
+    const auth = authorizeOrder(toss, order);
 
     // Toss takes its time approving; the instance dies while waiting for the answer.
     toss.addFault({ endpoint: 'confirm', mode: 'delay', ms: 1500, times: 1 });

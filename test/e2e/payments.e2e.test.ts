@@ -6,7 +6,7 @@ import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { codeOf } from '../helpers/graphql-client';
 import type { TestApp } from '../helpers/test-app';
-import { startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
+import { startAppWithToss, authorizeOrder } from '../helpers/toss';
 
 let t: TestApp, toss: TossSandbox, close: () => Promise<void>;
 let admin: TestAccount, seller: TestAccount, customer: TestAccount, otherCustomer: TestAccount;
@@ -32,13 +32,7 @@ const tossPaymentsFor = (orderId: string) => toss.payments().filter((p) => p.ord
 async function pendingOrder(options: { stock?: number; quantity?: number; price?: number; confirmError?: string } = {}) {
   const product = await createProduct(t.client, seller.token, { stock: options.stock ?? 5, price: options.price ?? 15000 });
   const order = await orderProducts(t.client, customer.token, [{ productId: product.id, quantity: options.quantity ?? 2 }]);
-  const auth = toss.authorize({
-    clientKey: TOSS_CLIENT_KEY,
-    orderId: order.orderId,
-    orderName: order.orderName,
-    amount: order.totalAmount,
-    confirmError: options.confirmError,
-  });
+  const auth = authorizeOrder(toss, order, options.confirmError);
   return { product, order, auth };
 }
 

@@ -2,7 +2,7 @@ import { ConfirmPaymentDocument } from '../generated/graphql';
 import { signUpAs } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
-import { startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
+import { startAppWithToss, TOSS_CLIENT_KEY, authorizeOrder } from '../helpers/toss';
 
 /**
  * A headless deployment: the storefront holds the Toss client key, the API only TOSS_SECRET_KEY
@@ -18,12 +18,7 @@ it('TOSS_SECRET_KEY alone turns payments on: an order is paid end to end, and /d
     const product = await createProduct(t.client, seller.token, { price: 15000, stock: 5 });
     const order = await orderProducts(t.client, customer.token, [{ productId: product.id, quantity: 2 }]);
     // The storefront opens Toss's payment window with its own client key, then hands the result to the API.
-    const auth = toss.authorize({
-      clientKey: TOSS_CLIENT_KEY,
-      orderId: order.orderId,
-      orderName: order.orderName,
-      amount: order.totalAmount,
-    });
+    const auth = authorizeOrder(toss, order);
     const paid = await t.client.ok(ConfirmPaymentDocument, { input: auth }, { token: customer.token });
     expect(paid.confirmPayment).toMatchObject({
       orderId: order.orderId,

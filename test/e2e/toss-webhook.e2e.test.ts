@@ -5,7 +5,7 @@ import { signUpAs, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { merchantCancel, startAppWithToss, TOSS_CLIENT_KEY, TOSS_SECRET_KEY } from '../helpers/toss';
+import { merchantCancel, startAppWithToss, TOSS_CLIENT_KEY, TOSS_SECRET_KEY, authorizeOrder } from '../helpers/toss';
 
 /**
  * `/webhooks/toss` is public and every delivery makes the server ask Toss with the merchant's
@@ -86,12 +86,7 @@ describe('the look-up memory, the paymentKey check and a real payment', () => {
   it('real deliveries still settle the order, even right after a forged delivery claiming the same news was answered from Toss', async () => {
     const product = await createProduct(t.client, seller.token, { stock: 5, price: 12000 });
     const order = await orderProducts(t.client, customer.token, [{ productId: product.id, quantity: 1 }]);
-    const auth = toss.authorize({
-      clientKey: TOSS_CLIENT_KEY,
-      orderId: order.orderId,
-      orderName: order.orderName,
-      amount: order.totalAmount,
-    });
+    const auth = authorizeOrder(toss, order);
     // Approved at Toss without this server's confirm: only the webhook tells it.
     await t.app.payments.gateway!.confirm({ ...auth, idempotencyKey: `confirm-${order.orderId}` });
     await toss.waitForWebhooks();

@@ -40,3 +40,18 @@ export async function merchantCancel(toss: TossSandbox, paymentKey: string, canc
   });
   if (!res.ok) throw new Error(`merchant cancel failed: ${res.status} ${await res.text()}`);
 }
+
+/** The payment window for an order, as a customer completes it: what `confirmPayment` then takes. */
+export function authorizeOrder(
+  toss: TossSandbox,
+  order: { orderId: string; orderName: string; totalAmount: number },
+  confirmError?: string,
+) {
+  return toss.authorize({
+    clientKey: TOSS_CLIENT_KEY,
+    orderId: order.orderId,
+    orderName: order.orderName,
+    amount: order.totalAmount,
+    confirmError,
+  });
+}
