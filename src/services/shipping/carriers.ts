@@ -3,7 +3,7 @@
  * where a customer follows a parcel. A pure table with two functions, the building block for
  * per-seller shipments (#15); nothing here touches the network or the database.
  *
- * SOURCES for the digit counts, read in late 2026 (no carrier publishes its numbering rules):
+ * SOURCES for the digit counts (no carrier publishes its numbering rules):
  * - [DT]  shlee322/delivery-tracker (the open-source engine behind tracker.delivery), the
  *         validation its scrapers run before asking a carrier, `packages/core/src/carriers/kr.*`
  *         (2023 rewrite, still current in 2025) and the 2018-2023 `packages/apiserver/carriers`.
