@@ -43,13 +43,13 @@ export function checkPostcode(raw: string): Checked<string> {
   return /^\d{5}$/.test(value) ? ok(value) : refused('postcode must be exactly 5 digits (우편번호, e.g. 06236)');
 }
 
-// Korean numbers, written with their leading 0 and without separators. A subscriber number never starts with 0 or 1.
+// Korean numbers, written with their leading 0 and without separators. The part after the prefix never starts with 0.
 const PHONE_PATTERNS: RegExp[] = [
-  /^01[016789][2-9]\d{6,7}$/, // mobile 010, 011, 016, 017, 018, 019: 10 or 11 digits
-  /^02[2-9]\d{6,7}$/, // Seoul 02: 9 or 10 digits
-  /^0(?:3[1-3]|4[1-4]|5[1-5]|6[1-4])[2-9]\d{6,7}$/, // other area codes 031-064: 10 or 11 digits
-  /^070[2-9]\d{7}$/, // internet phones 070: 11 digits
-  /^1[568]\d{2}[2-9]\d{3}$/, // representative numbers 15xx, 16xx, 18xx (e.g. 1588-1234): 8 digits
+  /^01[016789][1-9]\d{6,7}$/, // mobile 010, 011, 016, 017, 018, 019: 10 or 11 digits
+  /^02[1-9]\d{6,7}$/, // Seoul 02: 9 or 10 digits
+  /^0(?:3[1-3]|4[1-4]|5[1-5]|6[1-4])[1-9]\d{6,7}$/, // other area codes 031-064: 10 or 11 digits
+  /^070[1-9]\d{7}$/, // internet phones 070: 11 digits
+  /^1[568]\d{6}$/, // representative numbers 15xx, 16xx, 18xx (e.g. 1588-1234): 8 digits
 ];
 
 export const PHONE_FORMAT =
@@ -63,7 +63,7 @@ export const PHONE_FORMAT =
 export function normalisePhone(raw: string): Checked<string> {
   const text = raw.trim();
   const bad = refused<string>(`phone must be ${PHONE_FORMAT}`);
-  if (text.length > 30 || !/^(\+\s*)?[\d\s.()-]+$/.test(text)) return bad;
+  if (text.length > 30 || !/^(\+ *)?[\d .()-]+$/.test(text)) return bad;
   let digits = text.replace(/\D/g, '');
   if (text.startsWith('+')) {
     if (!digits.startsWith('82')) return bad;
