@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261201173210 } from './Migration20261201173210';
 import { Migration20261201150246 } from './Migration20261201150246';
 import { Migration20261124040007 } from './Migration20261124040007';
 import { Migration20261124034903 } from './Migration20261124034903';
@@ -17,4 +18,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261124034903', class: Migration20261124034903 },
   { name: 'Migration20261124040007', class: Migration20261124040007 },
   { name: 'Migration20261201150246', class: Migration20261201150246 },
+  { name: 'Migration20261201173210', class: Migration20261201173210 },
 ];

@@ -8,6 +8,7 @@ import { AccountResolver } from './resolvers/account/account.resolver';
 import { CategoryResolver } from './resolvers/catalog/category.resolver';
 import { ProductConnectionResolver, ProductResolver } from './resolvers/catalog/product.resolver';
 import { CartResolver } from './resolvers/cart/cart.resolver';
+import { ShippingAddressResolver } from './resolvers/shipping/shipping-address.resolver';
 import { OrderConnectionResolver, OrderResolver } from './resolvers/orders/order.resolver';
 import { PaymentResolver } from './resolvers/payments/payment.resolver';
 import { NotificationResolver } from './resolvers/notifications/notification.resolver';
@@ -21,6 +22,7 @@ import { CategoryService } from './services/catalog/category.service';
 import { ProductImageService } from './services/catalog/product-image.service';
 import { ProductService } from './services/catalog/product.service';
 import { CartService } from './services/cart/cart.service';
+import { ShippingAddressService } from './services/shipping/shipping-address.service';
 import { PeriodicJob } from './services/jobs/periodic-job';
 import { ActionLimit } from './services/shared/action-limit';
 import { createPayments } from './services/payments/create-payments';
@@ -199,6 +201,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       [OrderConnectionResolver, new OrderConnectionResolver(orders)],
       [PaymentResolver, new PaymentResolver(payments.service)],
       [NotificationResolver, new NotificationResolver(new NotificationService())],
+      [ShippingAddressResolver, new ShippingAddressResolver(new ShippingAddressService())],
     ]);
     const schema = await buildAppSchema({ get: (cls) => resolverInstances.get(cls) });
     const server = await createHttpServer({

@@ -11,6 +11,7 @@ import { Payment } from './payment.entity';
 import { Product } from './product.entity';
 import { ProductImage } from './product-image.entity';
 import { Seller } from './seller.entity';
+import { ShippingAddress } from './shipping-address.entity';
 
 /** Every entity the ORM knows; listed explicitly so no folder scanning happens at boot. */
 export const entities = [
@@ -23,6 +24,7 @@ export const entities = [
   Product,
   ProductImage,
   CartLine,
+  ShippingAddress,
   Order,
   OrderItem,
   OrderStatusChange,
@@ -42,6 +44,7 @@ export {
   Product,
   ProductImage,
   Seller,
+  ShippingAddress,
 };
 export { OrderStatus } from './order.entity';
 export { Payment };

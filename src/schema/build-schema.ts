@@ -10,6 +10,7 @@ import { ProductConnectionResolver, ProductResolver } from '../resolvers/catalog
 import { OrderConnectionResolver, OrderResolver } from '../resolvers/orders/order.resolver';
 import { PaymentResolver } from '../resolvers/payments/payment.resolver';
 import { NotificationResolver } from '../resolvers/notifications/notification.resolver';
+import { ShippingAddressResolver } from '../resolvers/shipping/shipping-address.resolver';
 import './enums';
 import { validateInput } from './validate';
 
@@ -23,6 +24,7 @@ export const resolvers = [
   OrderConnectionResolver,
   PaymentResolver,
   NotificationResolver,
+  ShippingAddressResolver,
 ] as const;
 
 /**

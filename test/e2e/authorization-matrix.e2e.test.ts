@@ -15,7 +15,7 @@ import { collect, connectWs, WsClients } from '../helpers/ws-client';
 type Actor = 'anonymous' | 'customer' | 'otherCustomer' | 'seller' | 'otherSeller' | 'admin';
 type Outcome = 'ALLOWED' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND';
 type Row = Record<Actor, Outcome>;
-type Fixtures = { productId: string; orderId: string; categoryId: string };
+type Fixtures = { productId: string; orderId: string; categoryId: string; addressId: string };
 type Operation = {
   query: string;
   variables?: (f: Fixtures, actor: Actor) => Promise<Record<string, unknown>> | Record<string, unknown>;
@@ -44,6 +44,13 @@ const row = (
 
 let seq = 0;
 const unique = () => `${process.pid}-${++seq}`;
+const ADDRESS = { recipientName: '홍길동', phone: '010-1234-5678', postcode: '06236', roadAddress: '서울특별시 강남구 테헤란로 152' };
+/** A fresh address in the book of the customer holding `token`; its id. */
+async function addAddress(token: string): Promise<string> {
+  const mutation = 'mutation($i: ShippingAddressInput!) { addShippingAddress(input: $i) { id } }';
+  const { data } = await t.client.raw<{ addShippingAddress: { id: string } }>(mutation, { i: ADDRESS }, { token });
+  return data!.addShippingAddress.id;
+}
 
 // prettier-ignore
 const MATRIX: Record<string, { op: Operation; expect: Row }> = {
@@ -73,6 +80,11 @@ const MATRIX: Record<string, { op: Operation; expect: Row }> = {
   'Mutation.cancelOrder':        { op: { query: 'mutation($o: String!) { cancelOrder(orderId: $o) { status } }', variables: async (f, actor) => ({ o: actor === 'customer' ? (await orderProducts(t.client, customer.token, [{ productId: f.productId, quantity: 1 }])).orderId : f.orderId }) }, expect: row(U, A, N, F, F, F) },
   'Mutation.updateOrderStatus':  { op: { query: 'mutation($o: String!) { updateOrderStatus(orderId: $o, status: SHIPPING) { status } }', variables: (f) => ({ o: f.orderId }) }, expect: row(U, F, F, F, F, A) },
   'Mutation.markNotificationsRead': { op: { query: 'mutation { markNotificationsRead(ids: ["1"]) }' }, expect: row(U, A, A, F, F, F) },
+  'Query.shippingAddresses':     { op: { query: '{ shippingAddresses { id } }' }, expect: row(U, A, A, F, F, F) },
+  'Mutation.addShippingAddress': { op: { query: 'mutation($i: ShippingAddressInput!) { addShippingAddress(input: $i) { id } }', variables: () => ({ i: ADDRESS }) }, expect: row(U, A, A, F, F, F) },
+  'Mutation.updateShippingAddress': { op: { query: 'mutation($id: ID!) { updateShippingAddress(id: $id, input: { memo: "m" }) { id } }', variables: (f) => ({ id: f.addressId }) }, expect: row(U, A, N, F, F, F) },
+  'Mutation.deleteShippingAddress': { op: { query: 'mutation($id: ID!) { deleteShippingAddress(id: $id) }', variables: async (f, actor) => ({ id: actor === 'customer' ? await addAddress(customer.token) : f.addressId }) }, expect: row(U, A, N, F, F, F) },
+  'Mutation.setDefaultShippingAddress': { op: { query: 'mutation($id: ID!) { setDefaultShippingAddress(id: $id) { id } }', variables: (f) => ({ id: f.addressId }) }, expect: row(U, A, N, F, F, F) },
   'Subscription.orderEvents':    { op: { query: 'subscription { orderEvents { id } }' }, expect: row(U, A, A, F, F, F) },
   'Subscription.sellerOrderEvents': { op: { query: 'subscription { sellerOrderEvents { id } }' }, expect: row(U, F, F, A, A, F) },
 };
@@ -98,7 +110,7 @@ beforeAll(async () => {
   const category = await createCategory(t.client, ad.token);
   const product = await createProduct(t.client, s.token, { stock: 1000 });
   const order = await orderProducts(t.client, c.token, [{ productId: product.id, quantity: 1 }]);
-  fixtures = { productId: product.id, orderId: order.orderId, categoryId: category.id };
+  fixtures = { productId: product.id, orderId: order.orderId, categoryId: category.id, addressId: await addAddress(c.token) };
 });
 afterAll(() => t?.close());
 

@@ -15,7 +15,7 @@ import { WsClients } from '../helpers/ws-client';
  */
 let t: TestApp;
 let customer: TestAccount, seller: TestAccount, admin: TestAccount;
-let productId: string, orderId: string;
+let productId: string, orderId: string, addressId: string;
 let tables: string[];
 
 beforeAll(async () => {
@@ -27,6 +27,13 @@ beforeAll(async () => {
   ]);
   productId = (await createProduct(t.client, seller.token, { stock: 100 })).id;
   orderId = (await orderProducts(t.client, customer.token, [{ productId, quantity: 1 }])).orderId;
+  const address = { recipientName: '홍길동', phone: '010-1234-5678', postcode: '06236', roadAddress: '서울특별시 강남구 테헤란로 152' };
+  const added = await t.client.raw<{ addShippingAddress: { id: string } }>(
+    'mutation($i: ShippingAddressInput!) { addShippingAddress(input: $i) { id } }',
+    { i: address },
+    { token: customer.token },
+  );
+  addressId = added.data!.addShippingAddress.id;
   // Every entity's table (auth_session included: a refused login must not leave a session behind).
   tables = [
     ...new Set(
@@ -175,6 +182,58 @@ const CASES: Case[] = [
     token: () => customer.token,
     query: 'mutation($ids: [ID!]!) { markNotificationsRead(ids: $ids) }',
     variables: fc.record({ ids: fc.array(fc.oneof(anyString, fc.constant('-1')), { maxLength: 10 }) }),
+  },
+  {
+    name: 'addShippingAddress',
+    token: () => customer.token,
+    query: 'mutation($i: ShippingAddressInput!) { addShippingAddress(input: $i) { id } }',
+    variables: fc.record({
+      i: fc.record({
+        recipientName: anyString,
+        phone: fc.oneof(anyString, fc.constantFrom('010-1234-5678', '+82 10 1234 5678', '02-123-4567', '010-1234-5678\u0000')),
+        postcode: fc.oneof(anyString, fc.constantFrom('06236', '0623', '062366')),
+        roadAddress: anyString,
+        detail: maybe(fc.oneof(anyString, fc.constant(null))),
+        memo: maybe(fc.oneof(anyString, fc.constant(null))),
+        isDefault: maybe(fc.boolean()),
+      }),
+    }),
+  },
+  {
+    name: 'updateShippingAddress',
+    token: () => customer.token,
+    query: 'mutation($id: ID!, $i: UpdateShippingAddressInput!) { updateShippingAddress(id: $id, input: $i) { id } }',
+    variables: fc.record({
+      id: fc.oneof(
+        anyId(),
+        fc.constant(null).map(() => addressId),
+      ),
+      i: fc.record({
+        recipientName: maybe(fc.oneof(anyString, fc.constant(null))),
+        phone: maybe(fc.oneof(anyString, fc.constant(null))),
+        postcode: maybe(fc.oneof(anyString, fc.constant(null))),
+        roadAddress: maybe(anyString),
+        detail: maybe(fc.oneof(anyString, fc.constant(null))),
+        memo: maybe(fc.oneof(anyString, fc.constant(null))),
+      }),
+    }),
+  },
+  {
+    name: 'deleteShippingAddress',
+    token: () => customer.token,
+    query: 'mutation($id: ID!) { deleteShippingAddress(id: $id) }',
+    variables: fc.record({ id: anyId().filter((id) => id !== addressId) }),
+  },
+  {
+    name: 'setDefaultShippingAddress',
+    token: () => customer.token,
+    query: 'mutation($id: ID!) { setDefaultShippingAddress(id: $id) { id } }',
+    variables: fc.record({
+      id: fc.oneof(
+        anyId(),
+        fc.constant(null).map(() => addressId),
+      ),
+    }),
   },
 ];
 
