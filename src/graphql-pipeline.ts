@@ -181,7 +181,7 @@ const protocolError = (code: string, message: string, cause?: GraphQLError) =>
   new GraphQLError(message, { nodes: cause?.nodes, extensions: { code } });
 
 /** Known errors pass as they are; anything else becomes a bare INTERNAL_SERVER_ERROR (logged where it is caught). */
-export function maskUnexpected(formatted: GraphQLFormattedError): GraphQLFormattedError {
+function maskUnexpected(formatted: GraphQLFormattedError): GraphQLFormattedError {
   if (isExpectedCode(formatted.extensions?.code)) return formatted;
   return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }

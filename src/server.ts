@@ -18,7 +18,7 @@ import { sqlOf } from './db/sql';
 import { demoRouter, type DemoOptions } from './demo/demo-route';
 import { GraphQLPipeline } from './graphql-pipeline';
 import type { Logger } from './logger';
-import { ErrorCode } from './schema/errors';
+import { ErrorCode, isTooManyRequests } from './schema/errors';
 import type { AccountService } from './services/account/account.service';
 import type { EventBus } from './services/events/event-bus';
 import type { OrderFeed } from './services/notifications/order-feed';
@@ -133,7 +133,7 @@ export async function createHttpServer(deps: Deps) {
         try {
           await pipeline.admit(ip, auth);
         } catch (err) {
-          if (err instanceof GraphQLError && err.extensions.code === ErrorCode.TOO_MANY_REQUESTS) {
+          if (isTooManyRequests(err)) {
             // Answered as HTTP 429 with Retry-After, and as a coded GraphQL error in the body.
             const retryAfter = String(err.extensions.retryAfter);
             throw new GraphQLError(err.message, {

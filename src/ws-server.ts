@@ -11,7 +11,7 @@ import type { GraphQLContext } from './context';
 import type { Orm } from './db/orm';
 import type { AdmittedOperation, GraphQLPipeline, OperationRequest } from './graphql-pipeline';
 import type { Logger } from './logger';
-import { ErrorCode, tooManyRequests, unauthenticated } from './schema/errors';
+import { isTooManyRequests, tooManyRequests, unauthenticated } from './schema/errors';
 import type { AccountService } from './services/account/account.service';
 import type { EventBus, Unsubscribe } from './services/events/event-bus';
 import { SocketSlots } from './services/shared/socket-slots';
@@ -80,8 +80,8 @@ export async function attachWebSocketServer(deps: Deps) {
     try {
       await pipeline.admit(deps.clientIp(request), ANONYMOUS);
     } catch (err) {
-      const tooMany = err instanceof GraphQLError && err.extensions.code === ErrorCode.TOO_MANY_REQUESTS;
-      if (tooMany) return refuseUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(err.extensions.retryAfter) });
+      if (isTooManyRequests(err))
+        return refuseUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(err.extensions.retryAfter) });
       return refuseUpgrade(socket, 503, 'Service Unavailable');
     }
     wsServer.handleUpgrade(request, socket, head, (ws) => {
@@ -184,8 +184,7 @@ export async function attachWebSocketServer(deps: Deps) {
           if (auth.kind !== 'authenticated') return false;
           await pipeline.admit(ip, auth);
         } catch (err) {
-          const tooMany = err instanceof GraphQLError && err.extensions.code === ErrorCode.TOO_MANY_REQUESTS;
-          return tooMany
+          return isTooManyRequests(err)
             ? refuse(socket, CloseCode.TOO_MANY, 'Too many requests')
             : refuse(socket, CloseCode.TRY_AGAIN_LATER, 'Try again later');
         }

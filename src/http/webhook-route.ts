@@ -1,9 +1,8 @@
 import express, { type Router } from 'express';
-import { GraphQLError } from 'graphql';
 import type Redis from 'ioredis';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { ErrorCode } from '../schema/errors';
+import { isTooManyRequests } from '../schema/errors';
 import type { PaymentWebhook } from '../services/payments/payment-webhook';
 import { ActionLimit } from '../services/shared/action-limit';
 import { ipMatcher } from '../services/shared/ip-list';
@@ -42,7 +41,7 @@ export function tossWebhookRouter(deps: { config: Config; redis: Redis | null; l
       try {
         await limit.take(clientKey(req.ip ?? 'unknown'));
       } catch (err) {
-        if (err instanceof GraphQLError && err.extensions.code === ErrorCode.TOO_MANY_REQUESTS) {
+        if (isTooManyRequests(err)) {
           res.status(429).set('retry-after', String(err.extensions.retryAfter)).json({ result: 'too many requests' });
         } else {
           res.status(503).json({ result: 'retry later' });

@@ -50,6 +50,9 @@ export const notFound = (what: string) => appError(ErrorCode.NOT_FOUND, `${what}
 export const conflict = (message: string, field?: string) => appError(ErrorCode.CONFLICT, message, field ? { field } : {});
 export const tooManyRequests = (retryAfterSeconds: number, message = 'Too many attempts. Try again later.') =>
   appError(ErrorCode.TOO_MANY_REQUESTS, message, { retryAfter: retryAfterSeconds });
+/** A refusal by a rate limit (its `extensions.retryAfter` in seconds): each transport answers it in its own way (HTTP 429, a close code). */
+export const isTooManyRequests = (err: unknown): err is GraphQLError =>
+  err instanceof GraphQLError && err.extensions.code === ErrorCode.TOO_MANY_REQUESTS;
 export const serviceUnavailable = (message = 'A backing service is unavailable. Try again shortly.') =>
   appError(ErrorCode.SERVICE_UNAVAILABLE, message);
 /** A payment did not go through (or was undone); carries Toss's own code and message when Toss gave one. */
