@@ -4,6 +4,7 @@ import type { Logger } from '../../logger';
 import { badInput, conflict, paymentFailed, serviceUnavailable } from '../../schema/errors';
 import { loadOrderRecord, type OrderRecord } from '../orders/order-records';
 import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
+import { retryOnDeadlock } from '../shared/deadlock';
 import type { PaymentSettlement } from './payment-settlement';
 
 /** Idempotency key of an order's refund, so retries from any instance are one refund at Toss. */
@@ -134,20 +135,23 @@ export class PaymentRefunds {
   private async claim(em: EntityManager, orderDbId: number): Promise<Date | null> {
     const at = new Date();
     const staleBefore = new Date(at.getTime() - this.deps.claimTtlMs);
-    const taken = await em.fork().nativeUpdate(
-      Order,
-      {
-        id: orderDbId,
-        status: OrderStatus.ORDER_COMPLETED,
-        $or: [{ refundClaimedAt: null }, { refundClaimedAt: { $lt: staleBefore } }],
-      },
-      { refundClaimedAt: at },
+    // One statement, retried if InnoDB picks it as a deadlock victim against a shipment's transaction on the same row.
+    const taken = await retryOnDeadlock(() =>
+      em.fork().nativeUpdate(
+        Order,
+        {
+          id: orderDbId,
+          status: OrderStatus.ORDER_COMPLETED,
+          $or: [{ refundClaimedAt: null }, { refundClaimedAt: { $lt: staleBefore } }],
+        },
+        { refundClaimedAt: at },
+      ),
     );
     return taken ? at : null;
   }
 
   /** Gives the claim back, if it is still this one. */
   private async release(em: EntityManager, orderDbId: number, claim: Date): Promise<void> {
-    await em.fork().nativeUpdate(Order, { id: orderDbId, refundClaimedAt: claim }, { refundClaimedAt: null });
+    await retryOnDeadlock(() => em.fork().nativeUpdate(Order, { id: orderDbId, refundClaimedAt: claim }, { refundClaimedAt: null }));
   }
 }
