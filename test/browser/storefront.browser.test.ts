@@ -36,6 +36,7 @@ declare const document: {
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = path.join(__dirname, '../../test-results/storefront-shipping.png');
+const SELLER_SCREENSHOT = path.join(__dirname, '../../test-results/storefront-seller-box.png');
 
 let dir: string | undefined;
 let app: Pick<AppProcess, 'url' | 'client' | 'stop'>;
@@ -45,6 +46,7 @@ beforeAll(async () => {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: install it (Debian: apt install chromium) or set CHROMIUM_PATH`);
   }
+  fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
   const given = process.env.STOREFRONT_URL?.replace(/\/+$/, '');
   if (given) {
     app = { url: given, client: new GraphQLClient(`${given}/graphql`), stop: async () => undefined };
@@ -170,6 +172,7 @@ it('goes from the seeded catalog to a paid order with an address, shipped by its
   await card.locator('[data-testid=ship-items]').click();
   await card.locator('input[name=trackingNumber][aria-invalid=true]').waitFor();
   expect(await card.locator('.box-error').textContent()).toMatch(/^\[BAD_USER_INPUT\]/);
+  await page.locator('#seller-box').screenshot({ path: SELLER_SCREENSHOT });
   await card.locator('input[name=trackingNumber]').fill('1234-5678-9012');
   await card.locator('[data-testid=ship-items]').click();
 
@@ -221,7 +224,6 @@ it('goes from the seeded catalog to a paid order with an address, shipped by its
     shipments: [{ carrier: 'CJ_LOGISTICS', trackingNumber: '123456789012', status: 'DELIVERED', deliveredAt: expect.any(String) }],
   });
 
-  fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });
   expect(fs.statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
   expect(pageErrors).toEqual([]);

@@ -7,6 +7,7 @@ import { $, action, h, showError, when, WS_STATE } from './dom.js';
 import { addressText } from './checkout-address.js';
 import { badge, carrierNamer, LINE_LABEL, SHIPMENT_LABEL, trackingParts } from './order-detail.js';
 
+const ORDER_LABEL = { ...LINE_LABEL, ORDER_COMPLETED: '결제 완료 (paid)' };
 const box = { currentOrderId: null, stop: null, drawn: '', loads: 0 };
 const where = { box: $('seller-error') };
 
@@ -134,11 +135,11 @@ function orderCard(order, carrierName, catalog) {
     'article',
     { className: 'queue-order', 'data-testid': 'seller-order', 'data-order-id': order.orderId, 'data-current': current },
     h(
-      'header',
-      { className: 'row' },
+      'div',
+      { className: 'row order-head' },
       h('b', {}, order.orderName),
       h('code', {}, order.orderId),
-      badge(order.status, LINE_LABEL),
+      badge(order.status, ORDER_LABEL),
       h('small', {}, when(order.orderedAt)),
       current ? h('span', { className: 'pill' }, '이 페이지의 주문 (this page’s order)') : null,
     ),
