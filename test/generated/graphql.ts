@@ -3,6 +3,31 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Korean parcel carriers (택배사). The `carriers` query lists each with its name and tracking-number lengths. */
+export type Carrier =
+  /** 천일택배 (Chunil Express) */
+  | 'CHUNIL'
+  /** CJ대한통운 (CJ Logistics) */
+  | 'CJ_LOGISTICS'
+  /** CU 편의점택배 (CU Post) */
+  | 'CU_POST'
+  /** 대신택배 (Daesin Logistics) */
+  | 'DAESIN'
+  /** 우체국택배 (Korea Post) */
+  | 'EPOST'
+  /** GS Postbox 택배 (GS Postbox) */
+  | 'GS_POSTBOX'
+  /** 한진택배 (Hanjin Express) */
+  | 'HANJIN'
+  /** 일양로지스 (Ilyang Logis) */
+  | 'ILYANG'
+  /** 경동택배 (Kyungdong Express) */
+  | 'KDEXP'
+  /** 로젠택배 (Logen) */
+  | 'LOGEN'
+  /** 롯데택배 (Lotte Global Logistics) */
+  | 'LOTTE';
+
 export type CategoryInput = {
   name: string;
   parentId?: string | number | null | undefined;
@@ -20,6 +45,10 @@ export type ConfirmPaymentInput = {
 export type CreateOrderInput = {
   /** Order only these products from the cart; all of it when omitted. */
   productIds?: Array<string | number> | null | undefined;
+  /** Ship to this address (not saved in your address book). */
+  shippingAddress?: OrderAddressInput | null | undefined;
+  /** Ship to this address of your address book. With neither this nor shippingAddress, your default address is used (if any). */
+  shippingAddressId?: string | number | null | undefined;
 };
 
 export type CreateProductInput = {
@@ -42,6 +71,22 @@ export type LoginInput = {
   role: Role;
 };
 
+/** An address written out for one order, with the rules of ShippingAddressInput. */
+export type OrderAddressInput = {
+  /** 동/호수, up to 100 characters; may be empty. */
+  detail?: string | null | undefined;
+  /** An optional delivery memo (배송 메모), up to 100 characters; empty or null means none. */
+  memo?: string | null | undefined;
+  /** A Korean phone number: mobile 010/011/016/017/018/019 (10-11 digits), Seoul 02 (9-10 digits), area codes 031-064 (10-11 digits), 070 (11 digits) or a 15xx/16xx/18xx number (8 digits). Spaces, dots, hyphens and parentheses are ignored and `+82` stands for the leading 0 (`010-1234-5678`, `+82 10-1234-5678`); stored and returned as digits only (`01012345678`). */
+  phone: string;
+  /** 우편번호: exactly 5 digits. */
+  postcode: string;
+  /** The recipient (받는 분), 1 to 50 characters. */
+  recipientName: string;
+  /** 도로명주소, 1 to 200 characters. */
+  roadAddress: string;
+};
+
 /** What happened to the order. */
 export type OrderEventKind =
   | 'CANCELLED'
@@ -51,7 +96,19 @@ export type OrderEventKind =
   | 'FAILED'
   | 'FLAGGED'
   | 'PAID'
+  | 'PURCHASE_CONFIRMED'
   | 'REFUNDED'
+  | 'SHIPPED'
+  | 'SHIPPING';
+
+/** A line's own status: its order's while unpaid or ended (PAYMENT_PENDING, CANCELLED, PAYMENT_FAILED); then ORDER_COMPLETED (paid, still to ship), SHIPPING and DELIVERED with its shipment, and PURCHASE_CONFIRMED (구매확정: final, no longer cancellable or refundable). */
+export type OrderItemStatus =
+  | 'CANCELLED'
+  | 'DELIVERED'
+  | 'ORDER_COMPLETED'
+  | 'PAYMENT_FAILED'
+  | 'PAYMENT_PENDING'
+  | 'PURCHASE_CONFIRMED'
   | 'SHIPPING';
 
 /** PAYMENT_PENDING -> ORDER_COMPLETED (paid) -> SHIPPING -> DELIVERED; or CANCELLED, or PAYMENT_FAILED (refused, mismatched or expired). */
@@ -86,6 +143,11 @@ export type Role =
   | 'ADMIN'
   | 'CUSTOMER'
   | 'SELLER';
+
+/** SHIPPING: on its way; DELIVERED: delivered. */
+export type ShipmentStatus =
+  | 'DELIVERED'
+  | 'SHIPPING';
 
 /** A new address. Text is trimmed; control characters (line breaks) are refused. At most 20 addresses a customer. */
 export type ShippingAddressInput = {
@@ -436,6 +498,13 @@ export type SetDefaultShippingAddressMutationVariables = Exact<{
 
 export type SetDefaultShippingAddressMutation = { setDefaultShippingAddress: { id: string, recipientName: string, phone: string, postcode: string, roadAddress: string, detail: string, memo: string | null, isDefault: boolean, createdAt: string } };
 
+export type StorefrontOrderShippingQueryVariables = Exact<{
+  orderId: string;
+}>;
+
+
+export type StorefrontOrderShippingQuery = { order: { orderId: string, status: OrderStatus, shippingAddress: { recipientName: string, phone: string, postcode: string, roadAddress: string, detail: string, memo: string | null } | null, items: Array<{ id: string, status: OrderItemStatus, shipmentId: string | null, purchaseConfirmedAt: string | null }>, shipments: Array<{ id: string, carrier: Carrier | null, trackingNumber: string | null, trackingUrl: string | null, status: ShipmentStatus, deliveredAt: string | null, seller: { id: string } }> } | null };
+
 export const AccountFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"AccountFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Account"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"email"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<AccountFieldsFragment, unknown>;
 export const CartFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"CartFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Cart"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"lines"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"product"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"stock"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"quantity"}},{"kind":"Field","name":{"kind":"Name","value":"unitPrice"}},{"kind":"Field","name":{"kind":"Name","value":"lineTotal"}},{"kind":"Field","name":{"kind":"Name","value":"available"}}]}},{"kind":"Field","name":{"kind":"Name","value":"totalAmount"}}]}}]} as unknown as DocumentNode<CartFieldsFragment, unknown>;
 export const ProductFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ProductFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Product"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"description"}},{"kind":"Field","name":{"kind":"Name","value":"price"}},{"kind":"Field","name":{"kind":"Name","value":"stock"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"category"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"seller"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"role"}}]}},{"kind":"Field","name":{"kind":"Name","value":"images"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"url"}},{"kind":"Field","name":{"kind":"Name","value":"position"}}]}}]}}]} as unknown as DocumentNode<ProductFieldsFragment, unknown>;
@@ -479,3 +548,4 @@ export const AddShippingAddressDocument = {"kind":"Document","definitions":[{"ki
 export const UpdateShippingAddressDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateShippingAddress"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateShippingAddressInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateShippingAddress"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}},{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ShippingAddressFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ShippingAddressFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ShippingAddress"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"recipientName"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"postcode"}},{"kind":"Field","name":{"kind":"Name","value":"roadAddress"}},{"kind":"Field","name":{"kind":"Name","value":"detail"}},{"kind":"Field","name":{"kind":"Name","value":"memo"}},{"kind":"Field","name":{"kind":"Name","value":"isDefault"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<UpdateShippingAddressMutation, UpdateShippingAddressMutationVariables>;
 export const DeleteShippingAddressDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"DeleteShippingAddress"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"deleteShippingAddress"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}]}]}}]} as unknown as DocumentNode<DeleteShippingAddressMutation, DeleteShippingAddressMutationVariables>;
 export const SetDefaultShippingAddressDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SetDefaultShippingAddress"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"setDefaultShippingAddress"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"ShippingAddressFields"}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"ShippingAddressFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"ShippingAddress"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"recipientName"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"postcode"}},{"kind":"Field","name":{"kind":"Name","value":"roadAddress"}},{"kind":"Field","name":{"kind":"Name","value":"detail"}},{"kind":"Field","name":{"kind":"Name","value":"memo"}},{"kind":"Field","name":{"kind":"Name","value":"isDefault"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}}]} as unknown as DocumentNode<SetDefaultShippingAddressMutation, SetDefaultShippingAddressMutationVariables>;
+export const StorefrontOrderShippingDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"StorefrontOrderShipping"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"orderId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"order"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"orderId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"orderId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"orderId"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"shippingAddress"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recipientName"}},{"kind":"Field","name":{"kind":"Name","value":"phone"}},{"kind":"Field","name":{"kind":"Name","value":"postcode"}},{"kind":"Field","name":{"kind":"Name","value":"roadAddress"}},{"kind":"Field","name":{"kind":"Name","value":"detail"}},{"kind":"Field","name":{"kind":"Name","value":"memo"}}]}},{"kind":"Field","name":{"kind":"Name","value":"items"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"shipmentId"}},{"kind":"Field","name":{"kind":"Name","value":"purchaseConfirmedAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"shipments"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"carrier"}},{"kind":"Field","name":{"kind":"Name","value":"trackingNumber"}},{"kind":"Field","name":{"kind":"Name","value":"trackingUrl"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"deliveredAt"}},{"kind":"Field","name":{"kind":"Name","value":"seller"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}}]}}]}}]} as unknown as DocumentNode<StorefrontOrderShippingQuery, StorefrontOrderShippingQueryVariables>;
