@@ -9,6 +9,7 @@ import { CategoryResolver } from './resolvers/catalog/category.resolver';
 import { ProductConnectionResolver, ProductResolver } from './resolvers/catalog/product.resolver';
 import { CartResolver } from './resolvers/cart/cart.resolver';
 import { ShippingAddressResolver } from './resolvers/shipping/shipping-address.resolver';
+import { CarrierResolver, ShipmentResolver } from './resolvers/shipping/shipment.resolver';
 import { OrderConnectionResolver, OrderResolver } from './resolvers/orders/order.resolver';
 import { PaymentResolver } from './resolvers/payments/payment.resolver';
 import { NotificationResolver } from './resolvers/notifications/notification.resolver';
@@ -29,6 +30,8 @@ import { createPayments } from './services/payments/create-payments';
 import { CheckoutService } from './services/orders/checkout.service';
 import { OrderLifecycle } from './services/orders/order-lifecycle';
 import { OrderSweeper } from './services/orders/order-sweeper';
+import { PurchaseConfirmation } from './services/shipping/purchase-confirmation';
+import { ShipmentService } from './services/shipping/shipment.service';
 import { OrderService } from './services/orders/order.service';
 import { MemoryStockGuard } from './services/stock/memory-stock-guard';
 import { RedisStockGuard } from './services/stock/redis-stock-guard';
@@ -172,8 +175,11 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       onEvent,
     });
     const payments = createPayments(paymentConfig, { em: () => orm.em.fork(), lifecycle, stock, logger });
-    const orders = new OrderService(lifecycle, payments.refunds);
+    const shipments = new ShipmentService(lifecycle);
+    const confirmations = new PurchaseConfirmation({ lifecycle, logger, confirmAfterDays: config.orders.purchaseConfirmDays });
+    const orders = new OrderService(lifecycle, payments.refunds, shipments);
     const sweeper = new OrderSweeper({
+      confirmations,
       em: () => orm.em.fork(),
       lifecycle,
       stock,
@@ -202,6 +208,8 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       [PaymentResolver, new PaymentResolver(payments.service)],
       [NotificationResolver, new NotificationResolver(new NotificationService())],
       [ShippingAddressResolver, new ShippingAddressResolver(new ShippingAddressService())],
+      [ShipmentResolver, new ShipmentResolver(shipments, confirmations, orders)],
+      [CarrierResolver, new CarrierResolver()],
     ]);
     const schema = await buildAppSchema({ get: (cls) => resolverInstances.get(cls) });
     const server = await createHttpServer({
@@ -230,7 +238,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       payments,
       feed,
       relay,
-      services: { accounts, categories, products, productImages, cart, checkout, orders, lifecycle, sweeper },
+      services: { accounts, categories, products, productImages, cart, checkout, orders, lifecycle, sweeper, shipments, confirmations },
       get url() {
         if (!url) throw new Error('the app is not listening yet');
         return url;

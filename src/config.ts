@@ -80,6 +80,7 @@ const schema = z
     AWS_SECRET_ACCESS_KEY: z.string().optional(),
     ORDER_PAYMENT_WINDOW_SECONDS: int(600, 1, 24 * 3600),
     ORDER_SWEEP_INTERVAL_MS: int(10_000, 50, 3600_000),
+    PURCHASE_CONFIRM_DAYS: int(7, 1, 365),
     OUTBOX_RELAY_INTERVAL_MS: int(250, 10, 60_000),
     // Totals are GraphQL Ints, so an order can never be worth more than 2,147,483,647 KRW.
     ORDER_MAX_AMOUNT: int(50_000_000, 1, GRAPHQL_INT_MAX),
@@ -274,6 +275,8 @@ export type Config = Readonly<{
     maxLineQuantity: number;
     /** PAYMENT_PENDING orders one customer may have at once (0: no limit). */
     maxPendingPerCustomer: number;
+    /** 구매확정: delivered lines are confirmed automatically this many days after delivery. */
+    purchaseConfirmDays: number;
   }>;
   stock: Readonly<{
     /** `redis`: shared counters, atomic across instances. `memory`: one process only. */
@@ -416,6 +419,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxAmount: e.ORDER_MAX_AMOUNT,
       maxLineQuantity: e.ORDER_MAX_LINE_QUANTITY,
       maxPendingPerCustomer: e.ORDER_MAX_PENDING_PER_CUSTOMER,
+      purchaseConfirmDays: e.PURCHASE_CONFIRM_DAYS,
     }),
     stock: Object.freeze({ guard: e.STOCK_GUARD ?? inProcessUnlessRedis, reservationGraceSeconds: e.STOCK_RESERVATION_GRACE_SECONDS }),
     payments: Object.freeze({

@@ -12,6 +12,7 @@ import { Product } from './product.entity';
 import { ProductImage } from './product-image.entity';
 import { Seller } from './seller.entity';
 import { ShippingAddress } from './shipping-address.entity';
+import { Shipment } from './shipment.entity';
 
 /** Every entity the ORM knows; listed explicitly so no folder scanning happens at boot. */
 export const entities = [
@@ -27,6 +28,7 @@ export const entities = [
   ShippingAddress,
   Order,
   OrderItem,
+  Shipment,
   OrderStatusChange,
   Payment,
 ];
@@ -44,8 +46,10 @@ export {
   Product,
   ProductImage,
   Seller,
+  Shipment,
   ShippingAddress,
 };
+export { ShipmentStatus } from './shipment.entity';
 export { OrderStatus } from './order.entity';
 export { Payment };
 export { PaymentStatus } from './payment.entity';

@@ -1,11 +1,13 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property, type Ref } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Opt, type Ref } from '@mikro-orm/core';
 import { Order } from './order.entity';
 import { Product } from './product.entity';
 import { Seller } from './seller.entity';
+import { Shipment } from './shipment.entity';
 
 /** A line of an order: the product's name and price as they were when ordered. */
 @Entity({ tableName: 'order_item' })
 @Index({ name: 'order_item_seller_order', properties: ['seller', 'order'] })
+@Index({ name: 'order_item_seller_unshipped', properties: ['seller', 'shipment', 'order'] })
 export class OrderItem {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
@@ -34,4 +36,12 @@ export class OrderItem {
 
   @Property({ type: 'integer', unsigned: true })
   quantity!: number;
+
+  /** The parcel this line left in; null while it is still to ship. Set once, under the order's row lock. */
+  @ManyToOne(() => Shipment, { ref: true, nullable: true, deleteRule: 'set null' })
+  shipment: (Ref<Shipment> & Opt) | null = null;
+
+  /** 구매확정: when the customer (or the sweeper, PURCHASE_CONFIRM_DAYS after delivery) confirmed the purchase. */
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  confirmedAt: (Date & Opt) | null = null;
 }

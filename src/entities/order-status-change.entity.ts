@@ -2,6 +2,8 @@ import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Opt, type Re
 import { Customer } from './customer.entity';
 import { Order, OrderStatus } from './order.entity';
 import { PaymentStatus } from './payment.entity';
+import { Seller } from './seller.entity';
+import { Shipment } from './shipment.entity';
 
 /** What happened to an order, as its customer hears of it. */
 export enum OrderEventKind {
@@ -13,6 +15,10 @@ export enum OrderEventKind {
   REFUNDED = 'REFUNDED',
   SHIPPING = 'SHIPPING',
   DELIVERED = 'DELIVERED',
+  /** A seller's shipment left (carrier and tracking number on the event). */
+  SHIPPED = 'SHIPPED',
+  /** 구매확정: lines confirmed by the customer, or automatically PURCHASE_CONFIRM_DAYS after delivery. */
+  PURCHASE_CONFIRMED = 'PURCHASE_CONFIRMED',
   /** Toss reported what the order's status cannot show (see Order.flaggedAt): for an admin. */
   FLAGGED = 'FLAGGED',
 }
@@ -55,6 +61,20 @@ export class OrderStatusChange {
 
   @Property({ type: 'string', length: 255, nullable: true })
   reason: (string & Opt) | null = null;
+
+  /** The shipment the event is about (SHIPPED, a seller's DELIVERED), with its carrier and number copied so feeds need no join. */
+  @ManyToOne(() => Shipment, { ref: true, nullable: true, deleteRule: 'cascade' })
+  shipment: (Ref<Shipment> & Opt) | null = null;
+
+  @Property({ type: 'string', length: 32, nullable: true })
+  carrier: (string & Opt) | null = null;
+
+  @Property({ type: 'string', length: 32, nullable: true })
+  trackingNumber: (string & Opt) | null = null;
+
+  /** Set when only this seller (of the order's sellers) is to hear of the event: their own shipment's. */
+  @ManyToOne(() => Seller, { ref: true, nullable: true, deleteRule: 'cascade' })
+  seller: (Ref<Seller> & Opt) | null = null;
 
   @Property({ type: 'datetime', length: 3, onCreate: () => new Date() })
   at: Date & Opt = new Date();

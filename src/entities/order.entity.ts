@@ -82,6 +82,28 @@ export class Order {
   @Property({ type: 'string', length: 255, nullable: true })
   flagReason: (string & Opt) | null = null;
 
+  /**
+   * The shipping address (배송지) as it was given for this order: a snapshot, so a later edit of the
+   * address book changes no order. All null until the customer gives one (see setOrderShippingAddress).
+   */
+  @Property({ type: 'string', length: 50, nullable: true })
+  shipRecipientName: (string & Opt) | null = null;
+
+  @Property({ type: 'string', length: 20, nullable: true })
+  shipPhone: (string & Opt) | null = null;
+
+  @Property({ type: 'string', length: 5, nullable: true })
+  shipPostcode: (string & Opt) | null = null;
+
+  @Property({ type: 'string', length: 200, nullable: true })
+  shipRoadAddress: (string & Opt) | null = null;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  shipDetail: (string & Opt) | null = null;
+
+  @Property({ type: 'string', length: 100, nullable: true })
+  shipMemo: (string & Opt) | null = null;
+
   @Property({ type: 'datetime', length: 3, onCreate: () => new Date(), onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();
 }

@@ -11,6 +11,7 @@ import { OrderConnectionResolver, OrderResolver } from '../resolvers/orders/orde
 import { PaymentResolver } from '../resolvers/payments/payment.resolver';
 import { NotificationResolver } from '../resolvers/notifications/notification.resolver';
 import { ShippingAddressResolver } from '../resolvers/shipping/shipping-address.resolver';
+import { CarrierResolver, ShipmentResolver } from '../resolvers/shipping/shipment.resolver';
 import './enums';
 import { validateInput } from './validate';
 
@@ -25,6 +26,8 @@ export const resolvers = [
   PaymentResolver,
   NotificationResolver,
   ShippingAddressResolver,
+  ShipmentResolver,
+  CarrierResolver,
 ] as const;
 
 /**

@@ -4,6 +4,9 @@ import { OrderStatus } from '../entities/order.entity';
 import { PaymentStatus } from '../entities/payment.entity';
 import { ProductStatus } from '../entities/product.entity';
 import { Role } from '../entities/role';
+import { ShipmentStatus } from '../entities/shipment.entity';
+import { OrderItemStatus } from '../services/orders/order-records';
+import { Carrier, CARRIERS } from '../services/shipping/carriers';
 
 registerEnumType(Role, { name: 'Role', description: 'The kind of account; each kind signs up and logs in separately.' });
 
@@ -29,4 +32,20 @@ registerEnumType(PaymentStatus, {
 
 registerEnumType(OrderEventKind, { name: 'OrderEventKind', description: 'What happened to the order.' });
 
-export { OrderEventKind, OrderStatus, PaymentStatus, ProductStatus, Role };
+registerEnumType(ShipmentStatus, { name: 'ShipmentStatus', description: 'SHIPPING: on its way; DELIVERED: delivered.' });
+
+registerEnumType(OrderItemStatus, {
+  name: 'OrderItemStatus',
+  description:
+    "A line's own status: its order's while unpaid or ended (PAYMENT_PENDING, CANCELLED, PAYMENT_FAILED); then ORDER_COMPLETED (paid, still to ship), SHIPPING and DELIVERED with its shipment, and PURCHASE_CONFIRMED (구매확정: final, no longer cancellable or refundable).",
+});
+
+registerEnumType(Carrier, {
+  name: 'Carrier',
+  description: 'Korean parcel carriers (택배사). The `carriers` query lists each with its name and tracking-number lengths.',
+  valuesConfig: Object.fromEntries(
+    Object.values(Carrier).map((c) => [c, { description: `${CARRIERS[c].nameKo} (${CARRIERS[c].nameEn})` }]),
+  ) as Record<Carrier, { description: string }>,
+});
+
+export { Carrier, OrderEventKind, OrderItemStatus, OrderStatus, PaymentStatus, ProductStatus, Role, ShipmentStatus };

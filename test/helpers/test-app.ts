@@ -144,5 +144,6 @@ export function sweeperWithoutGrace(app: App): OrderSweeper {
     stock: app.stock,
     logger: app.logger,
     reservationGraceMs: 0,
+    confirmations: app.services.confirmations,
   });
 }

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { OrderEventKind, OrderStatus, PaymentStatus } from '../../schema/enums';
+import { Carrier, OrderEventKind, OrderStatus, PaymentStatus } from '../../schema/enums';
+import { isCarrier, trackingUrl } from '../../services/shipping/carriers';
 import { connectionOf, PageInfo } from '../../schema/pagination';
 import type { SellerOrderEvent } from '../../services/notifications/order-feed';
 import type { OrderEventRecord } from '../../services/notifications/order-event-records';
@@ -25,6 +26,18 @@ export class OrderEventType {
 
   @Field(() => Date)
   at!: Date;
+
+  @Field(() => ID, { nullable: true, description: 'SHIPPED and DELIVERED of a shipment: which one.' })
+  shipmentId!: string | null;
+
+  @Field(() => Carrier, { nullable: true, description: "A shipment's carrier (SHIPPED, DELIVERED)." })
+  carrier!: Carrier | null;
+
+  @Field(() => String, { nullable: true, description: "A shipment's tracking number (SHIPPED, DELIVERED)." })
+  trackingNumber!: string | null;
+
+  @Field(() => String, { nullable: true, description: "The carrier's public tracking page for it." })
+  trackingUrl!: string | null;
 }
 
 @ObjectType('SellerOrderEvent', {
@@ -63,7 +76,19 @@ export class NotificationConnection {
 }
 
 export function toOrderEventType(e: OrderEventRecord): OrderEventType {
-  return { id: String(e.id), orderId: e.orderId, kind: e.kind, orderStatus: e.orderStatus, paymentStatus: e.paymentStatus, at: e.at };
+  const carrier = e.carrier && isCarrier(e.carrier) ? e.carrier : null;
+  return {
+    id: String(e.id),
+    orderId: e.orderId,
+    kind: e.kind,
+    orderStatus: e.orderStatus,
+    paymentStatus: e.paymentStatus,
+    at: e.at,
+    shipmentId: e.shipmentId === null ? null : String(e.shipmentId),
+    carrier,
+    trackingNumber: e.trackingNumber,
+    trackingUrl: carrier && e.trackingNumber ? trackingUrl(carrier, e.trackingNumber) : null,
+  };
 }
 
 export function toSellerOrderEventType(e: SellerOrderEvent): SellerOrderEventType {

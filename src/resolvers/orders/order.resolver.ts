@@ -7,6 +7,7 @@ import { pageComplexity } from '../../schema/limits';
 import { CheckoutService } from '../../services/orders/checkout.service';
 import { MAX_ORDER_PAGE, OrderService } from '../../services/orders/order.service';
 import { PaymentType, toPaymentType } from '../payments/payment.types';
+import { OrderShippingAddressType, ShipmentType, toOrderShippingAddressType, toShipmentType } from '../shipping/shipment.types';
 import { CreateOrderInput } from './order.inputs';
 import { OrderConnection, OrderItemType, OrderType, toOrderConnection, toOrderItemType, toOrderType } from './order.types';
 
@@ -44,13 +45,14 @@ export class OrderResolver {
 
   @Authorized(Role.CUSTOMER)
   @Mutation(() => OrderType, {
-    description: 'Orders the cart (or input.productIds from it): PAYMENT_PENDING, with stock held for every line.',
+    description:
+      'Orders the cart (or input.productIds from it): PAYMENT_PENDING, with stock held for every line, shipping to input.shippingAddressId, input.shippingAddress or your default address.',
   })
   async createOrder(
     @Arg('input', () => CreateOrderInput, { nullable: true }) input: CreateOrderInput | null | undefined,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrderType> {
-    const { order, items } = await this.checkout.createOrder(ctx.em, requireIdentity(ctx.auth).accountId, input?.productIds);
+    const { order, items } = await this.checkout.createOrder(ctx.em, requireIdentity(ctx.auth).accountId, input?.productIds, input);
     // The lines were just written: hand them to the loader instead of reading them back.
     ctx.loaders.orderItemsByOrderId.prime(order.id, items);
     return toOrderType({ order, sellerId: null });
@@ -95,6 +97,23 @@ export class OrderResolver {
     if (order.view.sellerId !== null) return null;
     const payment = await ctx.loaders.paymentByOrderId.load(order.view.order.id);
     return payment && toPaymentType(payment, order.orderId);
+  }
+
+  @FieldResolver(() => OrderShippingAddressType, {
+    nullable: true,
+    description:
+      'Where the order ships (a snapshot): for its customer and admins, and for its sellers once it is paid. Null while none is set.',
+  })
+  shippingAddress(@Root() order: OrderType): OrderShippingAddressType | null {
+    const address = order.view.order.shippingAddress;
+    return address && toOrderShippingAddressType(address);
+  }
+
+  @FieldResolver(() => [ShipmentType], { description: 'Its parcels, oldest first; a seller sees only their own.' })
+  async shipments(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): Promise<ShipmentType[]> {
+    const all = await ctx.loaders.shipmentsByOrderId.load(order.view.order.id);
+    const sellerId = order.view.sellerId;
+    return (sellerId === null ? all : all.filter((s) => s.sellerId === sellerId)).map(toShipmentType);
   }
 
   @FieldResolver(() => Date, {

@@ -1,11 +1,14 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { OrderStatus } from '../../schema/enums';
+import { OrderItemStatus, OrderStatus } from '../../schema/enums';
 import { connectionOf, PageInfo } from '../../schema/pagination';
 import type { OrderItemRecord, OrderView } from '../../services/orders/order-records';
 import type { OrderPage } from '../../services/orders/order.service';
 
 @ObjectType('OrderItem')
 export class OrderItemType {
+  @Field(() => ID, { description: 'The line itself (shipOrderItems takes these).' })
+  id!: string;
+
   @Field(() => ID)
   productId!: string;
 
@@ -17,6 +20,15 @@ export class OrderItemType {
 
   @Field(() => Int)
   quantity!: number;
+
+  @Field(() => OrderItemStatus)
+  status!: OrderItemStatus;
+
+  @Field(() => ID, { nullable: true, description: 'The shipment it left in, once shipped.' })
+  shipmentId!: string | null;
+
+  @Field(() => Date, { nullable: true, description: '구매확정: when the purchase of this line was confirmed.' })
+  purchaseConfirmedAt!: Date | null;
 }
 
 @ObjectType('Order')
@@ -102,7 +114,16 @@ export function toOrderType(view: OrderView): OrderType {
 }
 
 export function toOrderItemType(item: OrderItemRecord): OrderItemType {
-  return { productId: String(item.productId), productName: item.productName, unitPrice: item.unitPrice, quantity: item.quantity };
+  return {
+    id: String(item.id),
+    productId: String(item.productId),
+    productName: item.productName,
+    unitPrice: item.unitPrice,
+    quantity: item.quantity,
+    status: item.status,
+    shipmentId: item.shipmentId === null ? null : String(item.shipmentId),
+    purchaseConfirmedAt: item.confirmedAt,
+  };
 }
 
 export function toOrderConnection(page: OrderPage): OrderConnection {

@@ -4,7 +4,7 @@ import { ADDRESS_LIMITS, MAX_ADDRESSES_PER_CUSTOMER } from '../../services/shipp
 // The rules themselves live in services/shipping/address-rules.ts (pure, unit-tested); each
 // refusal is BAD_USER_INPUT with `extensions.field` naming the field (e.g. `phone`).
 const { recipientName, roadAddress, detail, memo } = ADDRESS_LIMITS;
-const D = {
+export const ADDRESS_DESCRIPTIONS = {
   recipientName: `The recipient (받는 분), ${recipientName.min} to ${recipientName.max} characters.`,
   phone:
     'A Korean phone number: mobile 010/011/016/017/018/019 (10-11 digits), Seoul 02 (9-10 digits), area codes 031-064 (10-11 digits), ' +
@@ -15,6 +15,8 @@ const D = {
   detail: `동/호수, up to ${detail.max} characters; may be empty.`,
   memo: `An optional delivery memo (배송 메모), up to ${memo.max} characters; empty or null means none.`,
 };
+
+const D = ADDRESS_DESCRIPTIONS;
 
 @InputType('ShippingAddressInput', {
   description: `A new address. Text is trimmed; control characters (line breaks) are refused. At most ${MAX_ADDRESSES_PER_CUSTOMER} addresses a customer.`,

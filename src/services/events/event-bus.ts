@@ -13,8 +13,11 @@ export type EventTopics = {
     paymentStatus: string | null;
     /** ISO 8601. */
     at: string;
-    /** Sellers with lines in the order. */
+    /** Sellers to hear of it: those with lines in the order, or only the shipment's seller for a shipment's event. */
     sellerIds: number[];
+    shipmentId?: number | null;
+    carrier?: string | null;
+    trackingNumber?: string | null;
   };
 };
 export type Topic = keyof EventTopics;

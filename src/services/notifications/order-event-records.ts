@@ -12,9 +12,16 @@ export type OrderEventRecord = {
   paymentStatus: PaymentStatus | null;
   at: Date;
   readAt: Date | null;
+  /** The shipment a SHIPPED or DELIVERED event is about, with its carrier and tracking number. */
+  shipmentId: number | null;
+  carrier: string | null;
+  trackingNumber: string | null;
+  /** Set when only this seller, of the order's sellers, is to hear of it (their own shipment). */
+  sellerId: number | null;
 };
 
-export const EVENT_COLUMNS = 'id, customer_id, order_id, order_code, kind, to_status, payment_status, at, read_at';
+export const EVENT_COLUMNS =
+  'id, customer_id, order_id, order_code, kind, to_status, payment_status, at, read_at, shipment_id, carrier, tracking_number, seller_id';
 
 export type EventRow = {
   id: number;
@@ -26,6 +33,10 @@ export type EventRow = {
   payment_status: PaymentStatus | null;
   at: unknown;
   read_at: unknown;
+  shipment_id: number | null;
+  carrier: string | null;
+  tracking_number: string | null;
+  seller_id: number | null;
 };
 
 export function toEventRecord(r: EventRow): OrderEventRecord {
@@ -39,5 +50,9 @@ export function toEventRecord(r: EventRow): OrderEventRecord {
     paymentStatus: r.payment_status ?? null,
     at: asDate(r.at),
     readAt: asDateOrNull(r.read_at),
+    shipmentId: r.shipment_id == null ? null : Number(r.shipment_id),
+    carrier: r.carrier ?? null,
+    trackingNumber: r.tracking_number ?? null,
+    sellerId: r.seller_id == null ? null : Number(r.seller_id),
   };
 }

@@ -2,13 +2,16 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { sqlOf } from '../../db/sql';
 import type { OrderEventKind, OrderStatus, PaymentStatus } from '../../entities';
 import type { EventBus, EventTopics, Unsubscribe } from '../events/event-bus';
-import type { OrderItemRecord } from '../orders/order-records';
+import { itemRecords, type OrderItemRecord } from '../orders/order-records';
 import { EventChannel } from './event-channel';
 import { EVENT_COLUMNS, toEventRecord, type EventRow, type OrderEventRecord } from './order-event-records';
 
 const REPLAY_LIMIT = 1000;
-/** What a seller's feed carries: new paid orders and cancellations touching their products. */
-const SELLER_KINDS = new Set<string>(['PAID', 'CANCELLED', 'REFUNDED']);
+/**
+ * What a seller's feed carries: new paid orders, cancellations, the delivery steps and 구매확정 of
+ * orders touching their products (a shipment's own events reach only its seller: see OutboxRelay).
+ */
+const SELLER_KINDS = new Set<string>(['PAID', 'CANCELLED', 'REFUNDED', 'SHIPPING', 'SHIPPED', 'DELIVERED', 'PURCHASE_CONFIRMED']);
 
 export type SellerOrderEvent = OrderEventRecord & { items: OrderItemRecord[] };
 type Live = EventTopics['order.event'];
@@ -99,26 +102,8 @@ export class OrderFeed {
     return rows.map(toEventRecord);
   }
 
-  private async sellerLines(orderDbId: number, sellerId: number): Promise<OrderItemRecord[]> {
-    const rows = await sqlOf(this.deps.em()).rows<{
-      id: number;
-      product_id: number;
-      product_name: string;
-      unit_price: number;
-      quantity: number;
-    }>('select id, product_id, product_name, unit_price, quantity from order_item where order_id = ? and seller_id = ? order by id', [
-      orderDbId,
-      sellerId,
-    ]);
-    return rows.map((r) => ({
-      id: Number(r.id),
-      orderDbId,
-      productId: Number(r.product_id),
-      sellerId,
-      productName: r.product_name,
-      unitPrice: Number(r.unit_price),
-      quantity: Number(r.quantity),
-    }));
+  private sellerLines(orderDbId: number, sellerId: number): Promise<OrderItemRecord[]> {
+    return itemRecords(sqlOf(this.deps.em()), 'i.order_id = ? and i.seller_id = ?', [orderDbId, sellerId]);
   }
 }
 
@@ -133,5 +118,9 @@ function fromLive(e: Live): OrderEventRecord {
     paymentStatus: e.paymentStatus as PaymentStatus | null,
     at: new Date(e.at),
     readAt: null,
+    shipmentId: e.shipmentId ?? null,
+    carrier: e.carrier ?? null,
+    trackingNumber: e.trackingNumber ?? null,
+    sellerId: null,
   };
 }

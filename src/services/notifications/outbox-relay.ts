@@ -82,7 +82,10 @@ export class OutboxRelay {
               orderStatus: event.orderStatus,
               paymentStatus: event.paymentStatus,
               at: event.at.toISOString(),
-              sellerIds: sellersOf.get(event.orderDbId) ?? [],
+              sellerIds: event.sellerId !== null ? [event.sellerId] : (sellersOf.get(event.orderDbId) ?? []),
+              shipmentId: event.shipmentId,
+              carrier: event.carrier,
+              trackingNumber: event.trackingNumber,
             }),
           ),
         );

@@ -10,7 +10,8 @@ import { retryOnDeadlock } from '../shared/deadlock';
 import type { StockGuard, StockLine } from '../stock/stock-guard';
 import { newOrderId, orderNameFor } from './order-identity';
 import { pastMaxAmount, type OrderLimits } from './order-limits';
-import { toOrderItemRecord, toOrderRecord, type OrderItemRecord, type OrderRecord } from './order-records';
+import { resolveOrderAddress, type AddressChoice, type AddressSnapshot } from '../shipping/order-address';
+import { itemRecords, OrderItemStatus, toOrderRecord, type OrderItemRecord, type OrderRecord } from './order-records';
 
 /** A cart line with what ordering it needs to know of its product (a plain row, read in one query). */
 type Line = {
@@ -61,17 +62,27 @@ export class CheckoutService {
   ) {}
 
   /**
-   * Orders the whole cart, or only `productIds` from it. Every refusal (bad lines, the order limits,
-   * too many unpaid orders, too many orders this minute) comes before anything is written.
+   * Orders the whole cart, or only `productIds` from it, to the address the customer names (see
+   * resolveOrderAddress: their default one when they name none). Every refusal (bad lines or address,
+   * the order limits, too many unpaid orders, too many orders this minute) comes before anything is written.
    */
-  async createOrder(em: EntityManager, customerId: number, productIds?: readonly string[] | null): Promise<PlacedOrder> {
-    const [lines, pending] = await Promise.all([this.linesToOrder(em, customerId, productIds), this.pendingOrders(sqlOf(em), customerId)]);
+  async createOrder(
+    em: EntityManager,
+    customerId: number,
+    productIds?: readonly string[] | null,
+    address?: AddressChoice | null,
+  ): Promise<PlacedOrder> {
+    const [lines, pending, shipTo] = await Promise.all([
+      this.linesToOrder(em, customerId, productIds),
+      this.pendingOrders(sqlOf(em), customerId),
+      resolveOrderAddress(em, customerId, address, { useDefault: true }),
+    ]);
     // A cheap first look, before the stock hold; the order's transaction counts again under a lock.
     if (this.atPendingLimit(pending)) throw await this.tooManyPending(em, customerId);
     const rateKey = String(customerId);
     await this.deps.orderRate.take(rateKey);
     try {
-      return await this.place(em, customerId, lines);
+      return await this.place(em, customerId, lines, shipTo);
     } catch (err) {
       // No order came of it: the attempt does not count as an order created.
       await this.deps.orderRate.giveBack(rateKey);
@@ -80,7 +91,7 @@ export class CheckoutService {
   }
 
   /** Holds the stock, then writes the order in one transaction; the hold is given back if the order is not written. */
-  private async place(em: EntityManager, customerId: number, lines: Line[]): Promise<PlacedOrder> {
+  private async place(em: EntityManager, customerId: number, lines: Line[], shipTo: AddressSnapshot | null): Promise<PlacedOrder> {
     const orderId = newOrderId();
     const stockLines: StockLine[] = lines.map((l) => ({ productId: l.product.id, quantity: l.quantity }));
 
@@ -94,7 +105,7 @@ export class CheckoutService {
     }
 
     try {
-      const placed = await retryOnDeadlock(() => sqlTransaction(em, (sql) => this.insertOrder(sql, customerId, orderId, lines)));
+      const placed = await retryOnDeadlock(() => sqlTransaction(em, (sql) => this.insertOrder(sql, customerId, orderId, lines, shipTo)));
       this.deps.onEvent?.();
       return placed;
     } catch (err) {
@@ -133,8 +144,8 @@ export class CheckoutService {
       const fork = em.fork();
       const order = await fork.findOne(Order, { orderId });
       if (!order) return null;
-      const items = await fork.find(OrderItem, { order: order.id }, { orderBy: { id: 'asc' } });
-      return items.length === lines.length ? { order: toOrderRecord(order), items: items.map(toOrderItemRecord) } : undefined;
+      const items = await itemRecords(sqlOf(fork), 'i.order_id = ?', [order.id]);
+      return items.length === lines.length ? { order: toOrderRecord(order), items } : undefined;
     } catch {
       return undefined;
     }
@@ -231,7 +242,13 @@ export class CheckoutService {
     }));
   }
 
-  private async insertOrder(sql: Sql, customerId: number, orderId: string, lines: Line[]): Promise<PlacedOrder> {
+  private async insertOrder(
+    sql: Sql,
+    customerId: number,
+    orderId: string,
+    lines: Line[],
+    shipTo: AddressSnapshot | null,
+  ): Promise<PlacedOrder> {
     if (this.deps.limits.maxPendingPerCustomer > 0) {
       // One customer's checkouts take turns on their customer row (on any instance); other customers
       // never wait here, and the lock lasts until the commit below. The count is this transaction's
@@ -257,11 +274,28 @@ export class CheckoutService {
       refundClaimedAt: null,
       flaggedAt: null,
       flagReason: null,
+      shippingAddress: shipTo,
     };
     const { insertId: id } = await sql.run(
-      `insert into customer_order (order_id, customer_id, order_name, status, total_amount, expires_at, ordered_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [orderId, customerId, order.orderName, order.status, order.totalAmount, order.expiresAt, now, now],
+      `insert into customer_order (order_id, customer_id, order_name, status, total_amount, expires_at, ordered_at, updated_at,
+         ship_recipient_name, ship_phone, ship_postcode, ship_road_address, ship_detail, ship_memo)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        orderId,
+        customerId,
+        order.orderName,
+        order.status,
+        order.totalAmount,
+        order.expiresAt,
+        now,
+        now,
+        shipTo?.recipientName ?? null,
+        shipTo?.phone ?? null,
+        shipTo?.postcode ?? null,
+        shipTo?.roadAddress ?? null,
+        shipTo ? shipTo.detail : null,
+        shipTo?.memo ?? null,
+      ],
     );
     const items: OrderItemRecord[] = lines.map(({ product, quantity }) => ({
       id: 0,
@@ -271,6 +305,9 @@ export class CheckoutService {
       productName: product.name,
       unitPrice: product.price,
       quantity,
+      shipmentId: null,
+      confirmedAt: null,
+      status: OrderItemStatus.PAYMENT_PENDING,
     }));
     const { insertId: firstItemId } = await sql.run(
       `insert into order_item (order_id, product_id, seller_id, product_name, unit_price, quantity) values ${items.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,

@@ -23,7 +23,19 @@ type Patch = Partial<Pick<Order, 'failureCode' | 'failureMessage' | 'cancelReaso
  * A status change. `unclaimed`: only while no refund holds the order (shipping must not start
  * while Toss is refunding it).
  */
-export type Change = { from: OrderStatus; to: OrderStatus; patch?: Patch; reason?: string | null; unclaimed?: boolean };
+export type Change = {
+  from: OrderStatus;
+  to: OrderStatus;
+  patch?: Patch;
+  reason?: string | null;
+  unclaimed?: boolean;
+  /** What the event says beyond the status change (a shipment's SHIPPED or DELIVERED); the kind follows the change otherwise. */
+  event?: EventDetail;
+};
+
+/** A shipment an event is about: its seller alone hears of it among the order's sellers. */
+export type ShipmentEvent = { id: number; sellerId: number; carrier: string | null; trackingNumber: string | null };
+export type EventDetail = { kind?: OrderEventKind; shipment?: ShipmentEvent | null };
 
 /**
  * Every order status change goes through here: a conditional update (so among racing callers,
@@ -55,8 +67,11 @@ export class OrderLifecycle {
     const moved = await tx.nativeUpdate(Order, where, { status: change.to, updatedAt: new Date(), ...change.patch });
     if (moved === 0) return false;
     const order = await tx.findOneOrFail(Order, orderDbId, { fields: ['orderId', 'customer', 'failureCode'] });
+    const { kind, paymentStatus } = eventOf(change, change.patch?.failureCode ?? order.failureCode);
     this.recordEvent(tx, order, {
-      ...eventOf(change, change.patch?.failureCode ?? order.failureCode),
+      kind: change.event?.kind ?? kind,
+      paymentStatus,
+      shipment: change.event?.shipment,
       from: change.from,
       to: change.to,
       reason: change.reason,
@@ -73,8 +88,16 @@ export class OrderLifecycle {
   recordEvent(
     tx: EntityManager,
     order: Pick<Order, 'id' | 'orderId' | 'customer'>,
-    event: { kind: OrderEventKind; paymentStatus: PaymentStatus | null; from: OrderStatus; to: OrderStatus; reason?: string | null },
+    event: {
+      kind: OrderEventKind;
+      paymentStatus: PaymentStatus | null;
+      from: OrderStatus;
+      to: OrderStatus;
+      reason?: string | null;
+      shipment?: ShipmentEvent | null;
+    },
   ): void {
+    const shipment = event.shipment ?? null;
     tx.create(OrderStatusChange, {
       order: order.id,
       customer: order.customer.id,
@@ -84,6 +107,10 @@ export class OrderLifecycle {
       fromStatus: event.from,
       toStatus: event.to,
       reason: event.reason ?? null,
+      shipment: shipment?.id ?? null,
+      carrier: shipment?.carrier ?? null,
+      trackingNumber: shipment?.trackingNumber ?? null,
+      seller: shipment?.sellerId ?? null,
     });
   }
 

@@ -1,5 +1,7 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { Order, OrderItem, OrderStatus } from '../../entities';
+import { asDateOrNull, type Sql } from '../../db/sql';
+import { Order, OrderItem, OrderStatus, ShipmentStatus } from '../../entities';
+import { addressOfOrder, type AddressSnapshot } from '../shipping/order-address';
 import { orderNameFor } from './order-identity';
 
 /** An order as the read path needs it (a plain object, not a managed entity). */
@@ -22,7 +24,20 @@ export type OrderRecord = {
   /** Set when an admin must look at the order (see Order.flaggedAt). */
   flaggedAt: Date | null;
   flagReason: string | null;
+  /** The shipping address given for the order (a snapshot), or null while there is none. */
+  shippingAddress: AddressSnapshot | null;
 };
+
+/** A line's own status: the order's while it is unpaid or ended, then its shipment's, then 구매확정. */
+export enum OrderItemStatus {
+  PAYMENT_PENDING = 'PAYMENT_PENDING',
+  ORDER_COMPLETED = 'ORDER_COMPLETED',
+  SHIPPING = 'SHIPPING',
+  DELIVERED = 'DELIVERED',
+  PURCHASE_CONFIRMED = 'PURCHASE_CONFIRMED',
+  CANCELLED = 'CANCELLED',
+  PAYMENT_FAILED = 'PAYMENT_FAILED',
+}
 
 export type OrderItemRecord = {
   id: number;
@@ -32,7 +47,60 @@ export type OrderItemRecord = {
   productName: string;
   unitPrice: number;
   quantity: number;
+  shipmentId: number | null;
+  confirmedAt: Date | null;
+  status: OrderItemStatus;
 };
+
+/**
+ * A line's status from its order's status, its shipment's and its confirmation. An order shipped
+ * by an admin before shipments existed has lines without one: they follow the order.
+ */
+export function lineStatus(
+  orderStatus: OrderStatus,
+  line: { shipmentStatus: ShipmentStatus | null; confirmedAt: Date | null },
+): OrderItemStatus {
+  switch (orderStatus) {
+    case OrderStatus.PAYMENT_PENDING:
+    case OrderStatus.CANCELLED:
+    case OrderStatus.PAYMENT_FAILED:
+      return orderStatus as unknown as OrderItemStatus;
+    default:
+      if (line.confirmedAt) return OrderItemStatus.PURCHASE_CONFIRMED;
+      if (line.shipmentStatus === ShipmentStatus.DELIVERED) return OrderItemStatus.DELIVERED;
+      if (line.shipmentStatus === ShipmentStatus.SHIPPING) return OrderItemStatus.SHIPPING;
+      return orderStatus === OrderStatus.DELIVERED ? OrderItemStatus.DELIVERED : OrderItemStatus.ORDER_COMPLETED;
+  }
+}
+
+/**
+ * The lines matching `where` (a condition on `i`, the order_item; `o` is its order), in line
+ * order, each with its status: one query with its order and shipment joined.
+ */
+export async function itemRecords(sql: Sql, where: string, params: unknown[]): Promise<OrderItemRecord[]> {
+  const rows = await sql.rows<Record<string, unknown>>(
+    `select i.id, i.order_id, i.product_id, i.seller_id, i.product_name, i.unit_price, i.quantity, i.shipment_id, i.confirmed_at,
+            o.status as order_status, s.status as shipment_status
+       from order_item i join customer_order o on o.id = i.order_id left join shipment s on s.id = i.shipment_id
+      where ${where} order by i.id`,
+    params,
+  );
+  return rows.map((r) => {
+    const confirmedAt = asDateOrNull(r.confirmed_at);
+    return {
+      id: Number(r.id),
+      orderDbId: Number(r.order_id),
+      productId: Number(r.product_id),
+      sellerId: Number(r.seller_id),
+      productName: String(r.product_name),
+      unitPrice: Number(r.unit_price),
+      quantity: Number(r.quantity),
+      shipmentId: r.shipment_id == null ? null : Number(r.shipment_id),
+      confirmedAt,
+      status: lineStatus(r.order_status as OrderStatus, { shipmentStatus: (r.shipment_status as ShipmentStatus) ?? null, confirmedAt }),
+    };
+  });
+}
 
 /**
  * What a caller may see of an order: customers and admins see every line; a seller sees only
@@ -46,18 +114,6 @@ export const PAID_STATUSES: ReadonlySet<OrderStatus> = new Set([OrderStatus.ORDE
 /** The order as it is now in MySQL (read through a fresh fork, so nothing cached is returned). */
 export async function loadOrderRecord(em: EntityManager, orderDbId: number): Promise<OrderRecord> {
   return toOrderRecord(await em.fork().findOneOrFail(Order, orderDbId));
-}
-
-export function toOrderItemRecord(i: OrderItem): OrderItemRecord {
-  return {
-    id: i.id,
-    orderDbId: i.order.id,
-    productId: i.product.id,
-    sellerId: i.seller.id,
-    productName: i.productName,
-    unitPrice: i.unitPrice,
-    quantity: i.quantity,
-  };
 }
 
 export function toOrderRecord(o: Order): OrderRecord {
@@ -78,6 +134,7 @@ export function toOrderRecord(o: Order): OrderRecord {
     refundClaimedAt: o.refundClaimedAt,
     flaggedAt: o.flaggedAt,
     flagReason: o.flagReason,
+    shippingAddress: addressOfOrder(o),
   };
 }
 
@@ -85,12 +142,14 @@ export function toOrderRecord(o: Order): OrderRecord {
  * An order as a seller sees it (it may hold other sellers' products): its name built from the
  * seller's own lines, like the order's own ("행주 외 1건" counts only theirs), and none of the
  * customer's free text (`cancelReason`; `failureMessage`, which may quote Toss about the
- * customer's card). `ownLineNames` are the seller's product names in line order.
+ * customer's card), and the shipping address only once the order is paid. `ownLineNames` are the seller's product names in line order.
  */
 export function asSeenBySeller(order: OrderRecord, ownLineNames: readonly string[]): OrderRecord {
   // A seller only ever sees orders holding a line of theirs; the orderId stands in should there be none.
   const orderName = ownLineNames.length > 0 ? orderNameFor(ownLineNames) : order.orderId;
-  return { ...order, orderName, cancelReason: null, failureMessage: null };
+  // The address is what a seller ships to: theirs to see once the order is paid, not before.
+  const shippingAddress = PAID_STATUSES.has(order.status) ? order.shippingAddress : null;
+  return { ...order, orderName, cancelReason: null, failureMessage: null, shippingAddress };
 }
 
 /** The product names of `sellerId`'s lines in each order, in line order (one query for the page). */

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { Order, OrderStatus } from '../../entities';
 import type { Logger } from '../../logger';
+import type { PurchaseConfirmation } from '../shipping/purchase-confirmation';
 import type { StockGuard } from '../stock/stock-guard';
 import type { OrderLifecycle } from './order-lifecycle';
 import { PAID_STATUSES } from './order-records';
@@ -21,6 +22,8 @@ export class OrderSweeper {
       logger: Logger;
       /** Reservations younger than this are left alone: their order's transaction may still be running. */
       reservationGraceMs: number;
+      /** 구매확정 of delivered lines once PURCHASE_CONFIRM_DAYS have passed. */
+      confirmations: PurchaseConfirmation;
     },
   ) {}
 
@@ -68,6 +71,11 @@ export class OrderSweeper {
     return fixed;
   }
 
+  /** Delivered lines past PURCHASE_CONFIRM_DAYS are confirmed (as of `now`); returns how many orders had lines confirmed. */
+  confirmDelivered(now = new Date()): Promise<number> {
+    return this.deps.confirmations.confirmDue(this.deps.em(), now);
+  }
+
   /** One pass of every upkeep step; errors are logged, never thrown (the next pass retries). */
   async runOnce(): Promise<void> {
     try {
@@ -75,6 +83,8 @@ export class OrderSweeper {
       if (expired) this.deps.logger.info({ expired }, 'expired unpaid orders');
       const fixed = await this.settleStaleReservations();
       if (fixed) this.deps.logger.info({ fixed }, 'settled stale stock reservations');
+      const confirmed = await this.confirmDelivered();
+      if (confirmed) this.deps.logger.info({ orders: confirmed }, 'confirmed delivered purchases automatically');
     } catch (err) {
       this.deps.logger.warn({ err }, 'order upkeep failed; retrying on the next pass');
     }

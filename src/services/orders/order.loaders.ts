@@ -1,27 +1,24 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import DataLoader from 'dataloader';
-import { OrderItem, Payment } from '../../entities';
+import { sqlOf } from '../../db/sql';
+import { Payment, Shipment } from '../../entities';
 import { toPaymentRecord, type PaymentRecord } from '../payments/payment-records';
-import type { OrderItemRecord } from './order-records';
+import { toShipmentRecord, type ShipmentRecord } from '../shipping/shipment-records';
+import { itemRecords, type OrderItemRecord } from './order-records';
 
 /** Batches the reads an order list needs (one query for every order's lines). Made per request. */
 export function createOrderLoaders(em: EntityManager) {
   return {
     orderItemsByOrderId: new DataLoader<number, OrderItemRecord[]>(async (orderIds) => {
-      const rows: Array<
-        Omit<OrderItemRecord, 'orderDbId' | 'productId' | 'sellerId'> & { order: number; product: number; seller: number }
-      > = await em
-        .createQueryBuilder(OrderItem)
-        .select(['id', 'order', 'product', 'seller', 'productName', 'unitPrice', 'quantity'])
-        .where({ order: { $in: [...orderIds] } })
-        .orderBy({ id: 'asc' })
-        .execute('all', true);
+      const rows = await itemRecords(sqlOf(em), `i.order_id in (${orderIds.map(() => '?').join(', ')})`, [...orderIds]);
       const grouped = new Map<number, OrderItemRecord[]>();
-      for (const { order, product, seller, ...rest } of rows) {
-        const list = grouped.get(order) ?? [];
-        list.push({ ...rest, orderDbId: order, productId: product, sellerId: seller });
-        grouped.set(order, list);
-      }
+      for (const row of rows) grouped.set(row.orderDbId, [...(grouped.get(row.orderDbId) ?? []), row]);
+      return orderIds.map((id) => grouped.get(id) ?? []);
+    }),
+    shipmentsByOrderId: new DataLoader<number, ShipmentRecord[]>(async (orderIds) => {
+      const rows = await em.find(Shipment, { order: { $in: [...orderIds] } }, { orderBy: { id: 'asc' }, disableIdentityMap: true });
+      const grouped = new Map<number, ShipmentRecord[]>();
+      for (const row of rows.map(toShipmentRecord)) grouped.set(row.orderDbId, [...(grouped.get(row.orderDbId) ?? []), row]);
       return orderIds.map((id) => grouped.get(id) ?? []);
     }),
     paymentByOrderId: new DataLoader<number, PaymentRecord | null>(async (orderIds) => {

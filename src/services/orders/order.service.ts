@@ -3,19 +3,14 @@ import type { EntityManager } from '@mikro-orm/knex';
 import type { Identity } from '../../auth/identity';
 import { Order, OrderItem, OrderStatus } from '../../entities';
 import { Role } from '../../entities/role';
-import { badInput, conflict, notFound, serviceUnavailable } from '../../schema/errors';
+import { badInput, notFound, serviceUnavailable } from '../../schema/errors';
+import type { ShipmentService } from '../shipping/shipment.service';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/cursor';
 import type { OrderLifecycle } from './order-lifecycle';
 import { asSeenBySeller, sellerLineNames, toOrderRecord, type OrderRecord, type OrderView } from './order-records';
 
 export const MAX_ORDER_PAGE = 20;
 export const CANCEL_REASON_MAX = 200;
-
-/** The admin's delivery steps: the one status each may move to next. */
-const DELIVERY_STEP: Partial<Record<OrderStatus, OrderStatus>> = {
-  [OrderStatus.ORDER_COMPLETED]: OrderStatus.SHIPPING,
-  [OrderStatus.SHIPPING]: OrderStatus.DELIVERED,
-};
 
 export type OrderListQuery = { first?: number | null; after?: string | null; status?: OrderStatus | null; flagged?: boolean | null };
 export type OrderPage = { items: OrderView[]; cursors: string[]; hasNextPage: boolean; filter: ObjectQuery<Order> };
@@ -28,6 +23,8 @@ export class OrderService {
     private readonly refunds: {
       refundPaid(em: EntityManager, order: Pick<Order, 'id' | 'orderId'>, reason: string | null): Promise<OrderRecord>;
     } | null,
+    /** Shipments: the admin's delivery steps ship and deliver every open line. */
+    private readonly shipments: Pick<ShipmentService, 'adminStep'>,
   ) {}
 
   /** One order, if the caller may see it; NOT_FOUND otherwise (someone else's order looks like no order). */
@@ -41,8 +38,9 @@ export class OrderService {
   /** The caller's orders, newest first, keyset-paged: customers their own, sellers those holding their products, admins all. */
   async list(em: EntityManager, identity: Identity, query: OrderListQuery): Promise<OrderPage> {
     const size = pageSize(query.first, MAX_ORDER_PAGE);
-    const filter: ObjectQuery<Order> = { ...this.scope(em, identity) };
-    if (query.status) filter.status = query.status;
+    const workQueue = identity.role === Role.SELLER && query.status === OrderStatus.ORDER_COMPLETED;
+    const filter: ObjectQuery<Order> = workQueue ? this.sellerWorkQueue(em, identity.accountId) : { ...this.scope(em, identity) };
+    if (query.status && !workQueue) filter.status = query.status;
     if (query.flagged != null) filter.flaggedAt = query.flagged ? { $ne: null } : null;
     const where: ObjectQuery<Order> = { ...filter };
     if (query.after) where.id = { $lt: decodeCursor(query.after, 'ORDERS', 'none').id };
@@ -86,26 +84,20 @@ export class OrderService {
     return { order: now, sellerId: null };
   }
 
-  /** Admin: moves a paid order forward, ORDER_COMPLETED -> SHIPPING -> DELIVERED, never back. */
+  /**
+   * Admin: moves a paid order forward, ORDER_COMPLETED -> SHIPPING -> DELIVERED, never back. The
+   * manual step ships every open line (a shipment per seller, without tracking number) and, to
+   * DELIVERED, delivers them all; it needs no shipping address (see ShipmentService.adminStep).
+   */
   async advance(em: EntityManager, orderId: string, to: OrderStatus): Promise<OrderView> {
-    const order = await em.findOne(Order, { orderId });
-    if (!order) throw notFound('Order');
-    if (DELIVERY_STEP[order.status as OrderStatus] !== to) {
+    if (to !== OrderStatus.SHIPPING && to !== OrderStatus.DELIVERED) {
+      const order = await em.findOne(Order, { orderId }, { fields: ['status'] });
+      if (!order) throw notFound('Order');
       throw badInput('status', `an order in ${order.status} cannot move to ${to}; the steps are ORDER_COMPLETED -> SHIPPING -> DELIVERED`);
     }
-    if (order.refundClaimedAt) throw refundUnderWay();
-    // Shipping never starts while a refund holds the order (the claim is checked in the same conditional update).
-    const { changed, order: now } = await this.lifecycle.run(em, order.id, {
-      from: order.status,
-      to,
-      reason: 'by an admin',
-      unclaimed: to === OrderStatus.SHIPPING,
-    });
-    if (!changed) {
-      if (now.status === order.status && now.refundClaimedAt) throw refundUnderWay();
-      throw badInput('status', `the order changed meanwhile and is now ${now.status}`);
-    }
-    return { order: now, sellerId: null };
+    await this.shipments.adminStep(em, orderId, to);
+    const now = await em.fork().findOneOrFail(Order, { orderId });
+    return { order: toOrderRecord(now), sellerId: null };
   }
 
   private async requireOwn(em: EntityManager, identity: Identity, orderId: string): Promise<Order> {
@@ -128,6 +120,15 @@ export class OrderService {
     }
   }
 
+  /**
+   * A seller's work queue (`orders(status: ORDER_COMPLETED)`): paid orders holding a line of theirs
+   * still to ship, whatever the other sellers' lines are doing.
+   */
+  private sellerWorkQueue(em: EntityManager, sellerId: number): ObjectQuery<Order> {
+    const toShip = em.createQueryBuilder(OrderItem, 'i').select('i.order_id').where({ seller: sellerId, shipment: null }).getKnexQuery();
+    return { id: { $in: toShip }, status: { $in: [OrderStatus.ORDER_COMPLETED, OrderStatus.SHIPPING] } } as unknown as ObjectQuery<Order>;
+  }
+
   /** The orders as the caller may see them; a seller's are reduced to what concerns them (see `asSeenBySeller`). */
   private async viewsFor(em: EntityManager, identity: Identity, orders: OrderRecord[]): Promise<OrderView[]> {
     if (identity.role !== Role.SELLER) return orders.map((order) => ({ order, sellerId: null }));
@@ -139,10 +140,6 @@ export class OrderService {
     );
     return orders.map((order) => ({ order: asSeenBySeller(order, names.get(order.id) ?? []), sellerId }));
   }
-}
-
-function refundUnderWay() {
-  return conflict('A refund of this order is under way at Toss; it cannot be shipped unless the refund fails.', 'status');
 }
 
 function cannotCancel(status: OrderStatus) {

@@ -141,6 +141,9 @@ export function parseTrackingNumber(carrier: Carrier, input: string): ParsedTrac
   return { ok: true, value };
 }
 
+/** Whether a stored or raw value names a carrier of the table. */
+export const isCarrier = (value: string): value is Carrier => Object.hasOwn(CARRIERS, value);
+
 /** The carrier's public tracking page for a number from `parseTrackingNumber`. */
 export function trackingUrl(carrier: Carrier, normalised: string): string {
   const info = carrierInfo(carrier);
