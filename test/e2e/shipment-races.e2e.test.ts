@@ -74,6 +74,13 @@ it('the same lines shipped twice at once: exactly one shipment, the other call r
   }
 });
 
+// KNOWN FAILURE on the production profile (reported to the lead, not fixed here): cancelOrder losing
+// this race sometimes answers INTERNAL_SERVER_ERROR (an InnoDB deadlock) instead of BAD_USER_INPUT.
+// PaymentRefunds.claim's conditional update (`where id = ? and status = 'ORDER_COMPLETED' and ...`)
+// is run through the customer_order_status index: it locks that index entry, then waits for the
+// primary-key row, which the shipment's transaction holds (lockOrder) while it waits for the same
+// status entry to set SHIPPING. InnoDB kills the claim, which has no retry. The money stays right
+// (the shipment wins); only the answer is wrong. Do not add INTERNAL_SERVER_ERROR to STABLE.
 it("a seller's shipment racing the customer's cancel of a paid order: exactly one wins, and money and goods agree", async () => {
   const product = await createProduct(w.t.client, w.sellerA.token, { stock: 1000 });
   const outcomes = { shipped: 0, cancelled: 0, neither: 0 };
@@ -104,10 +111,13 @@ it("a seller's shipment racing the customer's cancel of a paid order: exactly on
         .map((p) => p.status),
       shipments: order.shipments.length,
     };
-    const losers = [shipped, cancelled].filter((r) => !won(r));
-    for (const loser of losers) {
-      const code = codeOf(loser);
-      expect({ round, code, stable: STABLE.includes(code ?? '') }).toEqual({ round, code, stable: true });
+    for (const [call, res] of [
+      ['shipOrderItems', shipped],
+      ['cancelOrder', cancelled],
+    ] as const) {
+      if (won(res)) continue;
+      const code = codeOf(res);
+      expect({ round, call, code, stable: STABLE.includes(code ?? '') }).toEqual({ round, call, code, stable: true });
     }
     if (seen.shipWon && seen.cancelWon) throw new Error(`both won: ${JSON.stringify(seen)}`);
     if (seen.shipWon) {
