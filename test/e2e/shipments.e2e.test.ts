@@ -1,3 +1,4 @@
+import { Order } from '../../src/entities';
 import {
   CancelOrderDocument,
   MarkShipmentDeliveredDocument,
@@ -134,7 +135,15 @@ describe('shipOrderItems and markShipmentDelivered', () => {
       expectRefused(await ship(w.t.client, w.sellerA.token, o.orderId, [o.aItemIds[0]]), 'BAD_USER_INPUT', 'orderId');
       expect(await state(o.orderId)).toEqual(before);
     }
-    expect((await orderAs(w.t.client, w.customer.token, failed.orderId)).status).toBe('PAYMENT_FAILED');
+    // Lines of an order that is not paid show the order's status.
+    for (const [o, status] of [
+      [unpaid, 'PAYMENT_PENDING'],
+      [cancelled, 'CANCELLED'],
+      [failed, 'PAYMENT_FAILED'],
+    ] as const) {
+      const order = await orderAs(w.t.client, w.customer.token, o.orderId);
+      expect([order.status, ...order.items.map((i) => i.status)]).toEqual(Array(4).fill(status));
+    }
     // Once the customer gives an address, the seller can ship.
     await w.t.client.ok(
       SetOrderShippingAddressDocument,
@@ -142,6 +151,15 @@ describe('shipOrderItems and markShipmentDelivered', () => {
       { token: w.customer.token },
     );
     expect((await ship(w.t.client, w.sellerA.token, noAddress.orderId, noAddress.aItemIds)).errors).toBeUndefined();
+  });
+
+  it('refuses an order whose refund is under way (CONFLICT), changing nothing', async () => {
+    const { orderId, aItemIds } = await paidOrderWithTwoSellers(w);
+    // What a cancelOrder between its claim and Toss's answer leaves on the order.
+    await w.t.app.orm.em.fork().nativeUpdate(Order, { orderId }, { refundClaimedAt: new Date() });
+    const before = await state(orderId);
+    expect(codeOf(await ship(w.t.client, w.sellerA.token, orderId, aItemIds))).toBe('CONFLICT');
+    expect(await state(orderId)).toEqual(before);
   });
 
   it('refuses shipped lines, empty, duplicate or too many itemIds (itemIds) and bad tracking numbers (trackingNumber)', async () => {
