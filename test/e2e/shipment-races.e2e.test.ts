@@ -74,13 +74,9 @@ it('the same lines shipped twice at once: exactly one shipment, the other call r
   }
 });
 
-// KNOWN FAILURE on the production profile (reported to the lead, not fixed here): cancelOrder losing
-// this race sometimes answers INTERNAL_SERVER_ERROR (an InnoDB deadlock) instead of BAD_USER_INPUT.
-// PaymentRefunds.claim's conditional update (`where id = ? and status = 'ORDER_COMPLETED' and ...`)
-// is run through the customer_order_status index: it locks that index entry, then waits for the
-// primary-key row, which the shipment's transaction holds (lockOrder) while it waits for the same
-// status entry to set SHIPPING. InnoDB kills the claim, which has no retry. The money stays right
-// (the shipment wins); only the answer is wrong. Do not add INTERNAL_SERVER_ERROR to STABLE.
+// The refund's claim may be InnoDB's deadlock victim here (it reaches the row through the status
+// index while the shipment holds the row and waits for that index entry): it is retried
+// (PaymentRefunds.claim), so the loser still answers a stable code. Do not add INTERNAL_SERVER_ERROR to STABLE.
 it("a seller's shipment racing the customer's cancel of a paid order: exactly one wins, and money and goods agree", async () => {
   const product = await createProduct(w.t.client, w.sellerA.token, { stock: 1000 });
   const outcomes = { shipped: 0, cancelled: 0, neither: 0 };

@@ -71,7 +71,7 @@ export type LoginInput = {
   role: Role;
 };
 
-/** An address written out for one order, with the rules of ShippingAddressInput. */
+/** An address written out. Text is trimmed; control characters (line breaks) are refused. */
 export type OrderAddressInput = {
   /** 동/호수, up to 100 characters; may be empty. */
   detail?: string | null | undefined;
@@ -149,7 +149,7 @@ export type ShipmentStatus =
   | 'DELIVERED'
   | 'SHIPPING';
 
-/** A new address. Text is trimmed; control characters (line breaks) are refused. At most 20 addresses a customer. */
+/** A new address of the address book, with the rules of OrderAddressInput. At most 20 addresses a customer. */
 export type ShippingAddressInput = {
   /** 동/호수, up to 100 characters; may be empty. */
   detail?: string | null | undefined;
