@@ -10,6 +10,7 @@ import { ProductConnectionResolver, ProductResolver } from './resolvers/catalog/
 import { CartResolver } from './resolvers/cart/cart.resolver';
 import { ShippingAddressResolver } from './resolvers/shipping/shipping-address.resolver';
 import { CarrierResolver, ShipmentResolver } from './resolvers/shipping/shipment.resolver';
+import { CancelItemsResolver } from './resolvers/orders/cancel-items.resolver';
 import { OrderConnectionResolver, OrderResolver } from './resolvers/orders/order.resolver';
 import { PaymentResolver } from './resolvers/payments/payment.resolver';
 import { NotificationResolver } from './resolvers/notifications/notification.resolver';
@@ -210,6 +211,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       [ShippingAddressResolver, new ShippingAddressResolver(new ShippingAddressService())],
       [ShipmentResolver, new ShipmentResolver(shipments, confirmations, orders)],
       [CarrierResolver, new CarrierResolver()],
+      [CancelItemsResolver, new CancelItemsResolver(payments.partialRefunds, orders)],
     ]);
     const schema = await buildAppSchema({ get: (cls) => resolverInstances.get(cls) });
     const server = await createHttpServer({

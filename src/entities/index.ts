@@ -6,6 +6,7 @@ import { Category } from './category.entity';
 import { Customer } from './customer.entity';
 import { Order } from './order.entity';
 import { OrderItem } from './order-item.entity';
+import { OrderCancellation } from './order-cancellation.entity';
 import { OrderStatusChange } from './order-status-change.entity';
 import { Payment } from './payment.entity';
 import { Product } from './product.entity';
@@ -29,6 +30,7 @@ export const entities = [
   Order,
   OrderItem,
   Shipment,
+  OrderCancellation,
   OrderStatusChange,
   Payment,
 ];
@@ -41,6 +43,7 @@ export {
   Category,
   Customer,
   Order,
+  OrderCancellation,
   OrderItem,
   OrderStatusChange,
   Product,
@@ -50,6 +53,7 @@ export {
   ShippingAddress,
 };
 export { ShipmentStatus } from './shipment.entity';
+export { CancellationRequester, CancellationStatus, type CancellationLine } from './order-cancellation.entity';
 export { OrderStatus } from './order.entity';
 export { Payment };
 export { PaymentStatus } from './payment.entity';

@@ -37,6 +37,10 @@ export class OrderItem {
   @Property({ type: 'integer', unsigned: true })
   quantity!: number;
 
+  /** Units refunded by partial cancels (cancelOrderItems); the line is CANCELLED when it reaches `quantity`. */
+  @Property({ type: 'integer', unsigned: true, default: 0 })
+  cancelledQuantity: number & Opt = 0;
+
   /** The parcel this line left in; null while it is still to ship. Set once, under the order's row lock. */
   @ManyToOne(() => Shipment, { ref: true, nullable: true, deleteRule: 'set null' })
   shipment: (Ref<Shipment> & Opt) | null = null;

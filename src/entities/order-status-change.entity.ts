@@ -19,6 +19,8 @@ export enum OrderEventKind {
   SHIPPED = 'SHIPPED',
   /** 구매확정: lines confirmed by the customer, or automatically PURCHASE_CONFIRM_DAYS after delivery. */
   PURCHASE_CONFIRMED = 'PURCHASE_CONFIRMED',
+  /** Some units of some lines were refunded (a partial cancel); the order goes on with the rest. */
+  ITEMS_CANCELLED = 'ITEMS_CANCELLED',
   /** Toss reported what the order's status cannot show (see Order.flaggedAt): for an admin. */
   FLAGGED = 'FLAGGED',
 }

@@ -21,6 +21,9 @@ export class OrderItemType {
   @Field(() => Int)
   quantity!: number;
 
+  @Field(() => Int, { description: 'Units refunded by partial cancels (cancelOrderItems); the line is CANCELLED when all are.' })
+  cancelledQuantity!: number;
+
   @Field(() => OrderItemStatus)
   status!: OrderItemStatus;
 
@@ -120,6 +123,7 @@ export function toOrderItemType(item: OrderItemRecord): OrderItemType {
     productName: item.productName,
     unitPrice: item.unitPrice,
     quantity: item.quantity,
+    cancelledQuantity: item.cancelledQuantity,
     status: item.status,
     shipmentId: item.shipmentId === null ? null : String(item.shipmentId),
     purchaseConfirmedAt: item.confirmedAt,

@@ -13,6 +13,9 @@ export class PaymentCancelType {
 
   @Field(() => Date)
   canceledAt!: Date;
+
+  @Field(() => String, { nullable: true, description: "Toss's key of this cancel transaction." })
+  transactionKey!: string | null;
 }
 
 @ObjectType('Payment')
@@ -78,7 +81,12 @@ export function toPaymentType(payment: PaymentRecord, orderId: string): PaymentT
     amount: payment.amount,
     status: payment.status,
     balanceAmount: payment.balanceAmount,
-    cancels: payment.cancels.map((c) => ({ amount: c.amount, reason: c.reason, canceledAt: new Date(c.canceledAt) })),
+    cancels: payment.cancels.map((c) => ({
+      amount: c.amount,
+      reason: c.reason,
+      canceledAt: new Date(c.canceledAt),
+      transactionKey: c.transactionKey,
+    })),
     approvedAt: payment.approvedAt,
     canceledAt: payment.canceledAt,
     cancelReason: payment.cancelReason,

@@ -11,7 +11,16 @@ const REPLAY_LIMIT = 1000;
  * What a seller's feed carries: new paid orders, cancellations, the delivery steps and 구매확정 of
  * orders touching their products (a shipment's own events reach only its seller: see OutboxRelay).
  */
-const SELLER_KINDS = new Set<string>(['PAID', 'CANCELLED', 'REFUNDED', 'SHIPPING', 'SHIPPED', 'DELIVERED', 'PURCHASE_CONFIRMED']);
+const SELLER_KINDS = new Set<string>([
+  'PAID',
+  'CANCELLED',
+  'REFUNDED',
+  'SHIPPING',
+  'SHIPPED',
+  'DELIVERED',
+  'PURCHASE_CONFIRMED',
+  'ITEMS_CANCELLED',
+]);
 
 export type SellerOrderEvent = OrderEventRecord & { items: OrderItemRecord[] };
 type Live = EventTopics['order.event'];

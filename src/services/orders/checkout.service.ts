@@ -305,6 +305,7 @@ export class CheckoutService {
       productName: product.name,
       unitPrice: product.price,
       quantity,
+      cancelledQuantity: 0,
       shipmentId: null,
       confirmedAt: null,
       status: OrderItemStatus.PAYMENT_PENDING,

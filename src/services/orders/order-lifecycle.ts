@@ -154,8 +154,12 @@ export class OrderLifecycle {
         // No hold to release: the order was paid (its hold was settled) or the record was lost in
         // a flush, and in both cases the counter (if it exists) still lacks these units, as MySQL
         // did until this change. Give them back by the same amounts.
-        const items = await em.fork().find(OrderItem, { order: orderDbId }, { fields: ['product', 'quantity'] });
-        for (const item of items) await this.deps.stock.adjust(item.product.id, item.quantity);
+        // Units already refunded by partial cancels were given back then.
+        const items = await em.fork().find(OrderItem, { order: orderDbId }, { fields: ['product', 'quantity', 'cancelledQuantity'] });
+        for (const item of items) {
+          const units = item.quantity - item.cancelledQuantity;
+          if (units > 0) await this.deps.stock.adjust(item.product.id, units);
+        }
       }
     } catch (err) {
       // MySQL already has the stock back; the sweeper retries the StockGuard side from its stale-reservation list.
@@ -164,9 +168,17 @@ export class OrderLifecycle {
   }
 
   private async returnStockInMysql(tx: EntityManager, orderDbId: number): Promise<void> {
-    const items = await tx.find(OrderItem, { order: orderDbId }, { fields: ['product', 'quantity'], orderBy: { product: 'asc' } });
+    const items = await tx.find(
+      OrderItem,
+      { order: orderDbId },
+      { fields: ['product', 'quantity', 'cancelledQuantity'], orderBy: { product: 'asc' } },
+    );
     // One product at a time, in id order, like createOrder: no lock-order deadlocks between the two.
-    for (const item of items) await tx.nativeUpdate(Product, { id: item.product.id }, { stock: raw('stock + ?', [item.quantity]) });
+    // Units refunded by partial cancels went back with them.
+    for (const item of items) {
+      const units = item.quantity - item.cancelledQuantity;
+      if (units > 0) await tx.nativeUpdate(Product, { id: item.product.id }, { stock: raw('stock + ?', [units]) });
+    }
   }
 }
 

@@ -47,6 +47,8 @@ export type OrderItemRecord = {
   productName: string;
   unitPrice: number;
   quantity: number;
+  /** Units refunded by partial cancels. */
+  cancelledQuantity: number;
   shipmentId: number | null;
   confirmedAt: Date | null;
   status: OrderItemStatus;
@@ -58,7 +60,7 @@ export type OrderItemRecord = {
  */
 export function lineStatus(
   orderStatus: OrderStatus,
-  line: { shipmentStatus: ShipmentStatus | null; confirmedAt: Date | null },
+  line: { shipmentStatus: ShipmentStatus | null; confirmedAt: Date | null; fullyCancelled?: boolean },
 ): OrderItemStatus {
   switch (orderStatus) {
     case OrderStatus.PAYMENT_PENDING:
@@ -66,6 +68,7 @@ export function lineStatus(
     case OrderStatus.PAYMENT_FAILED:
       return orderStatus as unknown as OrderItemStatus;
     default:
+      if (line.fullyCancelled) return OrderItemStatus.CANCELLED;
       if (line.confirmedAt) return OrderItemStatus.PURCHASE_CONFIRMED;
       if (line.shipmentStatus === ShipmentStatus.DELIVERED) return OrderItemStatus.DELIVERED;
       if (line.shipmentStatus === ShipmentStatus.SHIPPING) return OrderItemStatus.SHIPPING;
@@ -79,7 +82,7 @@ export function lineStatus(
  */
 export async function itemRecords(sql: Sql, where: string, params: unknown[]): Promise<OrderItemRecord[]> {
   const rows = await sql.rows<Record<string, unknown>>(
-    `select i.id, i.order_id, i.product_id, i.seller_id, i.product_name, i.unit_price, i.quantity, i.shipment_id, i.confirmed_at,
+    `select i.id, i.order_id, i.product_id, i.seller_id, i.product_name, i.unit_price, i.quantity, i.cancelled_quantity, i.shipment_id, i.confirmed_at,
             o.status as order_status, s.status as shipment_status
        from order_item i join customer_order o on o.id = i.order_id left join shipment s on s.id = i.shipment_id
       where ${where} order by i.id`,
@@ -87,6 +90,8 @@ export async function itemRecords(sql: Sql, where: string, params: unknown[]): P
   );
   return rows.map((r) => {
     const confirmedAt = asDateOrNull(r.confirmed_at);
+    const quantity = Number(r.quantity);
+    const cancelledQuantity = Number(r.cancelled_quantity ?? 0);
     return {
       id: Number(r.id),
       orderDbId: Number(r.order_id),
@@ -94,10 +99,15 @@ export async function itemRecords(sql: Sql, where: string, params: unknown[]): P
       sellerId: Number(r.seller_id),
       productName: String(r.product_name),
       unitPrice: Number(r.unit_price),
-      quantity: Number(r.quantity),
+      quantity,
+      cancelledQuantity,
       shipmentId: r.shipment_id == null ? null : Number(r.shipment_id),
       confirmedAt,
-      status: lineStatus(r.order_status as OrderStatus, { shipmentStatus: (r.shipment_status as ShipmentStatus) ?? null, confirmedAt }),
+      status: lineStatus(r.order_status as OrderStatus, {
+        shipmentStatus: (r.shipment_status as ShipmentStatus) ?? null,
+        confirmedAt,
+        fullyCancelled: cancelledQuantity >= quantity,
+      }),
     };
   });
 }

@@ -125,7 +125,12 @@ export class OrderService {
    * still to ship, whatever the other sellers' lines are doing.
    */
   private sellerWorkQueue(em: EntityManager, sellerId: number): ObjectQuery<Order> {
-    const toShip = em.createQueryBuilder(OrderItem, 'i').select('i.order_id').where({ seller: sellerId, shipment: null }).getKnexQuery();
+    const toShip = em
+      .createQueryBuilder(OrderItem, 'i')
+      .select('i.order_id')
+      .where({ seller: sellerId, shipment: null })
+      .andWhere('i.cancelled_quantity < i.quantity')
+      .getKnexQuery();
     return { id: { $in: toShip }, status: { $in: [OrderStatus.ORDER_COMPLETED, OrderStatus.SHIPPING] } } as unknown as ObjectQuery<Order>;
   }
 

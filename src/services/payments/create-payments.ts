@@ -3,6 +3,8 @@ import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import type { OrderLifecycle } from '../orders/order-lifecycle';
 import type { StockGuard } from '../stock/stock-guard';
+import { ItemCancellations } from './item-cancellations';
+import { PartialRefunds } from './partial-refunds';
 import { PaymentReconciler } from './payment-reconciler';
 import { PaymentRefunds } from './payment-refunds';
 import { PaymentSettlement } from './payment-settlement';
@@ -28,24 +30,29 @@ export function createPayments(
       })
     : null;
   if (!gateway) deps.logger.warn('TOSS_SECRET_KEY is not set: payments are off');
-  const settlement = gateway ? new PaymentSettlement({ lifecycle: deps.lifecycle, stock: deps.stock, gateway, logger: deps.logger }) : null;
+  const cancellations = new ItemCancellations({ lifecycle: deps.lifecycle, stock: deps.stock, logger: deps.logger });
+  const settlement = gateway
+    ? new PaymentSettlement({ lifecycle: deps.lifecycle, stock: deps.stock, gateway, logger: deps.logger, cancellations })
+    : null;
   const service = new PaymentService({ gateway, settlement, logger: deps.logger });
   // Past every Toss call a refund makes (cancel with one retry, then a lookup) and the reconciler's wait.
   const claimTtlMs = Math.max(config.reconcileAfterSeconds * 1000, 4 * config.timeoutMs);
   const refunds = gateway && settlement ? new PaymentRefunds({ gateway, settlement, logger: deps.logger, claimTtlMs }) : null;
+  const partialRefunds = gateway ? new PartialRefunds({ gateway, cancellations, logger: deps.logger, claimTtlMs }) : null;
   const reconciler =
-    gateway && settlement && refunds
+    gateway && settlement && refunds && partialRefunds
       ? new PaymentReconciler({
           em: deps.em,
           gateway,
           settlement,
           refunds,
+          partialRefunds,
           logger: deps.logger,
           reconcileAfterMs: config.reconcileAfterSeconds * 1000,
         })
       : null;
   const webhook = gateway && settlement ? new PaymentWebhook({ em: deps.em, gateway, settlement, logger: deps.logger }) : null;
-  return { gateway, settlement, service, refunds, reconciler, webhook };
+  return { gateway, settlement, service, refunds, partialRefunds, reconciler, webhook };
 }
 
 export type Payments = ReturnType<typeof createPayments>;

@@ -5,8 +5,17 @@
 export interface PaymentGateway {
   /** Confirms (approves) an authorized payment. `idempotencyKey` makes a retried confirm safe. */
   confirm(input: { paymentKey: string; orderId: string; amount: number; idempotencyKey: string }): Promise<TossPayment>;
-  /** Cancels (refunds) a payment in full, with a reason. */
-  cancel(input: { paymentKey: string; reason: string; idempotencyKey: string }): Promise<TossPayment>;
+  /**
+   * Cancels (refunds) a payment, with a reason: in full, or `cancelAmount` of it (a partial cancel).
+   * `refundableAmount` makes Toss refuse (NOT_MATCHES_REFUNDABLE_AMOUNT) unless the balance is that.
+   */
+  cancel(input: {
+    paymentKey: string;
+    reason: string;
+    idempotencyKey: string;
+    cancelAmount?: number;
+    refundableAmount?: number;
+  }): Promise<TossPayment>;
   /** Looks a payment up by paymentKey. */
   getByPaymentKey(paymentKey: string): Promise<TossPayment>;
   /** Looks a payment up by orderId; null when Toss has none for it (NOT_FOUND_PAYMENT / NOT_FOUND). */
@@ -35,6 +44,8 @@ export interface TossPaymentCancel {
   canceledAt: string;
   /** Identifies this cancel transaction; null if Toss left it out. */
   transactionKey: string | null;
+  /** The balance left after this cancel; null if Toss left it out. */
+  refundableAmount: number | null;
 }
 
 /** The fields of Toss's Payment object we use, plus the whole body for storage. */

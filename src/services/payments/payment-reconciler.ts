@@ -3,6 +3,7 @@ import { Order, OrderStatus, Payment, PaymentStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
 import type { PaymentRefunds } from './payment-refunds';
+import type { PartialRefunds } from './partial-refunds';
 import { confirmKey } from './payment.service';
 import type { PaymentSettlement } from './payment-settlement';
 
@@ -25,6 +26,7 @@ export class PaymentReconciler {
       gateway: PaymentGateway;
       settlement: PaymentSettlement;
       refunds: PaymentRefunds;
+      partialRefunds: PartialRefunds;
       logger: Logger;
       /** Attempts younger than this are left to the request that made them. */
       reconcileAfterMs: number;
@@ -50,7 +52,9 @@ export class PaymentReconciler {
         );
       }
     }
-    const claims = await this.deps.refunds.releaseStaleClaims(em.fork(), now);
+    // Partial cancels first: a stale one holds its order's claim, which it settles or releases itself.
+    const partial = await this.deps.partialRefunds.settleStale(em.fork(), now);
+    const claims = partial + (await this.deps.refunds.releaseStaleClaims(em.fork(), now));
     return settled + claims + (await this.deps.refunds.recheckUncertainRefunds(em.fork(), now));
   }
 

@@ -5,6 +5,7 @@ import type { Change, OrderLifecycle } from '../orders/order-lifecycle';
 import { loadOrderRecord, PAID_STATUSES, toOrderRecord, type OrderRecord } from '../orders/order-records';
 import { retryOnDeadlock } from '../shared/deadlock';
 import type { StockGuard } from '../stock/stock-guard';
+import type { ItemCancellations } from './item-cancellations';
 import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
 import { applyTossPayment, isStale } from './payment-records';
 
@@ -45,7 +46,16 @@ export const STRAY_REFUND_REASON = '결제 확인 전에 주문이 종료되어 
  * changes nothing, and an answer older than what is recorded is ignored.
  */
 export class PaymentSettlement {
-  constructor(private readonly deps: { lifecycle: OrderLifecycle; stock: StockGuard; gateway: PaymentGateway; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      lifecycle: OrderLifecycle;
+      stock: StockGuard;
+      gateway: PaymentGateway;
+      logger: Logger;
+      /** Partial cancels (cancelOrderItems) a refund Toss reports may settle. */
+      cancellations: ItemCancellations;
+    },
+  ) {}
 
   /** Applies Toss's view of the order's payment. Approved payments for orders that ended unpaid are refunded. */
   async apply(em: EntityManager, orderDbId: number, toss: TossPayment): Promise<Settlement> {
@@ -72,10 +82,22 @@ export class PaymentSettlement {
         // not the order's: nobody pays for goods they will not get.
         return this.refundStray(em, order, toss);
       case 'CANCELED':
+        // The last lines' partial cancel, reported by the webhook or a lookup before its request settled it.
+        if (PAID_STATUSES.has(order.status) && (await this.settlePending(em, order.id, toss))) {
+          return settledAs(await loadOrderRecord(em, order.id));
+        }
         return this.cancelled(em, order, toss);
       case 'PARTIAL_CANCELED':
-        // Part of a paid order refunded at Toss (its console): recorded and flagged until per-line refunds exist.
-        if (PAID_STATUSES.has(order.status)) return this.flagged(em, order, toss, partialCancelReason(toss));
+        if (PAID_STATUSES.has(order.status)) {
+          // Our own partial cancels explain it (settled here if their request has not yet); anything else was
+          // refunded at Toss's console: recorded and flagged for an admin.
+          await this.settlePending(em, order.id, toss);
+          if (await this.deps.cancellations.explains(em, order.id, toss)) {
+            await this.record(em, order, toss);
+            return { outcome: 'completed', order: await loadOrderRecord(em, order.id) };
+          }
+          return this.flagged(em, order, toss, partialCancelReason(toss));
+        }
         return this.refundStray(em, order, toss);
       case 'ABORTED':
       case 'EXPIRED':
@@ -173,6 +195,15 @@ export class PaymentSettlement {
       return this.flagged(em, order, toss, `Toss reports the payment fully refunded while the order is ${order.status}.`);
     }
     return { outcome: 'cancelled', order: await loadOrderRecord(em, order.id) };
+  }
+
+  /** Settles the order's PENDING partial cancels that Toss's view shows; true if one was settled. */
+  private async settlePending(em: EntityManager, orderDbId: number, toss: TossPayment): Promise<boolean> {
+    let settled = false;
+    for (const c of await this.deps.cancellations.pendingOf(em, orderDbId)) {
+      if (await this.deps.cancellations.settle(em, c.id, toss)) settled = true;
+    }
+    return settled;
   }
 
   /** Records Toss's view and flags the order for an admin, with an event; the same view twice flags once. */

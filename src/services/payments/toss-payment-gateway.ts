@@ -32,7 +32,8 @@ export interface TossPaymentGatewayOptions {
  *   no answer or a timeout ("retry with the same Idempotency-Key"), 5xx codes marked R (not UNKNOWN_PAYMENT_ERROR,
  *   marked L: look it up), and 409 IDEMPOTENT_REQUEST_PROCESSING (the first attempt is still running; "retry with
  *   the same key"). Toss replays the first response for a known key, so a retry can never approve or refund
- *   twice; and we only do full cancels, so even without the key a repeat would end in ALREADY_CANCELED_PAYMENT.
+ *   twice. A partial cancel also sends `refundableAmount` (the balance it expects), so even a repeat without its key
+ *   would be refused (NOT_MATCHES_REFUNDABLE_AMOUNT) once the first landed; a full one would end in ALREADY_CANCELED_PAYMENT.
  * - 4xx answers are never retried: they are Toss's decision, and under the same key Toss would replay them.
  *   Temporary ones (PROVIDER_ERROR, ...) are flagged `retryable` for the caller to decide after a lookup.
  * Worst case a call takes (retries + 1) * timeoutMs plus the backoff. When retries run out the last error is thrown.
@@ -104,14 +105,24 @@ export class TossPaymentGateway implements PaymentGateway {
   }
 
   /** POST /v1/payments/{paymentKey}/cancel without cancelAmount, i.e. a full cancel of the remaining balance. */
-  async cancel(input: { paymentKey: string; reason: string; idempotencyKey: string }): Promise<TossPayment> {
+  async cancel(input: {
+    paymentKey: string;
+    reason: string;
+    idempotencyKey: string;
+    cancelAmount?: number;
+    refundableAmount?: number;
+  }): Promise<TossPayment> {
     assertIdempotencyKey(input.idempotencyKey);
     assertPathSegment('paymentKey', input.paymentKey);
     return this.request({
       operation: 'cancel',
       method: 'POST',
       path: `/v1/payments/${encodeURIComponent(input.paymentKey)}/cancel`,
-      body: { cancelReason: input.reason },
+      body: {
+        cancelReason: input.reason,
+        ...(input.cancelAmount !== undefined ? { cancelAmount: input.cancelAmount } : {}),
+        ...(input.refundableAmount !== undefined ? { refundableAmount: input.refundableAmount } : {}),
+      },
       idempotencyKey: input.idempotencyKey,
     });
   }
@@ -238,6 +249,7 @@ function toCancel(cancel: Record<string, unknown>): TossPaymentCancel {
     cancelReason: stringOrNull(cancel.cancelReason) ?? '',
     canceledAt: stringOrNull(cancel.canceledAt) ?? '',
     transactionKey: stringOrNull(cancel.transactionKey),
+    refundableAmount: isAmount(cancel.refundableAmount) ? cancel.refundableAmount : null,
   };
 }
 

@@ -48,6 +48,8 @@ export class ShipmentService {
       if (sellers.size > 1) throw badInput('itemIds', "one shipment holds one seller's lines; ship each seller's lines separately");
       const shipped = items.filter((i) => i.shipment !== null);
       if (shipped.length > 0) throw badInput('itemIds', `line ${shipped[0].id} has already been shipped`);
+      const cancelled = items.find((i) => i.cancelledQuantity >= i.quantity);
+      if (cancelled) throw badInput('itemIds', `line ${cancelled.id} has been cancelled`);
       const created = await this.createShipment(tx, order, items, { carrier: input.carrier, trackingNumber: tracking.value });
       const event: ShipmentEvent = {
         id: created.id,
@@ -128,7 +130,8 @@ export class ShipmentService {
         );
       }
       if (order.refundClaimedAt) throw refundUnderWay('status');
-      const open = await tx.find(OrderItem, { order: order.id, shipment: null }, { orderBy: { id: 'asc' } });
+      const unshipped = await tx.find(OrderItem, { order: order.id, shipment: null }, { orderBy: { id: 'asc' } });
+      const open = unshipped.filter((i) => i.cancelledQuantity < i.quantity);
       for (const sellerId of new Set(open.map((i) => i.seller.id))) {
         await this.createShipment(
           tx,
@@ -202,11 +205,11 @@ export class ShipmentService {
     await tx.flush();
   }
 
-  /** Lines of the order not yet in a delivered shipment. */
+  /** Lines of the order still in it (not wholly cancelled) and not yet in a delivered shipment. */
   private async undeliveredLines(tx: EntityManager, orderDbId: number): Promise<number> {
     const [row] = await sqlOf(tx).rows<{ n: unknown }>(
       `select count(*) as n from order_item i left join shipment s on s.id = i.shipment_id
-        where i.order_id = ? and (s.id is null or s.status <> ?)`,
+        where i.order_id = ? and i.cancelled_quantity < i.quantity and (s.id is null or s.status <> ?)`,
       [orderDbId, ShipmentStatus.DELIVERED],
     );
     return Number(row?.n ?? 0);
