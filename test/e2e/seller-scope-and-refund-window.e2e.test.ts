@@ -1,4 +1,5 @@
-// Findings of the attack on #15 (shipments, order addresses): each test fails on the code it was found on.
+// A seller pages only through orders holding their lines (never another customer's address), and an order whose
+// refund outcome is unknown cannot ship until the refund is settled: found by an attack on #15 (shipments).
 import type { TossSandbox } from '../../toss-sandbox';
 import { AddToCartDocument, ClearCartDocument, ConfirmPaymentDocument } from '../generated/graphql';
 import { signUpAs, type TestAccount } from '../factories/accounts';
