@@ -83,8 +83,8 @@ export class ItemCancellations {
           reason,
           idempotencyKey: `cancel-${order.orderId}-${seq}`,
         });
-        order.refundClaimedAt = new Date();
         await tx.flush();
+        await tx.nativeUpdate(Order, { id: order.id }, { refundClaimedAt: new Date(), updatedAt: new Date() });
         return {
           id: cancellation.id,
           orderDbId: order.id,
@@ -156,8 +156,7 @@ export class ItemCancellations {
           { id: cancellationId, status: CancellationStatus.PENDING },
           { status: CancellationStatus.FAILED, failureMessage: message.slice(0, 255), settledAt: new Date() },
         );
-        if (failed) order.refundClaimedAt = null;
-        await tx.flush();
+        if (failed) await tx.nativeUpdate(Order, { id: order.id }, { refundClaimedAt: null, updatedAt: new Date() });
       }),
     );
   }
