@@ -1,7 +1,16 @@
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../../src/services/demo/demo-seed';
 import { startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
 
-const MODULES = ['demo.js', 'api.js', 'dom.js', 'order-tracking.js', 'checkout-address.js', 'order-detail.js', 'seller-box.js'];
+const MODULES = [
+  'demo.js',
+  'api.js',
+  'dom.js',
+  'order-tracking.js',
+  'checkout-address.js',
+  'order-detail.js',
+  'seller-box.js',
+  'cancel-items.js',
+];
 
 /** The /demo page's files and settings as the app serves them (the journey itself: test/browser). */
 it('serves the storefront page, its modules, and settings naming the configured Toss key and SDK', async () => {
@@ -14,11 +23,14 @@ it('serves the storefront page, its modules, and settings naming the configured 
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await page.text();
-    for (const asset of ['/demo/config.js', '/demo/demo.js', '/demo/demo.css', '/demo/shipping.css']) expect(html).toContain(asset);
+    for (const asset of ['/demo/config.js', '/demo/demo.js', '/demo/demo.css', '/demo/shipping.css', '/demo/refunds.css'])
+      expect(html).toContain(asset);
     // The checkout address form, the order's shipments and the seller box (#15).
     for (const id of ['address-form', 'save-address', 'order-lines', 'shipments', 'confirm-purchase', 'seller-box', 'seller-queue']) {
       expect(html).toContain(`id="${id}"`);
     }
+    // The order's payment (balance and refunds) and the box for a refused cancel (#16).
+    for (const id of ['order-payment', 'order-error']) expect(html).toContain(`id="${id}"`);
     for (const module of MODULES) {
       const res = await fetch(`${t.url}/demo/${module}`);
       expect([res.status, res.headers.get('content-type')]).toEqual([200, expect.stringMatching(/javascript/)]);

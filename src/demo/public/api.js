@@ -5,8 +5,12 @@ const CART_FIELDS = 'totalAmount lines { quantity unitPrice lineTotal available 
 const ORDER_FIELDS = 'orderId orderName status totalAmount expiresAt paidAt failureCode failureMessage';
 const ADDRESS_FIELDS = 'recipientName phone postcode roadAddress detail memo';
 const SHIPMENT_FIELDS = 'id carrier trackingNumber trackingUrl status shippedAt deliveredAt seller { id name } items { id }';
-const DETAIL_FIELDS = `shippingAddress { ${ADDRESS_FIELDS} }
-  items { id productId productName unitPrice quantity status shipmentId purchaseConfirmedAt } shipments { ${SHIPMENT_FIELDS} }`;
+const DETAIL_FIELDS = `refundPending shippingAddress { ${ADDRESS_FIELDS} }
+  items { id productId productName unitPrice quantity cancelledQuantity status shipmentId purchaseConfirmedAt }
+  shipments { ${SHIPMENT_FIELDS} }`;
+// The customer's view of the order adds its payment: what is still charged and every refund (null for sellers).
+const CUSTOMER_DETAIL = `${ORDER_FIELDS} ${DETAIL_FIELDS}
+  payment { method amount status balanceAmount cancels { amount reason canceledAt } }`;
 const EVENT_FIELDS = 'id kind orderId orderStatus paymentStatus at shipmentId carrier trackingNumber trackingUrl';
 export const Q = {
   login: 'mutation Login($input: LoginInput!) { login(input: $input) { token account { id name email } } }',
@@ -34,14 +38,17 @@ export const Q = {
   shippingAddresses: `query ShippingAddresses { shippingAddresses { id isDefault ${ADDRESS_FIELDS} } }`,
   addShippingAddress: `mutation AddShippingAddress($input: ShippingAddressInput!) {
     addShippingAddress(input: $input) { id isDefault ${ADDRESS_FIELDS} } }`,
-  orderDetail: `query OrderDetail($orderId: String!) { order(orderId: $orderId) { ${ORDER_FIELDS} ${DETAIL_FIELDS} } }`,
-  confirmPurchase: `mutation ConfirmPurchase($orderId: String!) { confirmPurchase(orderId: $orderId) { ${ORDER_FIELDS} ${DETAIL_FIELDS} } }`,
+  orderDetail: `query OrderDetail($orderId: String!) { order(orderId: $orderId) { ${CUSTOMER_DETAIL} } }`,
+  confirmPurchase: `mutation ConfirmPurchase($orderId: String!) { confirmPurchase(orderId: $orderId) { ${CUSTOMER_DETAIL} } }`,
   sellerOrders: `query SellerOrders($status: OrderStatus) {
     orders(first: 20, status: $status) { totalCount edges { node { ${ORDER_FIELDS} orderedAt ${DETAIL_FIELDS} } } } }`,
   shipOrderItems: `mutation ShipOrderItems($orderId: String!, $itemIds: [ID!]!, $carrier: Carrier!, $trackingNumber: String!) {
     shipOrderItems(orderId: $orderId, itemIds: $itemIds, carrier: $carrier, trackingNumber: $trackingNumber) { ${SHIPMENT_FIELDS} } }`,
   markShipmentDelivered: `mutation MarkShipmentDelivered($shipmentId: ID!) { markShipmentDelivered(shipmentId: $shipmentId) { ${SHIPMENT_FIELDS} } }`,
   sellerOrderEvents: 'subscription SellerOrderEvents { sellerOrderEvents { id kind orderId orderStatus at } }',
+  // Partial refunds (#16): units of lines, by the customer (취소) or the line's seller (판매 취소).
+  cancelOrderItems: `mutation CancelOrderItems($orderId: String!, $items: [CancelOrderItemInput!]!, $reason: String) {
+    cancelOrderItems(orderId: $orderId, items: $items, reason: $reason) { ${CUSTOMER_DETAIL} } }`,
 };
 
 export class ApiError extends Error {

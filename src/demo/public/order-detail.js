@@ -1,8 +1,11 @@
-// The customer's order: where it goes, each line's status, the shipments with their carrier, tracking
-// number and tracking link, and "구매확정" (confirmPurchase) once lines are delivered.
+// The customer's order: where it goes, each line's status (with its cancelled units and a "취소"
+// picker while it can still be cancelled), the payment (what is still charged, every refund), the
+// shipments with their carrier, tracking number and tracking link, and "구매확정" (confirmPurchase)
+// once lines are delivered.
 import { asCustomer, carriers, Q } from './api.js';
 import { $, action, h, when, won } from './dom.js';
 import { addressText } from './checkout-address.js';
+import { cancellable, lineCancelControl } from './cancel-items.js';
 
 export const LINE_LABEL = {
   PAYMENT_PENDING: '결제 대기 (awaiting payment)',
@@ -14,6 +17,13 @@ export const LINE_LABEL = {
   PAYMENT_FAILED: '결제 실패 (payment failed)',
 };
 export const SHIPMENT_LABEL = { SHIPPING: '배송 중 (shipping)', DELIVERED: '배송 완료 (delivered)' };
+const PAYMENT_LABEL = {
+  READY: '승인 중 (confirming)',
+  DONE: '결제 완료 (paid)',
+  PARTIAL_CANCELED: '부분 취소 (partly refunded)',
+  CANCELED: '전액 취소 (refunded)',
+  ABORTED: '결제 실패 (refused)',
+};
 
 /** An http(s) address as given, else null: a link never runs `javascript:` whatever the API answers. */
 export function safeUrl(url) {
@@ -68,6 +78,7 @@ export async function renderOrderDetail(order) {
 export function hideOrderDetail() {
   drawn++;
   $('order-detail').hidden = true;
+  $('order-error').textContent = '';
 }
 
 function draw(order, carrierName) {
@@ -80,18 +91,29 @@ function draw(order, carrierName) {
       : h('span', { className: 'muted' }, '없음 (none given)'),
   );
   const names = new Map(order.items.map((item) => [item.id, item.productName]));
+  const error = $('order-error');
+  // A cancel answers with the whole order, drawn at once; its event (ITEMS_CANCELLED, REFUNDED) reloads it too.
+  const onCancelled = (answer) => renderOrderDetail(answer);
   $('order-lines').replaceChildren(
     ...order.items.map((item) =>
       h(
         'li',
-        { 'data-testid': 'order-line', 'data-item-id': item.id, 'data-status': item.status },
+        {
+          'data-testid': 'order-line',
+          'data-item-id': item.id,
+          'data-status': item.status,
+          'data-cancelled': item.cancelledQuantity,
+        },
         h('span', { className: 'grow' }, item.productName),
         h('span', {}, `${won(item.unitPrice)} × ${item.quantity}`),
+        item.cancelledQuantity > 0 ? h('small', { className: 'cancelled-units' }, `취소 (cancelled) ${item.cancelledQuantity}개`) : null,
         badge(item.status, LINE_LABEL),
         item.purchaseConfirmedAt ? h('small', {}, when(item.purchaseConfirmedAt)) : null,
+        cancellable(item) && !order.refundPending ? lineCancelControl(order, item, { error, onCancelled }) : null,
       ),
     ),
   );
+  drawPayment(order);
   $('shipments').replaceChildren(
     ...(order.shipments.length === 0
       ? [h('li', { className: 'muted' }, '아직 발송 전이에요 (Not shipped yet)')]
@@ -119,5 +141,43 @@ function draw(order, carrierName) {
       await renderOrderDetail(order);
     },
     () => (confirm.disabled = !deliverable()),
+  );
+}
+
+/** What was paid, what is still charged, and each refund Toss made (amount, reason, time), oldest first. */
+function drawPayment(order) {
+  const p = order.payment;
+  if (!p) {
+    $('order-payment').replaceChildren(h('span', { className: 'muted' }, '결제 정보 없음 (no payment yet)'));
+    return;
+  }
+  $('order-payment').replaceChildren(
+    h(
+      'p',
+      { className: 'row' },
+      h('b', {}, '결제 '),
+      h('small', {}, 'Payment'),
+      h('span', { className: 'badge', 'data-status': p.status, 'data-testid': 'payment-status' }, PAYMENT_LABEL[p.status] || p.status),
+      h('span', {}, `${p.method} · 결제 금액 (paid) ${won(p.amount)}`),
+      h('span', {}, '잔액 (still charged) ', h('b', { 'data-testid': 'payment-balance' }, won(p.balanceAmount))),
+      order.refundPending ? h('small', { className: 'pending' }, '환불 처리 중 (a refund is under way)') : null,
+    ),
+    ...(p.cancels.length === 0
+      ? []
+      : [
+          h(
+            'ul',
+            { className: 'lines cancels' },
+            ...p.cancels.map((c) =>
+              h(
+                'li',
+                { 'data-testid': 'payment-cancel', 'data-amount': c.amount },
+                h('b', { className: 'refund' }, `−${won(c.amount)}`),
+                h('span', { className: 'grow' }, c.reason),
+                h('time', {}, when(c.canceledAt)),
+              ),
+            ),
+          ),
+        ]),
   );
 }

@@ -1,11 +1,12 @@
 // The demo seller box: a seller's own session beside the customer's. Its work queue (paid orders
 // with its lines still to ship), shipping picked lines with a carrier and a tracking number
-// (shipOrderItems), and marking a shipment delivered (markShipmentDelivered). Refreshed live from
-// sellerOrderEvents.
+// (shipOrderItems), cancelling an unshipped line with a reason (판매 취소, cancelOrderItems) and
+// marking a shipment delivered (markShipmentDelivered). Refreshed live from sellerOrderEvents.
 import { asSeller, carriers, CONFIG, hooks, logInSeller, logOutSeller, Q, seller, subscribe } from './api.js';
 import { $, action, h, showError, when, WS_STATE } from './dom.js';
 import { addressText } from './checkout-address.js';
 import { badge, carrierNamer, LINE_LABEL, SHIPMENT_LABEL, trackingParts } from './order-detail.js';
+import { sellerCancelForm, unitsLeft } from './cancel-items.js';
 
 const ORDER_LABEL = { ...LINE_LABEL, ORDER_COMPLETED: '결제 완료 (paid)' };
 const box = { currentOrderId: null, stop: null, drawn: '', loads: 0 };
@@ -151,6 +152,7 @@ function orderCard(order, carrierName, catalog) {
         : '배송지 없음: 발송할 수 없어요 (no shipping address: it cannot ship yet)',
     ),
     unshipped.length ? shipForm(order, unshipped, catalog, error) : null,
+    unshipped.length ? sellerCancelForm(order, unshipped, { error, onDone: cancelled }) : null,
     order.shipments.length
       ? h('ul', { className: 'lines' }, ...order.shipments.map((s) => shipmentRow(s, names, carrierName, error)))
       : null,
@@ -187,7 +189,8 @@ function shipForm(order, lines, catalog, error) {
             'label',
             { className: 'check' },
             h('input', { type: 'checkbox', name: 'itemIds', value: item.id, checked: true }),
-            ` ${item.productName} × ${item.quantity}`,
+            ` ${item.productName} × ${unitsLeft(item)}`,
+            item.cancelledQuantity ? h('small', {}, ` (취소 cancelled ${item.cancelledQuantity})`) : null,
           ),
         ),
       ),
@@ -243,6 +246,13 @@ function shipmentRow(shipment, names, carrierName, error) {
         )
       : null,
   );
+}
+
+/** After a 판매 취소: what was refunded, then the queue again (the line has left it; the customer's page hears ITEMS_CANCELLED). */
+async function cancelled(order, item) {
+  const name = item ? item.productName : '';
+  note(`판매 취소했어요 (cancelled): ${order.orderId} · ${name} · ${order.status}`);
+  await loadQueue();
 }
 
 function note(text) {
