@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { raw, type FilterQuery } from '@mikro-orm/core';
-import { Order, OrderEventKind, OrderItem, OrderStatus, OrderStatusChange, PaymentStatus, Product } from '../../entities';
+import { Order, OrderEventKind, OrderItem, OrderStatus, OrderStatusChange, Payment, PaymentStatus, Product } from '../../entities';
 import type { Logger } from '../../logger';
 import { retryOnDeadlock } from '../shared/deadlock';
 import type { StockGuard } from '../stock/stock-guard';
@@ -67,7 +67,10 @@ export class OrderLifecycle {
     const moved = await tx.nativeUpdate(Order, where, { status: change.to, updatedAt: new Date(), ...change.patch });
     if (moved === 0) return false;
     const order = await tx.findOneOrFail(Order, orderDbId, { fields: ['orderId', 'customer', 'failureCode'] });
-    const { kind, paymentStatus } = eventOf(change, change.patch?.failureCode ?? order.failureCode);
+    const event = eventOf(change, change.patch?.failureCode ?? order.failureCode);
+    // A delivery step says what the payment is now: partly refunded lines leave it PARTIAL_CANCELED, not DONE.
+    const kind = event.kind;
+    const paymentStatus = isDeliveryStep(change) ? await this.paymentStatusOf(tx, orderDbId, event.paymentStatus) : event.paymentStatus;
     this.recordEvent(tx, order, {
       kind: change.event?.kind ?? kind,
       paymentStatus,
@@ -112,6 +115,12 @@ export class OrderLifecycle {
       trackingNumber: shipment?.trackingNumber ?? null,
       seller: shipment?.sellerId ?? null,
     });
+  }
+
+  /** The order's payment status as recorded now (`fallback` when it has no payment row). */
+  async paymentStatusOf(tx: EntityManager, orderDbId: number, fallback: PaymentStatus | null): Promise<PaymentStatus | null> {
+    const payment = await tx.findOne(Payment, { order: orderDbId }, { fields: ['status'], disableIdentityMap: true });
+    return payment?.status ?? fallback;
   }
 
   /**
@@ -206,6 +215,8 @@ export function eventOf(
       return { kind: OrderEventKind.CREATED, paymentStatus: null };
   }
 }
+
+const isDeliveryStep = (change: Pick<Change, 'to'>) => change.to === OrderStatus.SHIPPING || change.to === OrderStatus.DELIVERED;
 
 /** An unpaid order that ends gives its units back; a paid one that is cancelled does too (after its refund). */
 export function releasesStock(change: Change): boolean {

@@ -65,7 +65,7 @@ export class PurchaseConfirmation {
         if (affectedRows === 0) return 0;
         this.deps.lifecycle.recordEvent(tx, order, {
           kind: OrderEventKind.PURCHASE_CONFIRMED,
-          paymentStatus: null,
+          paymentStatus: await this.deps.lifecycle.paymentStatusOf(tx, order.id, null),
           from: order.status,
           to: order.status,
           reason: options.reason,

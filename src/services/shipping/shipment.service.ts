@@ -201,7 +201,8 @@ export class ShipmentService {
       if (!moved) throw new Error(`order ${order.orderId} changed under its lock`);
       return;
     }
-    this.lifecycle.recordEvent(tx, order, { ...detail, paymentStatus: null, from: order.status, to, reason: event.reason });
+    const paymentStatus = await this.lifecycle.paymentStatusOf(tx, order.id, null);
+    this.lifecycle.recordEvent(tx, order, { ...detail, paymentStatus, from: order.status, to, reason: event.reason });
     await tx.flush();
   }
 
