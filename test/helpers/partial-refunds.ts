@@ -53,6 +53,8 @@ export async function threeLineOrder(w: ShippingWorld, options: { customer?: Tes
   if (created.errors) throw new Error(`createOrder failed: ${JSON.stringify(created.errors)}`);
   const { orderId, items } = created.data!.createOrder;
   if (options.paid !== false) await payOrder(t.client, toss, customer.token, orderId);
+  // The payment's webhook is handled before the test begins (it reads the payment back from Toss when it arrives).
+  await toss.waitForWebhooks();
   const line = (productId: string): Line => {
     const item = items.find((i) => i.productId === productId)!;
     return { id: item.id, productId, unitPrice: item.unitPrice, quantity: item.quantity };
