@@ -12,6 +12,7 @@ import {
   tossPaymentOf,
   TOTAL,
   type ThreeLineOrder,
+  withoutWebhooks,
 } from '../helpers/partial-refunds';
 import { ship, startShippingWorld, type ShippingWorld } from '../helpers/shipping';
 import { merchantCancel } from '../helpers/toss';
@@ -34,19 +35,6 @@ const cancelledUnits = (order: { items: Array<{ id: string; cancelledQuantity: n
   [o.a1, o.a2, o.b1].map((l) => order.items.find((i) => i.id === l.id)!.cancelledQuantity);
 const count = (kinds: string[], kind: string) => kinds.filter((k) => k === kind).length;
 
-/** Runs `work` with webhooks off, so only what the test drives reaches the app. */
-async function withoutWebhooks<T>(work: () => Promise<T>): Promise<T> {
-  // A delivery still under way would read the payment back from Toss after `work` began (and take its lookup faults).
-  await w.toss.waitForWebhooks();
-  w.toss.setWebhookUrl(null);
-  try {
-    return await work();
-  } finally {
-    await w.toss.waitForWebhooks();
-    w.toss.setWebhookUrl(`${w.t.url}/webhooks/toss`);
-  }
-}
-
 /** The claim is back: the order ships again (seller A's lines). */
 async function expectShippable(o: ThreeLineOrder) {
   expect((await partialOrder(w.t.client, w.admin.token, o.orderId)).refundPending).toBe(false);
@@ -68,7 +56,7 @@ describe('Toss refuses', () => {
     ['ALREADY_CANCELED_PAYMENT (a console full refund we have not heard of)', undefined],
   ])('%s: PAYMENT_FAILED, nothing changed here, the claim released', async (_name, consoleAmount) => {
     const o = await threeLineOrder(w);
-    await withoutWebhooks(async () => {
+    await withoutWebhooks(w, async () => {
       await merchantCancel(w.toss, o.paymentKey, consoleAmount);
       const before = await snapshot(w, o);
       const res = await byCustomer(o.orderId, [{ itemId: o.a2.id, quantity: 2 }]);
@@ -101,7 +89,7 @@ describe('Toss cannot say', () => {
   ])('a lost reply %s; the call succeeds and Toss refunded once', async (_name, times) => {
     const o = await threeLineOrder(w);
     // Webhooks off: the request alone settles it.
-    const res = await withoutWebhooks(() => {
+    const res = await withoutWebhooks(w, () => {
       w.toss.addFault({ endpoint: 'cancel', mode: 'drop-after', times });
       return byCustomer(o.orderId, [{ itemId: o.a2.id, quantity: 2 }]);
     });
@@ -118,7 +106,7 @@ describe('Toss cannot say', () => {
 
   it('the reply and the lookup both lost: SERVICE_UNAVAILABLE, the claim held, then the reconciler settles it once', async () => {
     const o = await threeLineOrder(w);
-    await withoutWebhooks(async () => {
+    await withoutWebhooks(w, async () => {
       w.toss.addFault({ endpoint: 'cancel', mode: 'drop-after', times: 3 });
       w.toss.addFault({ endpoint: 'lookup', mode: 'error5xx', times: 3 });
       const res = await byCustomer(o.orderId, [{ itemId: o.a2.id, quantity: 2 }]);
@@ -183,7 +171,7 @@ describe("Toss's webhook", () => {
 
   it('settling a request that could not tell: the lines are cancelled once; the reconciler then finds nothing to do', async () => {
     const o = await threeLineOrder(w);
-    await withoutWebhooks(async () => {
+    await withoutWebhooks(w, async () => {
       w.toss.addFault({ endpoint: 'cancel', mode: 'drop-after', times: 3 });
       w.toss.addFault({ endpoint: 'lookup', mode: 'error5xx', times: 3 });
       expect(codeOf(await byCustomer(o.orderId, [{ itemId: o.a2.id, quantity: 3 }]))).toBe('SERVICE_UNAVAILABLE');
@@ -203,7 +191,7 @@ describe("Toss's webhook", () => {
   it("reporting the order's last lines refunded (CANCELED) before the request settles: the order is CANCELLED once, not flagged", async () => {
     const o = await threeLineOrder(w);
     expect((await byCustomer(o.orderId, [{ itemId: o.a1.id, quantity: 1 }])).errors).toBeUndefined();
-    await withoutWebhooks(async () => {
+    await withoutWebhooks(w, async () => {
       w.toss.addFault({ endpoint: 'cancel', mode: 'drop-after', times: 3 });
       w.toss.addFault({ endpoint: 'lookup', mode: 'error5xx', times: 3 });
       const rest = [

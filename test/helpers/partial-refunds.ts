@@ -189,3 +189,16 @@ export async function expectConsistent(w: ShippingWorld, order: ThreeLineOrder):
   });
   return now;
 }
+
+/** Runs `work` with Toss's webhooks off, so only what the test drives reaches the app. */
+export async function withoutWebhooks<T>(w: ShippingWorld, work: () => Promise<T>): Promise<T> {
+  // A delivery still under way would read the payment back from Toss after `work` began (and take its lookup faults).
+  await w.toss.waitForWebhooks();
+  w.toss.setWebhookUrl(null);
+  try {
+    return await work();
+  } finally {
+    await w.toss.waitForWebhooks();
+    w.toss.setWebhookUrl(`${w.t.url}/webhooks/toss`);
+  }
+}
