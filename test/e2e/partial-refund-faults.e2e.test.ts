@@ -1,4 +1,4 @@
-import { OrderFlagDocument } from '../generated/graphql';
+import { OrderFlagDocument, UpdateOrderStatusDocument } from '../generated/graphql';
 import { codeOf } from '../helpers/graphql-client';
 import {
   cancellationsOf,
@@ -45,6 +45,8 @@ async function expectShippable(o: ThreeLineOrder) {
 async function expectClaimHeld(o: ThreeLineOrder) {
   expect((await partialOrder(w.t.client, w.admin.token, o.orderId)).refundPending).toBe(true);
   expect(codeOf(await ship(w.t.client, w.sellerB.token, o.orderId, [o.b1.id]))).toBe('CONFLICT');
+  const byAdmin = await w.t.client.request(UpdateOrderStatusDocument, { orderId: o.orderId, status: 'SHIPPING' }, { token: w.admin.token });
+  expect(codeOf(byAdmin)).toBe('CONFLICT');
   const other = await byCustomer(o.orderId, [{ itemId: o.b1.id, quantity: 1 }]);
   expect({ code: codeOf(other), field: other.errors?.[0]?.extensions?.field }).toEqual({ code: 'CONFLICT', field: 'orderId' });
   expect(codeOf(await cancelWhole(w.t.client, w.customer.token, o.orderId))).toBe('CONFLICT');
