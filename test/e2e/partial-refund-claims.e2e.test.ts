@@ -45,27 +45,27 @@ describe('a full refund while a partial cancel is still unsettled', () => {
     expect(tossCancels(o.orderId)).toEqual([10000]);
   }
 
-  // BUG (src/services/payments/payment-settlement.ts, apply, case 'CANCELED'): when Toss reports the payment
-  // CANCELED and a pending partial cancel is among its cancels, settlePending settles that partial cancel and
-  // apply returns at once, although the partial cancel did not cancel the order's last lines: the order stays
-  // ORDER_COMPLETED (shippable, not flagged) with nothing left charged at Toss. Expected: the order CANCELLED,
-  // every unit back in stock. Got: cancelOrder answers success with status ORDER_COMPLETED.
-  it('cancelOrder taking over a claim gone stale: the partial cancel is settled and the order is CANCELLED', async () => {
+  // A claim is never taken over, even once stale: cancelOrder waits for the reconciler to settle the partial cancel.
+  it('cancelOrder while a partial cancel is unsettled is CONFLICT, even once its claim is stale; after the reconciler, it refunds the rest', async () => {
     const o = await threeLineOrder(w);
     await withoutWebhooks(w, async () => {
       await unsettledPartial(o);
       // The claim outlived every call that could still be running (its instance died, say) and no reconciler pass came yet.
       await w.t.app.orm.em.fork().nativeUpdate(Order, { orderId: o.orderId }, { refundClaimedAt: new Date(Date.now() - 60 * 60_000) });
+      expect(codeOf(await cancelWhole(w.t.client, w.customer.token, o.orderId))).toBe('CONFLICT');
+      expect(codeOf(await ship(w.t.client, w.sellerA.token, o.orderId, [o.a1.id]))).toBe('CONFLICT');
+      expect(tossCancels(o.orderId)).toEqual([10000]);
+      await w.t.app.payments.reconciler!.runOnce(LATER());
+      expect((await cancellationsOf(w, o.orderId)).map((c) => c.status)).toEqual(['DONE']);
       const res = await cancelWhole(w.t.client, w.customer.token, o.orderId);
       expect(res.errors).toBeUndefined();
-      expect(tossPaymentOf(w.toss, o.orderId)).toMatchObject({ status: 'CANCELED', balanceAmount: 0 });
       expect(res.data!.cancelOrder).toMatchObject({ status: 'CANCELLED', payment: { status: 'CANCELED', balanceAmount: 0 } });
     });
     expect(await expectConsistent(w, o)).toMatchObject({ status: 'CANCELLED', refundPending: false });
   });
 
-  // The same bug, reached by the webhook: a full refund at Toss's console, reported while our partial cancel is
-  // pending. Expected: the order CANCELLED (or, at the least, flagged). Got: ORDER_COMPLETED, not flagged, nothing charged.
+  // A full refund at Toss's console, reported while our partial cancel is pending: the partial cancel is settled
+  // from Toss's cancels[], and the order, with nothing left charged, is CANCELLED (its remaining units back).
   it('a console full refund reported by the webhook: the partial cancel is settled and the order is CANCELLED', async () => {
     const o = await threeLineOrder(w);
     await withoutWebhooks(w, async () => {
@@ -81,11 +81,9 @@ describe('a full refund while a partial cancel is still unsettled', () => {
     await expectConsistent(w, o);
   });
 
-  // BUG (src/services/payments/item-cancellations.ts, fail): failing a stale partial cancel clears the order's
-  // refund claim whoever holds it now. Here cancelOrder has taken the claim over and Toss is refunding in full
-  // when the reconciler fails the old partial cancel: the claim is dropped and the seller ships an order Toss is
-  // refunding. Expected: shipOrderItems CONFLICT until the full refund settles. Got: the shipment goes through.
-  it('failing a stale partial cancel does not release the claim of the full refund that took it over', async () => {
+  // A partial cancel that never reached Toss holds its claim until the reconciler fails it: nothing ships and no
+  // full refund starts meanwhile; then the claim is released and the full refund goes through.
+  it('a stale partial cancel that never reached Toss is failed by the reconciler; until then its claim is not taken over', async () => {
     const o = await threeLineOrder(w);
     const hourAgo = new Date(Date.now() - 60 * 60_000);
     await withoutWebhooks(w, async () => {
@@ -96,16 +94,14 @@ describe('a full refund while a partial cancel is still unsettled', () => {
       const em = w.t.app.orm.em.fork();
       await em.nativeUpdate(Order, { orderId: o.orderId }, { refundClaimedAt: hourAgo });
       await em.nativeUpdate(OrderCancellation, { order: { orderId: o.orderId } }, { createdAt: hourAgo });
-      // The customer cancels the whole order: it takes the stale claim over, and Toss is slow to refund.
-      w.toss.addFault({ endpoint: 'cancel', mode: 'delay', ms: 3000 });
-      const refunding = cancelWhole(w.t.client, w.customer.token, o.orderId);
-      while (w.toss.faults().length > 0) await new Promise((r) => setTimeout(r, 20));
-      // A reconciler pass now: the old partial cancel is stale (Toss shows no such refund), the full refund is not.
+      expect(codeOf(await cancelWhole(w.t.client, w.customer.token, o.orderId))).toBe('CONFLICT');
+      expect(codeOf(await ship(w.t.client, w.sellerA.token, o.orderId, [o.a1.id]))).toBe('CONFLICT');
+      // A reconciler pass: Toss shows no such refund, so the partial cancel fails and its claim is released.
       await w.t.app.payments.reconciler!.runOnce(new Date());
       expect((await cancellationsOf(w, o.orderId)).map((c) => c.status)).toEqual(['FAILED']);
-      const shipped = await ship(w.t.client, w.sellerA.token, o.orderId, [o.a1.id]);
-      await refunding;
-      expect(codeOf(shipped)).toBe('CONFLICT');
+      expect(tossCancels(o.orderId)).toEqual([]);
+      const res = await cancelWhole(w.t.client, w.customer.token, o.orderId);
+      expect(res.errors).toBeUndefined();
     });
     expect(await expectConsistent(w, o)).toMatchObject({ status: 'CANCELLED' });
   });

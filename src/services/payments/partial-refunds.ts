@@ -91,10 +91,9 @@ export class PartialRefunds {
     let settled = 0;
     for (const c of stale) {
       try {
-        const [payment] = await em
-          .fork()
-          .getConnection()
-          .execute<Array<{ payment_key: string }>>('select payment_key from payment where order_id = ?', [c.order.id]);
+        const [payment] = await sqlOf(em.fork()).rows<{ payment_key: string }>('select payment_key from payment where order_id = ?', [
+          c.order.id,
+        ]);
         const toss = payment ? await this.deps.gateway.getByPaymentKey(payment.payment_key) : null;
         if (toss && (await this.deps.cancellations.settle(em, c.id, toss))) settled++;
         else {

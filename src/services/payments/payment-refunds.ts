@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { Order, OrderStatus, Payment, PaymentStatus } from '../../entities';
+import { CancellationStatus, Order, OrderCancellation, OrderStatus, Payment, PaymentStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import { badInput, conflict, paymentFailed, serviceUnavailable } from '../../schema/errors';
 import { loadOrderRecord, type OrderRecord } from '../orders/order-records';
@@ -17,7 +17,7 @@ const BATCH = 50;
  * cannot pass, and that only one refund wins), then asks Toss, then settles from Toss's answer.
  * The claim is given back when Toss refuses; when Toss cannot say, or the instance died, it stays
  * (nothing ships meanwhile) until `releaseStaleClaims` settles the order from what Toss says, once no
- * call can still be running, or a retry re-takes it once stale.
+ * call can still be running.
  */
 export class PaymentRefunds {
   constructor(
@@ -90,6 +90,8 @@ export class PaymentRefunds {
     );
     let settled = 0;
     for (const order of stale) {
+      // A partial cancel's claim is settled (and released) by PartialRefunds.settleStale, never here.
+      if ((await em.fork().count(OrderCancellation, { order: order.id, status: CancellationStatus.PENDING })) > 0) continue;
       try {
         const payment = await em.fork().findOne(Payment, { order: order.id });
         const toss = payment && (await this.settleIfRefunded(em, order.id, payment.paymentKey));
@@ -133,21 +135,16 @@ export class PaymentRefunds {
     return toss;
   }
 
-  /** Takes the order's refund claim: only a paid order not yet shipping, and only one refund at a time. */
+  /**
+   * Takes the order's refund claim: only a paid order not yet shipping, and only one refund at a
+   * time. A claim is never taken over, even a stale one: it may belong to a partial cancel whose
+   * outcome is still being settled; the reconciler settles and releases stale claims.
+   */
   private async claim(em: EntityManager, orderDbId: number): Promise<Date | null> {
     const at = new Date();
-    const staleBefore = new Date(at.getTime() - this.deps.claimTtlMs);
     // One statement, retried if InnoDB picks it as a deadlock victim against a shipment's transaction on the same row.
     const taken = await retryOnDeadlock(() =>
-      em.fork().nativeUpdate(
-        Order,
-        {
-          id: orderDbId,
-          status: OrderStatus.ORDER_COMPLETED,
-          $or: [{ refundClaimedAt: null }, { refundClaimedAt: { $lt: staleBefore } }],
-        },
-        { refundClaimedAt: at },
-      ),
+      em.fork().nativeUpdate(Order, { id: orderDbId, status: OrderStatus.ORDER_COMPLETED, refundClaimedAt: null }, { refundClaimedAt: at }),
     );
     return taken ? at : null;
   }

@@ -84,7 +84,11 @@ export class PaymentSettlement {
       case 'CANCELED':
         // The last lines' partial cancel, reported by the webhook or a lookup before its request settled it.
         if (PAID_STATUSES.has(order.status) && (await this.settlePending(em, order.id, toss))) {
-          return settledAs(await loadOrderRecord(em, order.id));
+          // A pending partial cancel was settled; if it did not cover the order's last lines, the rest was
+          // refunded too (a full cancel at Toss meanwhile), and the order is settled from that below.
+          const now = await em.fork().findOneOrFail(Order, order.id);
+          if (!PAID_STATUSES.has(now.status)) return settledAs(toOrderRecord(now));
+          return this.cancelled(em, now, toss);
         }
         return this.cancelled(em, order, toss);
       case 'PARTIAL_CANCELED':
