@@ -29,6 +29,16 @@ export class Migration20261201184434 extends Migration {
     this.addSql(`alter table \`order_item\` add index \`order_item_shipment_id_index\`(\`shipment_id\`);`);
     this.addSql(`alter table \`order_item\` add index \`order_item_seller_unshipped\`(\`seller_id\`, \`shipment_id\`, \`order_id\`);`);
 
+    // Orders an admin moved to SHIPPING or DELIVERED before shipments existed: one shipment per
+    // seller (no carrier or tracking number, like the admin's step now), so every shipped line has one.
+    this.addSql(`insert into \`shipment\` (\`order_id\`, \`seller_id\`, \`status\`, \`shipped_at\`, \`delivered_at\`)
+      select distinct o.\`id\`, i.\`seller_id\`, if(o.\`status\` = 'DELIVERED', 'DELIVERED', 'SHIPPING'), o.\`updated_at\`,
+             if(o.\`status\` = 'DELIVERED', o.\`updated_at\`, null)
+        from \`customer_order\` o join \`order_item\` i on i.\`order_id\` = o.\`id\`
+       where o.\`status\` in ('SHIPPING', 'DELIVERED');`);
+    this.addSql(`update \`order_item\` i join \`shipment\` s on s.\`order_id\` = i.\`order_id\` and s.\`seller_id\` = i.\`seller_id\`
+      set i.\`shipment_id\` = s.\`id\` where i.\`shipment_id\` is null;`);
+
   }
 
   override async down(): Promise<void> {

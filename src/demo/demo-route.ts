@@ -33,6 +33,8 @@ export function demoConfigScript(options: DemoOptions): string {
     tossSdkUrl: options.tossSdkUrl,
     customer: { email: DEMO_ACCOUNTS.customer, password: DEMO_PASSWORD },
     admin: { email: DEMO_ACCOUNTS.admin, password: DEMO_PASSWORD },
+    // The seller box's login offers these; any seller may log in there.
+    sellers: DEMO_ACCOUNTS.sellers.map((email) => ({ email, password: DEMO_PASSWORD })),
   };
   // Escaping '<' keeps the JSON inert even if someone inlines it in a <script> tag.
   return `window.DEMO_CONFIG = ${JSON.stringify(config).replace(/</g, '\\u003c')};\n`;

@@ -1,4 +1,7 @@
+import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../../src/services/demo/demo-seed';
 import { startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
+
+const MODULES = ['demo.js', 'api.js', 'dom.js', 'order-tracking.js', 'checkout-address.js', 'order-detail.js', 'seller-box.js'];
 
 /** The /demo page's files and settings as the app serves them (the journey itself: test/browser). */
 it('serves the storefront page, its modules, and settings naming the configured Toss key and SDK', async () => {
@@ -11,10 +14,19 @@ it('serves the storefront page, its modules, and settings naming the configured 
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await page.text();
-    for (const asset of ['/demo/config.js', '/demo/demo.js', '/demo/demo.css']) expect(html).toContain(asset);
-    for (const module of ['demo.js', 'api.js', 'dom.js', 'order-tracking.js']) {
+    for (const asset of ['/demo/config.js', '/demo/demo.js', '/demo/demo.css', '/demo/shipping.css']) expect(html).toContain(asset);
+    // The checkout address form, the order's shipments and the seller box (#15).
+    for (const id of ['address-form', 'save-address', 'order-lines', 'shipments', 'confirm-purchase', 'seller-box', 'seller-queue']) {
+      expect(html).toContain(`id="${id}"`);
+    }
+    for (const module of MODULES) {
       const res = await fetch(`${t.url}/demo/${module}`);
       expect([res.status, res.headers.get('content-type')]).toEqual([200, expect.stringMatching(/javascript/)]);
+      const source = await res.text();
+      // Data reaches the page as text nodes only (dom.js h() and textContent), never parsed as HTML.
+      expect(source).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(|new Function/);
+      // Every link opening a new tab (receipts, carriers' tracking pages) gives it no opener and no referrer.
+      for (const link of source.match(/target: '_blank'[^)]*/g) ?? []) expect(link).toContain("rel: 'noopener noreferrer'");
     }
     const config = await fetch(`${t.url}/demo/config.js`);
     expect(config.headers.get('cache-control')).toBe('no-store');
@@ -22,6 +34,8 @@ it('serves the storefront page, its modules, and settings naming the configured 
     // An API key pair (test_ck_): the page uses the payment window; the SDK is the sandbox's stand-in.
     expect(text).toContain(`"tossClientKey":"${TOSS_CLIENT_KEY}"`);
     expect(text).toContain(`"tossSdkUrl":"${toss.url}/v2/standard"`);
+    // The seller box offers the demo sellers' logins (public by design, like the customer's and the admin's).
+    expect(text).toContain(`"sellers":[{"email":"${DEMO_ACCOUNTS.sellers[0]}","password":"${DEMO_PASSWORD}"}`);
     expect((await fetch(`${toss.url}/v2/standard`)).status).toBe(200);
     expect((await fetch(`${t.url}/demo/nothing-here.js`)).status).toBe(404);
   } finally {

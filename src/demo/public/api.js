@@ -3,6 +3,11 @@ export const CONFIG = window.DEMO_CONFIG || {};
 
 const CART_FIELDS = 'totalAmount lines { quantity unitPrice lineTotal available product { id name images { url position } } }';
 const ORDER_FIELDS = 'orderId orderName status totalAmount expiresAt paidAt failureCode failureMessage';
+const ADDRESS_FIELDS = 'recipientName phone postcode roadAddress detail memo';
+const SHIPMENT_FIELDS = 'id carrier trackingNumber trackingUrl status shippedAt deliveredAt seller { id name } items { id }';
+const DETAIL_FIELDS = `shippingAddress { ${ADDRESS_FIELDS} }
+  items { id productId productName unitPrice quantity status shipmentId purchaseConfirmedAt } shipments { ${SHIPMENT_FIELDS} }`;
+const EVENT_FIELDS = 'id kind orderId orderStatus paymentStatus at shipmentId carrier trackingNumber trackingUrl';
 export const Q = {
   login: 'mutation Login($input: LoginInput!) { login(input: $input) { token account { id name email } } }',
   logout: 'mutation Logout { logout }',
@@ -15,28 +20,47 @@ export const Q = {
   addToCart: `mutation AddToCart($productId: ID!, $quantity: Int!) { addToCart(productId: $productId, quantity: $quantity) { ${CART_FIELDS} } }`,
   removeFromCart: `mutation RemoveFromCart($productId: ID!) { removeFromCart(productId: $productId) { ${CART_FIELDS} } }`,
   clearCart: `mutation ClearCart { clearCart { ${CART_FIELDS} } }`,
-  createOrder: `mutation CreateOrder { createOrder { ${ORDER_FIELDS} } }`,
+  createOrder: `mutation CreateOrder($input: CreateOrderInput) { createOrder(input: $input) { ${ORDER_FIELDS} shippingAddress { ${ADDRESS_FIELDS} } } }`,
   confirmPayment: `mutation ConfirmPayment($input: ConfirmPaymentInput!) {
     confirmPayment(input: $input) { ${ORDER_FIELDS} payment { method amount status approvedAt receiptUrl } } }`,
   order: `query Order($orderId: String!) { order(orderId: $orderId) { ${ORDER_FIELDS} } }`,
   cancelOrder: `mutation CancelOrder($orderId: String!, $reason: String) { cancelOrder(orderId: $orderId, reason: $reason) { ${ORDER_FIELDS} } }`,
-  notifications: 'query Notifications { notifications(first: 50) { edges { node { id kind orderId orderStatus paymentStatus at } } } }',
+  notifications: `query Notifications { notifications(first: 50) { edges { node { ${EVENT_FIELDS} } } } }`,
   updateOrderStatus: `mutation UpdateOrderStatus($orderId: String!, $status: OrderStatus!) {
     updateOrderStatus(orderId: $orderId, status: $status) { orderId status } }`,
-  orderEvents: 'subscription OrderEvents($afterId: ID) { orderEvents(afterId: $afterId) { id kind orderId orderStatus paymentStatus at } }',
+  orderEvents: `subscription OrderEvents($afterId: ID) { orderEvents(afterId: $afterId) { ${EVENT_FIELDS} } }`,
+  // Shipping (#15): the address book, the order's shipments, the seller's side.
+  carriers: 'query Carriers { carriers { code name nameEn trackingNumberDigits } }',
+  shippingAddresses: `query ShippingAddresses { shippingAddresses { id isDefault ${ADDRESS_FIELDS} } }`,
+  addShippingAddress: `mutation AddShippingAddress($input: ShippingAddressInput!) {
+    addShippingAddress(input: $input) { id isDefault ${ADDRESS_FIELDS} } }`,
+  orderDetail: `query OrderDetail($orderId: String!) { order(orderId: $orderId) { ${ORDER_FIELDS} ${DETAIL_FIELDS} } }`,
+  confirmPurchase: `mutation ConfirmPurchase($orderId: String!) { confirmPurchase(orderId: $orderId) { ${ORDER_FIELDS} ${DETAIL_FIELDS} } }`,
+  sellerOrders: `query SellerOrders($status: OrderStatus) {
+    orders(first: 20, status: $status) { totalCount edges { node { ${ORDER_FIELDS} orderedAt ${DETAIL_FIELDS} } } } }`,
+  shipOrderItems: `mutation ShipOrderItems($orderId: String!, $itemIds: [ID!]!, $carrier: Carrier!, $trackingNumber: String!) {
+    shipOrderItems(orderId: $orderId, itemIds: $itemIds, carrier: $carrier, trackingNumber: $trackingNumber) { ${SHIPMENT_FIELDS} } }`,
+  markShipmentDelivered: `mutation MarkShipmentDelivered($shipmentId: ID!) { markShipmentDelivered(shipmentId: $shipmentId) { ${SHIPMENT_FIELDS} } }`,
+  sellerOrderEvents: 'subscription SellerOrderEvents { sellerOrderEvents { id kind orderId orderStatus at } }',
 };
 
 export class ApiError extends Error {
-  constructor(code, message, reason) {
+  constructor(code, message, reason, field) {
     super(message);
     this.code = code;
     this.reason = reason;
+    this.field = field;
   }
 }
 
-/** A GraphQL error as shown to the visitor: its extensions.code, plus Toss's code (`reason`) for PAYMENT_FAILED. */
-export const fromGraphQL = (e) =>
-  new ApiError((e.extensions && e.extensions.code) || 'UNKNOWN', e.message, e.extensions && e.extensions.reason);
+/**
+ * A GraphQL error as shown to the visitor: its extensions.code, plus Toss's code (`reason`) for
+ * PAYMENT_FAILED and the input it refuses (`field`, e.g. "phone" or "trackingNumber") for BAD_USER_INPUT.
+ */
+export const fromGraphQL = (e) => {
+  const ext = e.extensions || {};
+  return new ApiError(ext.code || 'UNKNOWN', e.message, ext.reason, typeof ext.field === 'string' ? ext.field : undefined);
+};
 
 export async function gql(query, variables, token) {
   const headers = { 'content-type': 'application/json' };
@@ -69,8 +93,8 @@ export const currentOrder = () => JSON.parse(sessionStorage.getItem('demo.order'
 export const rememberOrder = (order) =>
   order ? sessionStorage.setItem('demo.order', JSON.stringify(order)) : sessionStorage.removeItem('demo.order');
 
-/** Called when the customer's token stops working (set by the page to show the login form). */
-export const hooks = { signedOut: () => {} };
+/** Called when the customer's (or the seller box's) token stops working (set by the page to show the login form). */
+export const hooks = { signedOut: () => {}, sellerSignedOut: () => {} };
 
 export async function logIn(email, password) {
   store.set('demo.customer', (await gql(Q.login, { input: { role: 'CUSTOMER', email, password } })).login);
@@ -94,6 +118,45 @@ export async function asCustomer(query, variables) {
     }
     throw err;
   }
+}
+
+/** `{ token, account }` of the seller logged in in the seller box, or null: a second session beside the customer's. */
+export const seller = () => store.get('demo.seller');
+
+export async function logInSeller(email, password) {
+  store.set('demo.seller', (await gql(Q.login, { input: { role: 'SELLER', email, password } })).login);
+}
+
+export async function logOutSeller() {
+  const session = seller();
+  store.set('demo.seller', null);
+  if (session) await gql(Q.logout, {}, session.token).catch(() => undefined);
+}
+
+export async function asSeller(query, variables) {
+  const session = seller();
+  try {
+    return await gql(query, variables, session && session.token);
+  } catch (err) {
+    if (err.code === 'UNAUTHENTICATED' && session) {
+      store.set('demo.seller', null);
+      hooks.sellerSignedOut();
+    }
+    throw err;
+  }
+}
+
+let carriersPromise = null;
+/** The carrier catalog (public `carriers`), loaded once: `{ list, byCode }`. */
+export function carriers() {
+  carriersPromise ??= gql(Q.carriers).then(
+    ({ carriers: list }) => ({ list, byCode: new Map(list.map((c) => [c.code, c])) }),
+    (err) => {
+      carriersPromise = null;
+      throw err;
+    },
+  );
+  return carriersPromise;
 }
 
 /** The demo admin, with its own token, logged in on first use. */
@@ -144,22 +207,25 @@ export function loadTossSdk() {
   return sdkPromise;
 }
 
+const customerToken = () => (customer() || {}).token;
+
 /**
  * One subscription over graphql-ws (subprotocol graphql-transport-ws), written out by hand:
- * connection_init with the token, wait for connection_ack, subscribe, answer pings, reconnect
- * with backoff. `variables()` is read on every (re)subscribe. Returns a stop function.
+ * connection_init with the token (the customer's unless `token()` says otherwise), wait for
+ * connection_ack, subscribe, answer pings, reconnect with backoff. `variables()` is read on
+ * every (re)subscribe. Returns a stop function.
  */
-export function subscribe(query, variables, { onData, onError, onState }) {
+export function subscribe(query, variables, { onData, onError, onState, token = customerToken }) {
   let socket = null;
   let stopped = false;
   let attempts = 0;
   const send = (message) => socket.send(JSON.stringify(message));
   const connect = () => {
-    const session = customer();
-    if (!session || stopped) return;
+    const bearer = token();
+    if (!bearer || stopped) return;
     onState('connecting');
     socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`, 'graphql-transport-ws');
-    socket.onopen = () => send({ type: 'connection_init', payload: { authorization: `Bearer ${session.token}` } });
+    socket.onopen = () => send({ type: 'connection_init', payload: { authorization: `Bearer ${bearer}` } });
     socket.onmessage = (message) => {
       const msg = JSON.parse(message.data);
       if (msg.type === 'connection_ack') {

@@ -14,6 +14,7 @@ import {
   rememberOrder,
 } from './api.js';
 import { $, action, clearError, firstImage, h, showError, when, won } from './dom.js';
+import { addressText, loadAddressBook, orderAddressInput } from './checkout-address.js';
 import { showSuccess } from './order-tracking.js';
 
 const PAGE_SIZE = 12;
@@ -160,7 +161,8 @@ async function refreshCartCount() {
 }
 
 async function showCart() {
-  renderCart((await asCustomer(Q.cart)).cart);
+  const [{ cart }] = await Promise.all([asCustomer(Q.cart), loadAddressBook()]);
+  renderCart(cart);
 }
 
 function renderCart(cart) {
@@ -202,10 +204,15 @@ $('clear-cart').addEventListener(
 );
 $('place-order').addEventListener(
   'click',
-  action(async () => {
-    rememberOrder((await asCustomer(Q.createOrder)).createOrder);
-    go('checkout');
-  }),
+  action(
+    async () => {
+      const input = await orderAddressInput();
+      rememberOrder((await asCustomer(Q.createOrder, { input })).createOrder);
+      go('checkout');
+    },
+    null,
+    { form: $('address-form') }, // a refused address field (extensions.field) is marked in the form
+  ),
 );
 
 // ---- Checkout: the Toss SDK v2, payment widget for *_gck_ keys, else payment() with an API key -------
@@ -226,6 +233,7 @@ async function showCheckout() {
     ['결제 금액 (Amount)', won(order.totalAmount)],
     ['주문번호 (Order id)', order.orderId],
     ['결제 기한 (Pay by)', when(order.expiresAt)],
+    ['배송지 (Ship to)', order.shippingAddress ? addressText(order.shippingAddress) : '-'],
   ];
   $('order-summary').replaceChildren(...rows.flatMap(([label, value]) => [h('dt', {}, label), h('dd', {}, value)]));
   const clientKey = CONFIG.tossClientKey;

@@ -1,6 +1,9 @@
-// The success URL: confirm the payment, then follow the order live through orderEvents (and let the demo admin ship it).
+// The success URL: confirm the payment, then follow the order live through orderEvents: its lines, shipments and
+// tracking (order-detail.js), with the demo seller box (seller-box.js) and the demo admin beside it.
 import { asAdmin, asCustomer, Q, rememberOrder, subscribe } from './api.js';
-import { $, action, describe, h, showError, when, won } from './dom.js';
+import { $, action, describe, h, showError, when, won, WS_STATE } from './dom.js';
+import { carrierNamer, hideOrderDetail, loadOrderDetail } from './order-detail.js';
+import { startSellerBox } from './seller-box.js';
 
 const STATUS_LABEL = {
   PAYMENT_PENDING: '결제 대기',
@@ -12,14 +15,6 @@ const STATUS_LABEL = {
 };
 const NEXT_STATUS = { ORDER_COMPLETED: 'SHIPPING', SHIPPING: 'DELIVERED' };
 const PAID = ['ORDER_COMPLETED', 'SHIPPING', 'DELIVERED'];
-const WS_STATE = {
-  connecting: '연결 중… (connecting)',
-  live: '● 실시간 (live)',
-  reconnecting: '재연결 중… (reconnecting)',
-  completed: '구독 종료 (subscription ended)',
-  closed: '연결 끊김 (disconnected)',
-  failed: '구독 오류 (subscription refused)',
-};
 
 /**
  * Reads paymentKey, orderId and amount from the address (the SDK put them there), calls
@@ -34,9 +29,11 @@ export async function showSuccess({ onCartChanged }) {
   $('events').replaceChildren();
   $('ws-state').textContent = '';
   setStatus(null);
+  hideOrderDetail();
+  const stopSellerBox = startSellerBox(orderId);
   if (!paymentKey || !orderId || !/^[0-9]+$/.test(amount)) {
     result.textContent = 'paymentKey, orderId and amount are missing from the address.';
-    return () => {};
+    return stopSellerBox;
   }
   result.textContent = '결제 승인 중… (confirming the payment)';
   let order;
@@ -49,10 +46,11 @@ export async function showSuccess({ onCartChanged }) {
     showError(err);
     result.textContent = `결제 승인 실패 (Confirm failed): ${describe(err)}`;
     order = (await asCustomer(Q.order, { orderId }).catch(() => ({ order: null }))).order;
-    if (!order) return () => {};
+    if (!order) return stopSellerBox;
   }
   onCartChanged(); // paid lines have left the cart
   setStatus(order.status);
+  loadOrderDetail(order.orderId).catch(showError);
   $('ship').onclick = action(
     async () => {
       const next = NEXT_STATUS[$('order-status').dataset.status];
@@ -63,7 +61,11 @@ export async function showSuccess({ onCartChanged }) {
     },
     () => ($('ship').disabled = !NEXT_STATUS[$('order-status').dataset.status]),
   );
-  return followOrder(order.orderId);
+  const stopFollowing = await followOrder(order.orderId);
+  return () => {
+    stopFollowing();
+    stopSellerBox();
+  };
 }
 
 function showConfirmed(order) {
@@ -76,7 +78,7 @@ function showConfirmed(order) {
           'p',
           { className: 'muted' },
           `${p.method} · ${p.status} · ${when(p.approvedAt)} `,
-          p.receiptUrl ? h('a', { href: p.receiptUrl, target: '_blank', rel: 'noopener' }, '영수증 (receipt)') : null,
+          p.receiptUrl ? h('a', { href: p.receiptUrl, target: '_blank', rel: 'noopener noreferrer' }, '영수증 (receipt)') : null,
         )
       : null,
   );
@@ -92,7 +94,7 @@ function setStatus(status) {
   $('ship').textContent = next ? `${next === 'SHIPPING' ? '배송 시작' : '배송 완료'} (→ ${next})` : '배송 처리 없음 (nothing to do)';
 }
 
-function addEvent(event, source) {
+function addEvent(event, source, carrierName) {
   $('events').append(
     h(
       'li',
@@ -102,6 +104,7 @@ function addEvent(event, source) {
       h('b', {}, event.kind),
       ` · 주문 (order) ${event.orderStatus}`,
       event.paymentStatus ? ` · 결제 (payment) ${event.paymentStatus}` : '',
+      event.carrier ? ` · ${carrierName(event.carrier)} ${event.trackingNumber || ''}` : '',
       source === 'history' ? h('small', {}, ' (earlier)') : null,
     ),
   );
@@ -110,10 +113,11 @@ function addEvent(event, source) {
 /** The order's earlier events from `notifications`, then live ones after the last id seen, so none is missed in between. */
 async function followOrder(orderId) {
   let afterId = null;
+  const carrierName = await carrierNamer();
   try {
     const edges = (await asCustomer(Q.notifications)).notifications.edges; // newest first
     if (edges.length > 0) afterId = edges[0].node.id;
-    for (const { node } of [...edges].reverse()) if (node.orderId === orderId) addEvent(node, 'history');
+    for (const { node } of [...edges].reverse()) if (node.orderId === orderId) addEvent(node, 'history', carrierName);
   } catch (err) {
     showError(err);
   }
@@ -121,8 +125,10 @@ async function followOrder(orderId) {
     onData: ({ orderEvents: event }) => {
       afterId = event.id;
       if (event.orderId !== orderId) return;
-      addEvent(event, 'live');
+      addEvent(event, 'live', carrierName);
       setStatus(event.orderStatus);
+      // Shipped, delivered, confirmed: the lines and shipments are read again (the event names the change, not the whole order).
+      loadOrderDetail(orderId).catch(showError);
     },
     onError: showError,
     onState: (state) => ($('ws-state').textContent = WS_STATE[state] || state),

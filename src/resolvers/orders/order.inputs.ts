@@ -1,6 +1,6 @@
 import { ArrayMaxSize, IsOptional } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
-import { OrderAddressInput } from '../shipping/shipment.types';
+import { OrderAddressInput } from '../shipping/shipping-address.inputs';
 
 @InputType('CreateOrderInput')
 export class CreateOrderInput {

@@ -9,7 +9,8 @@ import { MAX_SHIPMENT_ITEMS, type ShipmentService } from '../../services/shippin
 import { SellerType, toAccountType } from '../account/account.types';
 import { viewerOf } from '../../services/account/email-visibility';
 import { OrderItemType, OrderType, toOrderItemType, toOrderType } from '../orders/order.types';
-import { CarrierInfoType, OrderAddressInput, ShipmentType, toCarrierInfoType, toShipmentType } from './shipment.types';
+import { OrderAddressInput } from './shipping-address.inputs';
+import { CarrierInfoType, ShipmentType, toCarrierInfoType, toShipmentType } from './shipment.types';
 
 @Resolver(() => ShipmentType)
 export class ShipmentResolver {

@@ -1,9 +1,8 @@
-import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Carrier, ShipmentStatus } from '../../schema/enums';
 import { CARRIERS, trackingUrl } from '../../services/shipping/carriers';
 import type { AddressSnapshot } from '../../services/shipping/order-address';
 import type { ShipmentRecord } from '../../services/shipping/shipment-records';
-import { ADDRESS_DESCRIPTIONS as D } from './shipping-address.inputs';
 
 @ObjectType('Shipment', { description: "One parcel (택배): lines of one order, all of one seller's, with a carrier and tracking number." })
 export class ShipmentType {
@@ -68,27 +67,6 @@ export class OrderShippingAddressType {
 
   @Field(() => String, { nullable: true })
   memo!: string | null;
-}
-
-@InputType('OrderAddressInput', { description: 'An address written out for one order, with the rules of ShippingAddressInput.' })
-export class OrderAddressInput {
-  @Field(() => String, { description: D.recipientName })
-  recipientName!: string;
-
-  @Field(() => String, { description: D.phone })
-  phone!: string;
-
-  @Field(() => String, { description: D.postcode })
-  postcode!: string;
-
-  @Field(() => String, { description: D.roadAddress })
-  roadAddress!: string;
-
-  @Field(() => String, { nullable: true, description: D.detail })
-  detail?: string | null;
-
-  @Field(() => String, { nullable: true, description: D.memo })
-  memo?: string | null;
 }
 
 export function toShipmentType(s: ShipmentRecord): ShipmentType {

@@ -4,7 +4,7 @@ import { ADDRESS_LIMITS, MAX_ADDRESSES_PER_CUSTOMER } from '../../services/shipp
 // The rules themselves live in services/shipping/address-rules.ts (pure, unit-tested); each
 // refusal is BAD_USER_INPUT with `extensions.field` naming the field (e.g. `phone`).
 const { recipientName, roadAddress, detail, memo } = ADDRESS_LIMITS;
-export const ADDRESS_DESCRIPTIONS = {
+const D = {
   recipientName: `The recipient (받는 분), ${recipientName.min} to ${recipientName.max} characters.`,
   phone:
     'A Korean phone number: mobile 010/011/016/017/018/019 (10-11 digits), Seoul 02 (9-10 digits), area codes 031-064 (10-11 digits), ' +
@@ -16,12 +16,10 @@ export const ADDRESS_DESCRIPTIONS = {
   memo: `An optional delivery memo (배송 메모), up to ${memo.max} characters; empty or null means none.`,
 };
 
-const D = ADDRESS_DESCRIPTIONS;
-
-@InputType('ShippingAddressInput', {
-  description: `A new address. Text is trimmed; control characters (line breaks) are refused. At most ${MAX_ADDRESSES_PER_CUSTOMER} addresses a customer.`,
+@InputType('OrderAddressInput', {
+  description: 'An address written out. Text is trimmed; control characters (line breaks) are refused.',
 })
-export class ShippingAddressInput {
+export class OrderAddressInput {
   @Field(() => String, { description: D.recipientName })
   recipientName!: string;
 
@@ -39,7 +37,12 @@ export class ShippingAddressInput {
 
   @Field(() => String, { nullable: true, description: D.memo })
   memo?: string | null;
+}
 
+@InputType('ShippingAddressInput', {
+  description: `A new address of the address book, with the rules of OrderAddressInput. At most ${MAX_ADDRESSES_PER_CUSTOMER} addresses a customer.`,
+})
+export class ShippingAddressInput extends OrderAddressInput {
   @Field(() => Boolean, { nullable: true, description: 'true makes it the default address. The first address is always the default.' })
   isDefault?: boolean | null;
 }

@@ -5,8 +5,11 @@ import { notFound } from '../../schema/errors';
 
 /**
  * Locks an order's row for the rest of the caller's transaction and reads it. Every change of an
- * order's shipments, address or confirmations takes this lock first, and so does a refund's claim
- * (a conditional update of the same row): they happen one after another, on any instance.
+ * order's shipments, address or confirmations takes this lock first, so they happen one after
+ * another, on any instance. A refund's claim is a conditional update of the same row: it waits for
+ * the lock too, or, when InnoDB reaches the row through the status index first and picks the claim
+ * as a deadlock victim, is retried (PaymentRefunds.claim); either way it then sees what the holder
+ * committed, so a claim and a shipment never both pass.
  *
  * The locking read comes first in the transaction, so the plain reads after it see everything
  * committed before the lock was granted (InnoDB's snapshot starts at the first plain read).
