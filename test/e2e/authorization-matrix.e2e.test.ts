@@ -2,8 +2,8 @@ import { buildAppSchema } from '../../src/schema/build-schema';
 import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accounts';
 import { createCategory, createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
-import { deliverShipment, ORDER_ADDRESS, paidOrder, shipItems } from '../factories/shipments';
 import { codeOf, type Result } from '../helpers/graphql-client';
+import { ADDRESS as ORDER_ADDRESS, deliverOk, paidOrderOf, shipOk } from '../helpers/shipping';
 import type { TestApp } from '../helpers/test-app';
 import { startAppWithToss } from '../helpers/toss';
 import { collect, connectWs, WsClients } from '../helpers/ws-client';
@@ -66,14 +66,14 @@ async function addAddress(token: string): Promise<string> {
 }
 /** Something an allowed caller can act on for real: a paid order of the seller's product, a line of it shipped, or delivered. */
 const line = (f: Fixtures) => [{ productId: f.productId, quantity: 1 }];
-const freshPaidOrder = (f: Fixtures) => paidOrder(t.client, toss, customer.token, line(f));
+const freshPaidOrder = (f: Fixtures) => paidOrderOf(t.client, toss, customer.token, line(f));
 async function freshShipment(f: Fixtures): Promise<{ orderId: string; shipmentId: string }> {
   const order = await freshPaidOrder(f);
-  return { orderId: order.orderId, shipmentId: await shipItems(t.client, seller.token, order.orderId, [order.items[0].id]) };
+  return { orderId: order.orderId, shipmentId: await shipOk(t.client, seller.token, order.orderId, [order.items[0].id]) };
 }
 async function freshDeliveredOrder(f: Fixtures): Promise<string> {
   const { orderId, shipmentId } = await freshShipment(f);
-  await deliverShipment(t.client, seller.token, shipmentId);
+  await deliverOk(t.client, seller.token, shipmentId);
   return orderId;
 }
 /** createOrder's input, with the product in a customer caller's cart so that the call gets as far as the address. */
@@ -154,15 +154,15 @@ beforeAll(async () => {
   const product = await createProduct(t.client, s.token, { stock: 1000 });
   const otherProduct = await createProduct(t.client, os.token, { stock: 1000 });
   const order = await orderProducts(t.client, c.token, [{ productId: product.id, quantity: 1 }]);
-  const paid = await paidOrder(
+  const paid = await paidOrderOf(
     t.client,
     toss,
     c.token,
     [product, otherProduct].map((p) => ({ productId: p.id, quantity: 1 })),
   );
   const itemOf = (p: { id: string }) => paid.items.find((i) => i.productId === p.id)!.id;
-  const shipmentId = await shipItems(t.client, s.token, paid.orderId, [itemOf(product)]);
-  await shipItems(t.client, os.token, paid.orderId, [itemOf(otherProduct)]);
+  const shipmentId = await shipOk(t.client, s.token, paid.orderId, [itemOf(product)]);
+  await shipOk(t.client, os.token, paid.orderId, [itemOf(otherProduct)]);
   fixtures = {
     productId: product.id,
     orderId: order.orderId,

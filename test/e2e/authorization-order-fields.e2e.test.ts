@@ -1,7 +1,7 @@
 import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
-import { orderWithAddress, paidOrder, shipItems } from '../factories/shipments';
 import type { GraphQLErrorShape } from '../helpers/graphql-client';
+import { ADDRESS, createOrderWith, paidOrderOf, shipOk } from '../helpers/shipping';
 import type { TestApp } from '../helpers/test-app';
 import { startAppWithToss } from '../helpers/toss';
 import { WsClients } from '../helpers/ws-client';
@@ -63,15 +63,15 @@ beforeAll(async () => {
   );
   accounts = { anonymous: null, customer: c, otherCustomer: oc, seller: s, otherSeller: os, admin: ad };
   const [product, otherProduct] = await Promise.all([s, os].map((owner) => createProduct(t.client, owner.token, { stock: 10 })));
-  const paid = await paidOrder(t.client, toss, c.token, [
+  const paid = await paidOrderOf(t.client, toss, c.token, [
     { productId: product.id, quantity: 1 },
     { productId: otherProduct.id, quantity: 2 },
   ]);
   const itemOf = (p: { id: string }) => paid.items.find((i) => i.productId === p.id)!.id;
-  await shipItems(t.client, s.token, paid.orderId, [itemOf(product)]);
-  await shipItems(t.client, os.token, paid.orderId, [itemOf(otherProduct)]);
-  const unpaid = await orderWithAddress(t.client, c.token, [{ productId: product.id, quantity: 1 }]);
-  orders = { paid: paid.orderId, unpaid: unpaid.orderId };
+  await shipOk(t.client, s.token, paid.orderId, [itemOf(product)]);
+  await shipOk(t.client, os.token, paid.orderId, [itemOf(otherProduct)]);
+  const unpaid = await createOrderWith(t.client, c.token, [{ productId: product.id, quantity: 1 }], { shippingAddress: ADDRESS });
+  orders = { paid: paid.orderId, unpaid: unpaid.data!.createOrder.orderId };
   productOf = { [product.id]: 'seller', [otherProduct.id]: 'otherSeller' };
   sellerOf = { [s.id]: 'seller', [os.id]: 'otherSeller' };
 });

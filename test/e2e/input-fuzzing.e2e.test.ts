@@ -4,8 +4,16 @@ import { createHash } from 'node:crypto';
 import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
-import { deliverShipment, paidOrder, shipItems, type PaidOrder } from '../factories/shipments';
-import { anyIdOr, anyInt, anyString, maybe, shipmentCases, type Case } from '../helpers/fuzz-inputs';
+import {
+  anyIdOr,
+  anyInt,
+  anyString,
+  maybe,
+  shipmentCases,
+  shippingFixtures,
+  type Case,
+  type ShippingFixtures,
+} from '../helpers/fuzz-inputs';
 import { codeOf } from '../helpers/graphql-client';
 import type { TestApp } from '../helpers/test-app';
 import { startAppWithToss } from '../helpers/toss';
@@ -19,7 +27,7 @@ import { WsClients } from '../helpers/ws-client';
 let t: TestApp, close: () => Promise<void>;
 let customer: TestAccount, seller: TestAccount, admin: TestAccount;
 let productId: string, orderId: string, addressId: string;
-let shipping: { paid: PaidOrder; twoSellers: PaidOrder; shipmentIds: string[]; deliveredOrderId: string };
+let shipping: ShippingFixtures;
 let tables: string[];
 
 beforeAll(async () => {
@@ -33,18 +41,7 @@ beforeAll(async () => {
     signUpAs(t.client, 'SELLER'),
   ]);
   // Paid orders to ship, shipments to deliver, an order to confirm (issue #15's operations).
-  const [p1, p2, p3] = await Promise.all([1, 2, 3].map(() => createProduct(t.client, seller.token, { stock: 100 })));
-  const other = await createProduct(t.client, otherSeller.token, { stock: 100 });
-  const lines = (...ps: Array<{ id: string }>) => ps.map((p) => ({ productId: p.id, quantity: 1 }));
-  const paid = await paidOrder(t.client, toss, customer.token, lines(p1, p2, p3));
-  const twoSellers = await paidOrder(t.client, toss, customer.token, lines(p1, other));
-  const toShip = await paidOrder(t.client, toss, customer.token, lines(p1, p2));
-  const shipmentIds = [];
-  for (const item of toShip.items) shipmentIds.push(await shipItems(t.client, seller.token, toShip.orderId, [item.id]));
-  const delivered = await paidOrder(t.client, toss, customer.token, lines(p3));
-  await deliverShipment(t.client, seller.token, await shipItems(t.client, seller.token, delivered.orderId, [delivered.items[0].id]));
-  shipping = { paid, twoSellers, shipmentIds, deliveredOrderId: delivered.orderId };
-  await toss.waitForWebhooks();
+  shipping = await shippingFixtures(t.client, toss, customer, [seller, otherSeller]);
 
   productId = (await createProduct(t.client, seller.token, { stock: 100 })).id;
   orderId = (await orderProducts(t.client, customer.token, [{ productId, quantity: 1 }])).orderId;
@@ -240,14 +237,9 @@ const CASES: Case[] = [
     seller: () => seller.token,
     admin: () => admin.token,
     orderId: () => orderId,
-    paidOrderId: () => shipping.paid.orderId,
-    paidItemIds: () => shipping.paid.items.map((i) => i.id),
-    twoSellerOrderId: () => shipping.twoSellers.orderId,
-    twoSellerItemIds: () => shipping.twoSellers.items.map((i) => i.id),
-    shipmentIds: () => shipping.shipmentIds,
-    deliveredOrderId: () => shipping.deliveredOrderId,
     addressId: () => addressId,
     productId: () => productId,
+    shipping: () => shipping,
   }),
 ];
 

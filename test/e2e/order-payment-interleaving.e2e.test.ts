@@ -1,16 +1,27 @@
 import fc from 'fast-check';
 import type mysql from 'mysql2/promise';
 import type { TossSandbox } from '../../toss-sandbox';
-import { AddToCartDocument, CancelOrderDocument, ConfirmPaymentDocument, UpdateOrderStatusDocument } from '../generated/graphql';
+import {
+  AddToCartDocument,
+  CancelOrderDocument,
+  ConfirmPaymentDocument,
+  ConfirmPurchaseDocument,
+  CreateOrderDocument,
+  MarkShipmentDeliveredDocument,
+  ShipOrderItemsDocument,
+  ShippedOrderDocument,
+  UpdateOrderStatusDocument,
+  type Carrier,
+} from '../generated/graphql';
 import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
-import { CONFIRM_PURCHASE, CREATE_ORDER, MARK_SHIPMENT_DELIVERED, ORDER_ADDRESS, SHIP_ORDER_ITEMS } from '../factories/shipments';
 import { countersAgree, dbOf, stockAccountedFor, unpublishedEvents } from '../faults/invariants';
 import type { GraphQLClient, Result } from '../helpers/graphql-client';
 import { itProductionProfile, type TestApp } from '../helpers/test-app';
 import { scenarioArb, TRACKING, type On, type Op } from '../helpers/interleaving-ops';
 import { checkMoneyInvariants } from '../helpers/money-invariants';
 import { checkShipmentInvariants, tallyShipments } from '../helpers/shipment-invariants';
+import { ADDRESS } from '../helpers/shipping';
 import { MERCHANT_REASON, merchantCancel, startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
 
 /**
@@ -64,9 +75,6 @@ type Slot = {
   delivered: boolean;
 };
 
-const ORDER_LINES = 'query($o: String!) { order(orderId: $o) { items { id productId shipmentId } } }';
-const ORDER_SHIPMENTS = 'query($o: String!) { order(orderId: $o) { shipments { id status seller { id } } } }';
-
 /** Error codes a client may get for these operations; anything else (INTERNAL_SERVER_ERROR) is a bug. */
 const EXPECTED_CODES = new Set([
   'BAD_USER_INPUT',
@@ -117,9 +125,8 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
             'addToCart',
             await client(op.on).request(AddToCartDocument, { productId, quantity: op.quantity }, { token: customer.token }),
           );
-        const input = { productIds, ...(op.address ? { shippingAddress: ORDER_ADDRESS } : {}) };
-        type Created = { createOrder: { orderId: string; totalAmount: number } };
-        const res = await client(op.on).raw<Created>(CREATE_ORDER, { i: input }, { token: customer.token });
+        const input = { productIds, ...(op.address ? { shippingAddress: ADDRESS } : {}) };
+        const res = await client(op.on).request(CreateOrderDocument, { input }, { token: customer.token });
         check('createOrder', res);
         const order = res.data?.createOrder;
         if (order) slots.push({ orderId: order.orderId, amount: order.totalAmount, customer, auth: null, paid: false, delivered: false });
@@ -193,8 +200,7 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
         // A seller ships its unshipped lines of the order (all, or the first; the other seller's if it has
         // none), or tries to ship the other seller's lines ('foreign': NOT_FOUND).
         const s = pickPaid(op.order);
-        type Lines = { order: { items: Array<{ id: string; productId: string; shipmentId: string | null }> } | null };
-        const read = s && (await client(op.on).raw<Lines>(ORDER_LINES, { o: s.orderId }, { token: admin.token }));
+        const read = s && (await client(op.on).request(ShippedOrderDocument, { orderId: s.orderId }, { token: admin.token }));
         const unshipped = (read?.data?.order?.items ?? []).filter((i) => !i.shipmentId);
         const linesOf = (seller: number) => unshipped.filter((i) => sellerOf.get(i.productId) === seller).map((i) => i.id);
         const shipper = op.lines === 'foreign' || linesOf(op.seller).length ? op.seller : 1 - op.seller;
@@ -202,20 +208,19 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
         if (!s || lines.length === 0) return;
         const { carrier, good, bad } = TRACKING[op.carrier];
         const vars = {
-          o: s.orderId,
-          items: op.lines === 'first' ? lines.slice(0, 1) : lines,
-          c: carrier,
-          n: op.tracking === 'good' ? good : bad,
+          orderId: s.orderId,
+          itemIds: op.lines === 'first' ? lines.slice(0, 1) : lines,
+          carrier: carrier as Carrier,
+          trackingNumber: op.tracking === 'good' ? good : bad,
         };
-        const res = await client(op.on).raw(SHIP_ORDER_ITEMS, vars, { token: sellers[shipper].token });
+        const res = await client(op.on).request(ShipOrderItemsDocument, vars, { token: sellers[shipper].token });
         check('shipOrderItems', res);
         if (op.lines === 'foreign' && res.data) problems.push(`${s.orderId}: a seller shipped the other seller's lines`);
         return;
       }
       case 'deliver': {
         const s = pickPaid(op.order);
-        type Shipments = { order: { shipments: Array<{ id: string; status: string; seller: { id: string } }> } | null };
-        const read = s && (await client(op.on).raw<Shipments>(ORDER_SHIPMENTS, { o: s.orderId }, { token: admin.token }));
+        const read = s && (await client(op.on).request(ShippedOrderDocument, { orderId: s.orderId }, { token: admin.token }));
         const shipments = read?.data?.order?.shipments ?? [];
         // Mostly one still on its way; sometimes any (one delivered already is refused).
         const open = shipments.filter((x) => x.status === 'SHIPPING');
@@ -223,7 +228,7 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
         if (!among.length) return;
         const shipment = among[op.shipment % among.length];
         const token = op.by === 'admin' ? admin.token : sellers.find((x) => x.id === shipment.seller.id)!.token;
-        const res = await client(op.on).raw(MARK_SHIPMENT_DELIVERED, { s: shipment.id }, { token });
+        const res = await client(op.on).request(MarkShipmentDeliveredDocument, { shipmentId: shipment.id }, { token });
         check('markShipmentDelivered', res);
         if (res.data) s!.delivered = true;
         return;
@@ -232,7 +237,11 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
         // Mostly an order with a delivered shipment, while there is one.
         const delivered = slots.filter((x) => x.delivered);
         const s = delivered.length && op.order < 6 ? delivered[op.order % delivered.length] : pickPaid(op.order);
-        if (s) check('confirmPurchase', await client(op.on).raw(CONFIRM_PURCHASE, { o: s.orderId }, { token: s.customer.token }));
+        if (s)
+          check(
+            'confirmPurchase',
+            await client(op.on).request(ConfirmPurchaseDocument, { orderId: s.orderId }, { token: s.customer.token }),
+          );
         return;
       }
       case 'autoConfirm':
@@ -269,10 +278,7 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
 
   await tally(orderIds);
   problems.push(...(await checkMoneyInvariants(db, toss, orderIds)));
-  const refundMayLandLate = steps.some((step) =>
-    step.some((op) => op.kind === 'fault' && op.endpoint === 'cancel' && op.mode === 'timeout'),
-  );
-  problems.push(...(await checkShipmentInvariants(db, toss, orderIds, { refundMayLandLate })));
+  problems.push(...(await checkShipmentInvariants(db, toss, orderIds)));
   for (const [id, s] of Object.entries(await stockAccountedFor(db, initial))) {
     if (s.stock + s.held !== s.initial) problems.push(`product ${id}: stock ${s.stock} + held ${s.held} != ${s.initial}`);
   }
@@ -298,11 +304,11 @@ async function tally(orderIds: string[]): Promise<void> {
   await tallyShipments(db, orderIds, count);
 }
 
-// KNOWN FAILURE (since "Shipments core", 9763c02; reported, src left as it is): a customer's cancelOrder racing
-// shipOrderItems of the same paid order answers INTERNAL_SERVER_ERROR most of the time. The refund claim (one
-// UPDATE, payment-refunds.ts `claim`, not retried) deadlocks with the shipment's transaction, which holds the
-// order's row lock (lockOrder) and then updates the status through the customer_order_status index. This test
-// reports it as "cancelOrder answered INTERNAL_SERVER_ERROR" within a few runs.
+// KNOWN INTERMITTENT FAILURE (older than #15, reported; src left as it is): a webhook whose look-up at Toss
+// fails is remembered for WEBHOOK_MEMO_TTL_MS (payment-webhook.ts), so Toss's retries within 3 s (the sandbox
+// here retries after 50 and 100 ms) are answered 503 without asking again and the news is lost: a console
+// refund then goes unseen, the order stays paid (and may ship). Replay: INTERLEAVING_SEED=970143829
+// INTERLEAVING_PATH=141:1:1:1:6 ("Toss refunded ... but the order is paid and not flagged").
 describe('orders and payments under random interleavings (two instances, Toss faults)', () => {
   itProductionProfile(
     'every approval ends in exactly one paid or refunded order; stock is conserved; no shipping without payment, nor refund of a shipped line; lines ship with their seller and deliver their order; histories replay',

@@ -1,5 +1,10 @@
 import fc from 'fast-check';
 import { Carrier } from '../../src/services/shipping/carriers';
+import type { TossSandbox } from '../../toss-sandbox';
+import type { TestAccount } from '../factories/accounts';
+import { createProduct } from '../factories/catalog';
+import type { GraphQLClient } from './graphql-client';
+import { deliverOk, paidOrderOf, shipOk, type ShippedOrder } from './shipping';
 
 /** What the input fuzzer draws from: anything a client might send, with the fixtures' real values mixed in. */
 
@@ -74,28 +79,57 @@ const anyCarrierAndNumber = fc.oneof(
   ),
 );
 
-export type ShipmentFixtures = {
+/** What the shipment cases act on, besides the customer's unpaid order and address book. */
+export type ShippingFixtures = {
+  /** Paid, with an address and three lines of the seller's, to ship. */
+  paid: ShippedOrder;
+  /** Paid, a line of the seller's and one of another seller's: an admin may ship either, not both at once. */
+  twoSellers: ShippedOrder;
+  /** The seller's shipments, not delivered yet. */
+  shipmentIds: string[];
+  /** An order whose lines are delivered. */
+  deliveredOrderId: string;
+};
+
+/** Creates the ShippingFixtures: orders of the customer's, paid through the sandbox, shipped and delivered by the seller. */
+export async function shippingFixtures(
+  client: GraphQLClient,
+  toss: TossSandbox,
+  customer: TestAccount,
+  [seller, otherSeller]: [TestAccount, TestAccount],
+): Promise<ShippingFixtures> {
+  const [p1, p2, p3, other] = await Promise.all(
+    [seller, seller, seller, otherSeller].map((owner) => createProduct(client, owner.token, { stock: 100 })),
+  );
+  const lines = (...ps: Array<{ id: string }>) => ps.map((p) => ({ productId: p.id, quantity: 1 }));
+  const paid = await paidOrderOf(client, toss, customer.token, lines(p1, p2, p3));
+  const twoSellers = await paidOrderOf(client, toss, customer.token, lines(p1, other));
+  const toShip = await paidOrderOf(client, toss, customer.token, lines(p1, p2));
+  const shipmentIds = [];
+  for (const item of toShip.items) shipmentIds.push(await shipOk(client, seller.token, toShip.orderId, [item.id]));
+  const delivered = await paidOrderOf(client, toss, customer.token, lines(p3));
+  await deliverOk(client, seller.token, await shipOk(client, seller.token, delivered.orderId, [delivered.items[0].id]));
+  await toss.waitForWebhooks();
+  return { paid, twoSellers, shipmentIds, deliveredOrderId: delivered.orderId };
+}
+
+/** Issue #15's operations and arguments: orderId, itemIds, carrier, trackingNumber, shipmentId and the address inputs. */
+export function shipmentCases(f: {
   customer: () => string;
   seller: () => string;
   admin: () => string;
-  /** An unpaid order of the customer's. */
+  /** An unpaid order of the customer's, an address in their book, a product in their cart. */
   orderId: () => string;
-  /** A paid order of the customer's, with an address and three lines of the seller's, to ship. */
-  paidOrderId: () => string;
-  paidItemIds: () => string[];
-  /** A paid order holding a line of the seller's and one of another seller's: an admin may ship either, not both at once. */
-  twoSellerOrderId: () => string;
-  twoSellerItemIds: () => string[];
-  /** The seller's shipments (not delivered yet), and an order of the customer's whose lines are delivered. */
-  shipmentIds: () => string[];
-  deliveredOrderId: () => string;
   addressId: () => string;
-  /** A product in the customer's cart. */
   productId: () => string;
-};
-
-/** Issue #15's operations and arguments: orderId, itemIds, carrier, trackingNumber, shipmentId and the address inputs. */
-export function shipmentCases(f: ShipmentFixtures): Case[] {
+  shipping: () => ShippingFixtures;
+}): Case[] {
+  const paidOrderId = () => f.shipping().paid.orderId;
+  const paidItemIds = () => f.shipping().paid.items.map((i) => i.id);
+  const twoSellerOrderId = () => f.shipping().twoSellers.orderId;
+  const twoSellerItemIds = () => f.shipping().twoSellers.items.map((i) => i.id);
+  const shipmentIds = () => f.shipping().shipmentIds;
+  const deliveredOrderId = () => f.shipping().deliveredOrderId;
   const anyOrderId = (...real: Array<() => string>) =>
     fc.oneof(
       { weight: 1, arbitrary: fc.oneof(anyString, fc.constant('no-such-order')) },
@@ -144,13 +178,13 @@ export function shipmentCases(f: ShipmentFixtures): Case[] {
       query:
         'mutation($o: String!, $id: ID, $a: OrderAddressInput) { setOrderShippingAddress(orderId: $o, shippingAddressId: $id, shippingAddress: $a) { orderId } }',
       variables: fc.record({
-        o: anyOrderId(f.orderId, f.paidOrderId, f.deliveredOrderId),
+        o: anyOrderId(f.orderId, paidOrderId, deliveredOrderId),
         id: maybe(fc.oneof(anyIdOr(f.addressId), fc.constant(null))),
         a: maybe(fc.oneof(anyAddress, fc.constant(null))),
       }),
     },
-    { name: 'shipOrderItems', token: f.seller, query: SHIP, variables: shipVariables(f.paidOrderId, f.paidItemIds) },
-    { name: 'shipOrderItems as an admin', token: f.admin, query: SHIP, variables: shipVariables(f.twoSellerOrderId, f.twoSellerItemIds) },
+    { name: 'shipOrderItems', token: f.seller, query: SHIP, variables: shipVariables(paidOrderId, paidItemIds) },
+    { name: 'shipOrderItems as an admin', token: f.admin, query: SHIP, variables: shipVariables(twoSellerOrderId, twoSellerItemIds) },
     {
       name: 'markShipmentDelivered',
       token: f.seller,
@@ -158,7 +192,7 @@ export function shipmentCases(f: ShipmentFixtures): Case[] {
       variables: fc.record({
         s: fc.oneof(
           anyIdOr(),
-          known(f.shipmentIds).chain((ids) => fc.constantFrom(...ids)),
+          known(shipmentIds).chain((ids) => fc.constantFrom(...ids)),
         ),
       }),
     },
@@ -171,7 +205,7 @@ export function shipmentCases(f: ShipmentFixtures): Case[] {
       name: 'confirmPurchase',
       token: f.customer,
       query: 'mutation($o: String!) { confirmPurchase(orderId: $o) { orderId } }',
-      variables: fc.record({ o: anyOrderId(f.deliveredOrderId, f.paidOrderId, f.orderId) }),
+      variables: fc.record({ o: anyOrderId(deliveredOrderId, paidOrderId, f.orderId) }),
     },
   ];
 }

@@ -11,17 +11,11 @@ type EventRow = { order_id: number; kind: string; shipment_id: number | null };
  * Issue #15's invariants of shipments, from MySQL and the Toss sandbox, for the given orders
  * (after every settlement has run). Returns what is broken, one line each.
  *
- * A refund and a shipment of one order: a refund the merchant made in Toss's console may come at
- * any time, and one of ours whose outcome Toss could not tell (a timeout) gives the order back to
- * shipping and may land at Toss afterwards; both end flagged for an admin. Any other refund of a
- * shipped order is a bug. `refundMayLandLate`: the run made Toss time out a refund.
+ * A refund and a shipment of one order: only a refund the merchant made in Toss's console, which
+ * may come at any time and leaves the order flagged for an admin. One of ours never meets a
+ * shipment: its claim holds the order (even when Toss could not tell the outcome) until it settles.
  */
-export async function checkShipmentInvariants(
-  db: mysql.Connection,
-  toss: TossSandbox,
-  orderIds: string[],
-  { refundMayLandLate }: { refundMayLandLate: boolean },
-): Promise<string[]> {
+export async function checkShipmentInvariants(db: mysql.Connection, toss: TossSandbox, orderIds: string[]): Promise<string[]> {
   if (orderIds.length === 0) return [];
   const problems: string[] = [];
   const [orderRows] = await db.query('select id, order_id, status, flagged_at from customer_order where order_id in (?)', [orderIds]);
@@ -48,15 +42,15 @@ export async function checkShipmentInvariants(
       .flatMap((p) => p.cancels ?? []);
     const oursRefunded = cancels.some((c) => c.cancelReason !== MERCHANT_REASON);
 
-    // Shipped means paid, and never refunded by us (except a refund Toss confirmed late, flagged).
+    // Shipped means paid, and never refunded by us.
     if (own.length && order.status !== 'SHIPPING' && order.status !== 'DELIVERED')
       say(`${own.length} shipment(s) on a ${order.status} order`);
     if (own.length && cancels.length) {
-      const excused = order.flagged_at !== null && (!oursRefunded || refundMayLandLate);
+      const excused = order.flagged_at !== null && !oursRefunded;
       if (!excused) say(`shipped and refunded (${cancels.map((c) => c.cancelReason).join('; ')})`);
     }
     if ((order.status === 'SHIPPING' || order.status === 'DELIVERED') && payment?.status !== 'DONE') {
-      const excused = order.flagged_at !== null && (!oursRefunded || refundMayLandLate);
+      const excused = order.flagged_at !== null && !oursRefunded;
       if (!excused) say(`shipping with the payment ${payment?.status ?? 'missing'}`);
     }
 
