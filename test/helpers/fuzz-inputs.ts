@@ -196,11 +196,6 @@ export function shipmentCases(f: {
         ),
       }),
     },
-    // KNOWN FAILURE on the embedded profile (since "Shipments core", 9763c02; reported, src left as it is): a
-    // refused confirmPurchase ("Nothing to confirm") still writes the order row. lockOrder loads the Order
-    // entity; on SQLite MikroORM sees its datetime columns (written by checkout's plain SQL) as changed, so the
-    // transaction's flush runs `update customer_order set expires_at, ordered_at, updated_at`, and the refusal
-    // is thrown only after that commit. The production profile passes.
     {
       name: 'confirmPurchase',
       token: f.customer,
