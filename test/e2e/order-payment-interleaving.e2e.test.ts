@@ -304,11 +304,9 @@ async function tally(orderIds: string[]): Promise<void> {
   await tallyShipments(db, orderIds, count);
 }
 
-// KNOWN INTERMITTENT FAILURE (older than #15, reported; src left as it is): a webhook whose look-up at Toss
-// fails is remembered for WEBHOOK_MEMO_TTL_MS (payment-webhook.ts), so Toss's retries within 3 s (the sandbox
-// here retries after 50 and 100 ms) are answered 503 without asking again and the news is lost: a console
-// refund then goes unseen, the order stays paid (and may ship). Replay: INTERLEAVING_SEED=970143829
-// INTERLEAVING_PATH=141:1:1:1:6 ("Toss refunded ... but the order is paid and not flagged").
+// INTERLEAVING_SEED=970143829 INTERLEAVING_PATH=141:1:1:1:6 once found a console refund the webhook never saw:
+// a failed look-up at Toss was remembered, so Toss's quick retries got 503 without asking again. Failures are
+// not remembered now (payment-webhook.ts; toss-webhook.e2e proves it).
 describe('orders and payments under random interleavings (two instances, Toss faults)', () => {
   itProductionProfile(
     'every approval ends in exactly one paid or refunded order; stock is conserved; no shipping without payment, nor refund of a shipped line; lines ship with their seller and deliver their order; histories replay',
