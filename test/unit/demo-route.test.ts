@@ -16,6 +16,7 @@ describe('demo storefront settings', () => {
       tossSdkUrl: 'http://127.0.0.1:4100/v2/standard',
       customer: { email: DEMO_ACCOUNTS.customer, password: DEMO_PASSWORD },
       admin: { email: DEMO_ACCOUNTS.admin, password: DEMO_PASSWORD },
+      sellers: DEMO_ACCOUNTS.sellers.map((email) => ({ email, password: DEMO_PASSWORD })),
     });
   });
 });
