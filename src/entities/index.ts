@@ -11,6 +11,8 @@ import { Payment } from './payment.entity';
 import { Product } from './product.entity';
 import { ProductImage } from './product-image.entity';
 import { Seller } from './seller.entity';
+import { SellerLedgerEntry } from './seller-ledger-entry.entity';
+import { SellerPayout } from './seller-payout.entity';
 import { ShippingAddress } from './shipping-address.entity';
 import { Shipment } from './shipment.entity';
 
@@ -31,6 +33,8 @@ export const entities = [
   Shipment,
   OrderStatusChange,
   Payment,
+  SellerPayout,
+  SellerLedgerEntry,
 ];
 
 export {
@@ -46,6 +50,8 @@ export {
   Product,
   ProductImage,
   Seller,
+  SellerLedgerEntry,
+  SellerPayout,
   Shipment,
   ShippingAddress,
 };
