@@ -10,6 +10,7 @@ import { ProductConnectionResolver, ProductResolver } from './resolvers/catalog/
 import { CartResolver } from './resolvers/cart/cart.resolver';
 import { ShippingAddressResolver } from './resolvers/shipping/shipping-address.resolver';
 import { CarrierResolver, ShipmentResolver } from './resolvers/shipping/shipment.resolver';
+import { SettlementResolver } from './resolvers/settlement/settlement.resolver';
 import { OrderConnectionResolver, OrderResolver } from './resolvers/orders/order.resolver';
 import { PaymentResolver } from './resolvers/payments/payment.resolver';
 import { NotificationResolver } from './resolvers/notifications/notification.resolver';
@@ -31,6 +32,8 @@ import { CheckoutService } from './services/orders/checkout.service';
 import { OrderLifecycle } from './services/orders/order-lifecycle';
 import { OrderSweeper } from './services/orders/order-sweeper';
 import { PurchaseConfirmation } from './services/shipping/purchase-confirmation';
+import { SettlementLedger } from './services/settlement/settlement-ledger';
+import { SellerPayouts } from './services/settlement/seller-payouts';
 import { ShipmentService } from './services/shipping/shipment.service';
 import { OrderService } from './services/orders/order.service';
 import { MemoryStockGuard } from './services/stock/memory-stock-guard';
@@ -176,7 +179,9 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     });
     const payments = createPayments(paymentConfig, { em: () => orm.em.fork(), lifecycle, stock, logger });
     const shipments = new ShipmentService(lifecycle);
-    const confirmations = new PurchaseConfirmation({ lifecycle, logger, confirmAfterDays: config.orders.purchaseConfirmDays });
+    const ledger = new SettlementLedger({ commissionBps: config.settlement.commissionBps });
+    const payouts = new SellerPayouts();
+    const confirmations = new PurchaseConfirmation({ lifecycle, ledger, logger, confirmAfterDays: config.orders.purchaseConfirmDays });
     const orders = new OrderService(lifecycle, payments.refunds, shipments);
     const sweeper = new OrderSweeper({
       confirmations,
@@ -210,6 +215,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       [ShippingAddressResolver, new ShippingAddressResolver(new ShippingAddressService())],
       [ShipmentResolver, new ShipmentResolver(shipments, confirmations, orders)],
       [CarrierResolver, new CarrierResolver()],
+      [SettlementResolver, new SettlementResolver(ledger, payouts)],
     ]);
     const schema = await buildAppSchema({ get: (cls) => resolverInstances.get(cls) });
     const server = await createHttpServer({
@@ -238,7 +244,21 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       payments,
       feed,
       relay,
-      services: { accounts, categories, products, productImages, cart, checkout, orders, lifecycle, sweeper, shipments, confirmations },
+      services: {
+        accounts,
+        categories,
+        products,
+        productImages,
+        cart,
+        checkout,
+        orders,
+        lifecycle,
+        sweeper,
+        shipments,
+        confirmations,
+        ledger,
+        payouts,
+      },
       get url() {
         if (!url) throw new Error('the app is not listening yet');
         return url;

@@ -12,6 +12,7 @@ import { PaymentResolver } from '../resolvers/payments/payment.resolver';
 import { NotificationResolver } from '../resolvers/notifications/notification.resolver';
 import { ShippingAddressResolver } from '../resolvers/shipping/shipping-address.resolver';
 import { CarrierResolver, ShipmentResolver } from '../resolvers/shipping/shipment.resolver';
+import { SettlementResolver } from '../resolvers/settlement/settlement.resolver';
 import './enums';
 import { validateInput } from './validate';
 
@@ -28,6 +29,7 @@ export const resolvers = [
   ShippingAddressResolver,
   ShipmentResolver,
   CarrierResolver,
+  SettlementResolver,
 ] as const;
 
 /**
