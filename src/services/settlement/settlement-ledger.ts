@@ -4,7 +4,7 @@ import { asDate, sqlOf } from '../../db/sql';
 import { badInput } from '../../schema/errors';
 import type { KeysetPage } from '../../schema/pagination';
 import { decodeCursor, encodeCursor, pageSize, type KeysetPosition } from '../shared/cursor';
-import { settleLine } from './commission';
+import { confirmedUnits, settleLine } from './commission';
 import { checkInstant, sellerScope } from './settlement-scope';
 import {
   ENTRY_COLUMNS,
@@ -58,25 +58,35 @@ export class SettlementLedger {
       [orderDbId],
     );
     const now = new Date();
-    const values: unknown[] = [];
+    const entries: unknown[][] = [];
     for (const line of lines) {
-      const quantity = Number(line.quantity);
-      const amounts = settleLine({ unitPrice: Number(line.unit_price), quantity }, this.deps.commissionBps);
+      const ledgerLine = { unitPrice: Number(line.unit_price), quantity: Number(line.quantity) };
+      const units = confirmedUnits(ledgerLine);
       // A line with no units left to settle (all cancelled before confirmation, once partial refunds exist) enters nothing.
-      if (amounts.gross === 0) continue;
-      const confirmedAt = asDate(line.confirmed_at);
-      values.push(line.seller_id, orderDbId, line.id, line.product_name, quantity, amounts.gross, amounts.commission, amounts.net);
-      values.push(this.deps.commissionBps, confirmedAt, now);
+      if (units === 0) continue;
+      const { gross, commission, net } = settleLine(ledgerLine, this.deps.commissionBps);
+      entries.push([
+        line.seller_id,
+        orderDbId,
+        line.id,
+        line.product_name,
+        units,
+        gross,
+        commission,
+        net,
+        this.deps.commissionBps,
+        asDate(line.confirmed_at),
+        now,
+      ]);
     }
-    const rows = values.length / 11;
-    if (rows === 0) return 0;
+    if (entries.length === 0) return 0;
     await sql.run(
       `insert into seller_ledger_entry
          (seller_id, order_id, order_item_id, product_name, quantity, gross, commission, net, commission_bps, confirmed_at, created_at)
-       values ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      values,
+       values ${entries.map((e) => `(${e.map(() => '?').join(', ')})`).join(', ')}`,
+      entries.flat(),
     );
-    return rows;
+    return entries.length;
   }
 
   /**
