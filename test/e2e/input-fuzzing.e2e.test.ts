@@ -4,8 +4,19 @@ import { createHash } from 'node:crypto';
 import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
+import {
+  anyIdOr,
+  anyInt,
+  anyString,
+  maybe,
+  shipmentCases,
+  shippingFixtures,
+  type Case,
+  type ShippingFixtures,
+} from '../helpers/fuzz-inputs';
 import { codeOf } from '../helpers/graphql-client';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import type { TestApp } from '../helpers/test-app';
+import { startAppWithToss } from '../helpers/toss';
 import { WsClients } from '../helpers/ws-client';
 
 /**
@@ -13,18 +24,25 @@ import { WsClients } from '../helpers/ws-client';
  * answer is data or a coded error (never INTERNAL_SERVER_ERROR), and a call that fails leaves
  * the database exactly as it was (a hash of every table's rows, on MySQL and on the embedded SQLite alike).
  */
-let t: TestApp;
+let t: TestApp, close: () => Promise<void>;
 let customer: TestAccount, seller: TestAccount, admin: TestAccount;
 let productId: string, orderId: string, addressId: string;
+let shipping: ShippingFixtures;
 let tables: string[];
 
 beforeAll(async () => {
-  t = await startTestApp({ ADMIN_INVITE_CODE: TEST_INVITE_CODE });
-  [customer, seller, admin] = await Promise.all([
+  let toss;
+  ({ t, toss, close } = await startAppWithToss({ ADMIN_INVITE_CODE: TEST_INVITE_CODE }));
+  let otherSeller: TestAccount;
+  [customer, seller, admin, otherSeller] = await Promise.all([
     signUpAs(t.client, 'CUSTOMER'),
     signUpAs(t.client, 'SELLER'),
     signUpAs(t.client, 'ADMIN'),
+    signUpAs(t.client, 'SELLER'),
   ]);
+  // Paid orders to ship, shipments to deliver, an order to confirm (issue #15's operations).
+  shipping = await shippingFixtures(t.client, toss, customer, [seller, otherSeller]);
+
   productId = (await createProduct(t.client, seller.token, { stock: 100 })).id;
   orderId = (await orderProducts(t.client, customer.token, [{ productId, quantity: 1 }])).orderId;
   const address = { recipientName: '홍길동', phone: '010-1234-5678', postcode: '06236', roadAddress: '서울특별시 강남구 테헤란로 152' };
@@ -44,7 +62,7 @@ beforeAll(async () => {
   ];
 });
 afterAll(async () => {
-  await t?.close();
+  await close?.();
 });
 
 async function checksum(): Promise<string> {
@@ -58,23 +76,8 @@ async function checksum(): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Anything a client might send where a string is expected. */
-const anyString = fc.oneof(
-  fc.string(),
-  fc.fullUnicodeString({ maxLength: 300 }),
-  fc.constantFrom('', ' ', '\u0000', '1e999', "'; drop table product; --", 'x'.repeat(6000)),
-);
-/** Anything where an Int is expected, including values GraphQL cannot take. */
-const anyInt = fc.oneof(
-  fc.integer(),
-  fc.constantFrom(0, -1, 2 ** 31, -(2 ** 31) - 1, 100_000_001, 1_000_001),
-  fc.double() as fc.Arbitrary<number>,
-);
-/** Ids: real ones, numbers out of range, junk. */
-const anyId = () => fc.oneof(fc.constantFrom(productId, '0', '-1', '99999999999', '1.5', 'abc', ''), fc.string({ maxLength: 20 }));
-const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
-
-type Case = { name: string; token: () => string; query: string; variables: fc.Arbitrary<Record<string, unknown>> };
+/** Ids: the product's, numbers out of range, junk. */
+const anyId = () => anyIdOr(() => productId);
 
 const CASES: Case[] = [
   {
@@ -204,10 +207,7 @@ const CASES: Case[] = [
     token: () => customer.token,
     query: 'mutation($id: ID!, $i: UpdateShippingAddressInput!) { updateShippingAddress(id: $id, input: $i) { id } }',
     variables: fc.record({
-      id: fc.oneof(
-        anyId(),
-        fc.constant(null).map(() => addressId),
-      ),
+      id: anyIdOr(() => addressId),
       i: fc.record({
         recipientName: maybe(fc.oneof(anyString, fc.constant(null))),
         phone: maybe(fc.oneof(anyString, fc.constant(null))),
@@ -229,12 +229,18 @@ const CASES: Case[] = [
     token: () => customer.token,
     query: 'mutation($id: ID!) { setDefaultShippingAddress(id: $id) { id } }',
     variables: fc.record({
-      id: fc.oneof(
-        anyId(),
-        fc.constant(null).map(() => addressId),
-      ),
+      id: anyIdOr(() => addressId),
     }),
   },
+  ...shipmentCases({
+    customer: () => customer.token,
+    seller: () => seller.token,
+    admin: () => admin.token,
+    orderId: () => orderId,
+    addressId: () => addressId,
+    productId: () => productId,
+    shipping: () => shipping,
+  }),
 ];
 
 describe.each(CASES)('$name', ({ token, query, variables }) => {

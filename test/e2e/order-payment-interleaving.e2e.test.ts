@@ -5,23 +5,33 @@ import {
   AddToCartDocument,
   CancelOrderDocument,
   ConfirmPaymentDocument,
+  ConfirmPurchaseDocument,
   CreateOrderDocument,
+  MarkShipmentDeliveredDocument,
+  ShipOrderItemsDocument,
+  ShippedOrderDocument,
   UpdateOrderStatusDocument,
+  type Carrier,
 } from '../generated/graphql';
 import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { countersAgree, dbOf, stockAccountedFor, unpublishedEvents } from '../faults/invariants';
 import type { GraphQLClient, Result } from '../helpers/graphql-client';
 import { itProductionProfile, type TestApp } from '../helpers/test-app';
+import { scenarioArb, TRACKING, type On, type Op } from '../helpers/interleaving-ops';
 import { checkMoneyInvariants } from '../helpers/money-invariants';
+import { checkShipmentInvariants, tallyShipments } from '../helpers/shipment-invariants';
+import { ADDRESS } from '../helpers/shipping';
 import { MERCHANT_REASON, merchantCancel, startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
 
 /**
  * The safety net of orders and payments: fast-check draws sequences of steps, each a few
  * operations sent at once to two app instances (one MariaDB, one Redis, one Toss sandbox with
  * faults), then checks from MySQL and from the sandbox's own records that money and stock are
- * right whatever the interleaving. A failure prints its seed and the shortest failing sequence;
- * replay it with INTERLEAVING_SEED=<seed> (and INTERLEAVING_PATH=<path>).
+ * right whatever the interleaving. Sellers ship lines, shipments are delivered and purchases
+ * confirmed among the same steps (issue #15), and the shipments are checked too. A failure prints
+ * its seed and the shortest failing sequence; replay it with INTERLEAVING_SEED=<seed> (and
+ * INTERLEAVING_PATH=<path>). The steps it draws are in test/helpers/interleaving-ops.ts.
  */
 const BUDGET_MS = Number(process.env.INTERLEAVING_BUDGET_MS ?? 60_000);
 const SEED = process.env.INTERLEAVING_SEED ? Number(process.env.INTERLEAVING_SEED) : undefined;
@@ -30,7 +40,7 @@ const PATH = process.env.INTERLEAVING_PATH;
 let t: TestApp, toss: TossSandbox, close: () => Promise<void>;
 let peer: Awaited<ReturnType<TestApp['startPeer']>>;
 let db: mysql.Connection;
-let admin: TestAccount, seller: TestAccount, customers: TestAccount[];
+let admin: TestAccount, sellers: TestAccount[], customers: TestAccount[];
 
 beforeAll(async () => {
   ({ t, toss, close } = await startAppWithToss({
@@ -43,9 +53,11 @@ beforeAll(async () => {
   }));
   peer = await t.startPeer();
   db = await dbOf(t);
-  [admin, seller, ...customers] = await Promise.all(
-    (['ADMIN', 'SELLER', 'CUSTOMER', 'CUSTOMER', 'CUSTOMER'] as const).map((role) => signUpAs(t.client, role)),
+  let seller: TestAccount, otherSeller: TestAccount;
+  [admin, seller, otherSeller, ...customers] = await Promise.all(
+    (['ADMIN', 'SELLER', 'SELLER', 'CUSTOMER', 'CUSTOMER', 'CUSTOMER'] as const).map((role) => signUpAs(t.client, role)),
   );
+  sellers = [seller, otherSeller];
 }, 120_000);
 afterAll(async () => {
   await db?.end();
@@ -53,82 +65,14 @@ afterAll(async () => {
   await close?.();
 });
 
-type On = 0 | 1;
-type Op =
-  | { kind: 'create'; customer: number; product: number; quantity: number; on: On }
-  | { kind: 'confirm'; order: number; variant: 'right' | 'tampered' | 'otherKey' | 'declined' | 'twice'; on: On }
-  | { kind: 'cancel'; order: number; on: On }
-  | { kind: 'ship'; order: number; to: 'SHIPPING' | 'DELIVERED'; on: On }
-  | { kind: 'merchantRefund'; order: number; partial: boolean }
-  | { kind: 'webhook'; order: number; on: On }
-  | { kind: 'reconcile'; on: On }
-  | { kind: 'expire'; on: On }
-  | { kind: 'fault'; endpoint: 'confirm' | 'cancel' | 'lookup'; mode: 'slow' | 'timeout' | 'error5xx' | 'drop-after' | 'drop-before' };
-
-const on = fc.constantFrom<On>(0, 1);
-const slot = fc.nat(7);
-const createArb = fc.record({
-  kind: fc.constant('create' as const),
-  customer: fc.nat(2),
-  product: fc.nat(1),
-  quantity: fc.integer({ min: 1, max: 3 }),
-  on,
-});
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 2, arbitrary: createArb },
-  {
-    weight: 7,
-    arbitrary: fc.record({
-      kind: fc.constant('confirm' as const),
-      order: slot,
-      variant: fc.constantFrom(
-        'right' as const,
-        'right' as const,
-        'right' as const,
-        'tampered' as const,
-        'otherKey' as const,
-        'declined' as const,
-        'twice' as const,
-      ),
-      on,
-    }),
-  },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('cancel' as const), order: slot, on }) },
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      kind: fc.constant('ship' as const),
-      order: slot,
-      to: fc.constantFrom('SHIPPING' as const, 'SHIPPING' as const, 'DELIVERED' as const),
-      on,
-    }),
-  },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('merchantRefund' as const), order: slot, partial: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('webhook' as const), order: slot, on }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('reconcile' as const), on }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const), on }) },
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      kind: fc.constant('fault' as const),
-      endpoint: fc.constantFrom('confirm' as const, 'cancel' as const, 'lookup' as const),
-      mode: fc.constantFrom('slow' as const, 'timeout' as const, 'error5xx' as const, 'drop-after' as const, 'drop-before' as const),
-    }),
-  },
-);
-/** A run: a first step that creates orders, then steps in sequence, each step's operations at once. */
-const scenarioArb = fc
-  .tuple(
-    fc.array(createArb, { minLength: 1, maxLength: 3 }),
-    fc.array(fc.array(opArb, { minLength: 1, maxLength: 3 }), { minLength: 3, maxLength: 10 }),
-  )
-  .map(([first, rest]) => [first as Op[], ...rest]);
-
 type Slot = {
   orderId: string;
   amount: number;
   customer: TestAccount;
   auth: { paymentKey: string; orderId: string; amount: number } | null;
+  /** A confirmPayment of it succeeded (it may have been refunded since); a shipment of it was delivered. */
+  paid: boolean;
+  delivered: boolean;
 };
 
 /** Error codes a client may get for these operations; anything else (INTERNAL_SERVER_ERROR) is a bug. */
@@ -144,7 +88,9 @@ const EXPECTED_CODES = new Set([
 
 /** One run: fresh products, the steps, a quiet period in which every pending settlement runs, then the invariants. */
 async function runScenario(steps: Op[][]): Promise<string[]> {
-  const products = await Promise.all([0, 1].map(() => createProduct(t.client, seller.token, { stock: 4, price: 5000 })));
+  // Products 0 and 1 are the first seller's, product 2 the other's.
+  const products = await Promise.all([0, 0, 1].map((i) => createProduct(t.client, sellers[i].token, { stock: 4, price: 5000 })));
+  const sellerOf = new Map(products.map((p, i) => [p.id, i < 2 ? 0 : 1]));
   const initial = new Map(products.map((p) => [Number(p.id), 4]));
   const slots: Slot[] = [];
   const problems: string[] = [];
@@ -156,6 +102,11 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
     }
   };
   const pick = (n: number): Slot | undefined => (slots.length ? slots[n % slots.length] : undefined);
+  /** Shipping steps go to paid orders while there are any, so that they reach past the refusals. */
+  const pickPaid = (n: number): Slot | undefined => {
+    const paid = slots.filter((s) => s.paid);
+    return paid.length ? paid[n % paid.length] : pick(n);
+  };
   const authorize = (s: Slot, confirmError?: string) => {
     try {
       return toss.authorize({ clientKey: TOSS_CLIENT_KEY, orderId: s.orderId, orderName: 'order', amount: s.amount, confirmError });
@@ -168,15 +119,17 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
     switch (op.kind) {
       case 'create': {
         const customer = customers[op.customer];
-        const product = products[op.product];
-        check(
-          'addToCart',
-          await client(op.on).request(AddToCartDocument, { productId: product.id, quantity: op.quantity }, { token: customer.token }),
-        );
-        const res = await client(op.on).request(CreateOrderDocument, { input: { productIds: [product.id] } }, { token: customer.token });
+        const productIds = op.products.map((p) => products[p].id);
+        for (const productId of productIds)
+          check(
+            'addToCart',
+            await client(op.on).request(AddToCartDocument, { productId, quantity: op.quantity }, { token: customer.token }),
+          );
+        const input = { productIds, ...(op.address ? { shippingAddress: ADDRESS } : {}) };
+        const res = await client(op.on).request(CreateOrderDocument, { input }, { token: customer.token });
         check('createOrder', res);
         const order = res.data?.createOrder;
-        if (order) slots.push({ orderId: order.orderId, amount: order.totalAmount, customer, auth: null });
+        if (order) slots.push({ orderId: order.orderId, amount: order.totalAmount, customer, auth: null, paid: false, delivered: false });
         return;
       }
       case 'confirm': {
@@ -194,6 +147,7 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
         const confirm = (i: On) => client(i).request(ConfirmPaymentDocument, { input }, { token: s.customer.token });
         const answers = op.variant === 'twice' ? await Promise.all([confirm(0), confirm(1)]) : [await confirm(op.on)];
         for (const a of answers) check('confirmPayment', a);
+        if (answers.some((a) => a.data?.confirmPayment)) s.paid = true;
         return;
       }
       case 'cancel': {
@@ -203,11 +157,10 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
       }
       case 'ship': {
         const s = pick(op.order);
-        if (s)
-          check(
-            'updateOrderStatus',
-            await client(op.on).request(UpdateOrderStatusDocument, { orderId: s.orderId, status: op.to }, { token: admin.token }),
-          );
+        if (!s) return;
+        const res = await client(op.on).request(UpdateOrderStatusDocument, { orderId: s.orderId, status: op.to }, { token: admin.token });
+        check('updateOrderStatus', res);
+        if (res.data && op.to === 'DELIVERED') s.delivered = true;
         return;
       }
       case 'merchantRefund': {
@@ -243,6 +196,58 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
         toss.addFault({ endpoint: op.endpoint, mode, ms: op.mode === 'slow' ? 400 : 1500, times: 1 });
         return;
       }
+      case 'sellerShip': {
+        // A seller ships its unshipped lines of the order (all, or the first; the other seller's if it has
+        // none), or tries to ship the other seller's lines ('foreign': NOT_FOUND).
+        const s = pickPaid(op.order);
+        const read = s && (await client(op.on).request(ShippedOrderDocument, { orderId: s.orderId }, { token: admin.token }));
+        const unshipped = (read?.data?.order?.items ?? []).filter((i) => !i.shipmentId);
+        const linesOf = (seller: number) => unshipped.filter((i) => sellerOf.get(i.productId) === seller).map((i) => i.id);
+        const shipper = op.lines === 'foreign' || linesOf(op.seller).length ? op.seller : 1 - op.seller;
+        const lines = op.lines === 'foreign' ? linesOf(1 - op.seller) : linesOf(shipper);
+        if (!s || lines.length === 0) return;
+        const { carrier, good, bad } = TRACKING[op.carrier];
+        const vars = {
+          orderId: s.orderId,
+          itemIds: op.lines === 'first' ? lines.slice(0, 1) : lines,
+          carrier: carrier as Carrier,
+          trackingNumber: op.tracking === 'good' ? good : bad,
+        };
+        const res = await client(op.on).request(ShipOrderItemsDocument, vars, { token: sellers[shipper].token });
+        check('shipOrderItems', res);
+        if (op.lines === 'foreign' && res.data) problems.push(`${s.orderId}: a seller shipped the other seller's lines`);
+        return;
+      }
+      case 'deliver': {
+        const s = pickPaid(op.order);
+        const read = s && (await client(op.on).request(ShippedOrderDocument, { orderId: s.orderId }, { token: admin.token }));
+        const shipments = read?.data?.order?.shipments ?? [];
+        // Mostly one still on its way; sometimes any (one delivered already is refused).
+        const open = shipments.filter((x) => x.status === 'SHIPPING');
+        const among = op.shipment < 2 && open.length ? open : shipments;
+        if (!among.length) return;
+        const shipment = among[op.shipment % among.length];
+        const token = op.by === 'admin' ? admin.token : sellers.find((x) => x.id === shipment.seller.id)!.token;
+        const res = await client(op.on).request(MarkShipmentDeliveredDocument, { shipmentId: shipment.id }, { token });
+        check('markShipmentDelivered', res);
+        if (res.data) s!.delivered = true;
+        return;
+      }
+      case 'confirmPurchase': {
+        // Mostly an order with a delivered shipment, while there is one.
+        const delivered = slots.filter((x) => x.delivered);
+        const s = delivered.length && op.order < 6 ? delivered[op.order % delivered.length] : pickPaid(op.order);
+        if (s)
+          check(
+            'confirmPurchase',
+            await client(op.on).request(ConfirmPurchaseDocument, { orderId: s.orderId }, { token: s.customer.token }),
+          );
+        return;
+      }
+      case 'autoConfirm':
+        // Days pass: every delivered line is past its confirmation window.
+        await appOf(op.on).services.sweeper.confirmDelivered(new Date(Date.now() + 30 * 24 * 3600_000));
+        return;
     }
   };
 
@@ -273,6 +278,7 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
 
   await tally(orderIds);
   problems.push(...(await checkMoneyInvariants(db, toss, orderIds)));
+  problems.push(...(await checkShipmentInvariants(db, toss, orderIds)));
   for (const [id, s] of Object.entries(await stockAccountedFor(db, initial))) {
     if (s.stock + s.held !== s.initial) problems.push(`product ${id}: stock ${s.stock} + held ${s.held} != ${s.initial}`);
   }
@@ -295,11 +301,15 @@ async function tally(orderIds: string[]): Promise<void> {
   const count = (key: string) => reached.set(key, (reached.get(key) ?? 0) + 1);
   for (const r of rows as Array<{ status: string; flagged: number }>) count(r.flagged ? `${r.status}+flagged` : r.status);
   for (const p of toss.payments()) if (orderIds.includes(p.orderId)) count(`toss:${p.status}`);
+  await tallyShipments(db, orderIds, count);
 }
 
+// INTERLEAVING_SEED=970143829 INTERLEAVING_PATH=141:1:1:1:6 once found a console refund the webhook never saw:
+// a failed look-up at Toss was remembered, so Toss's quick retries got 503 without asking again. Failures are
+// not remembered now (payment-webhook.ts; toss-webhook.e2e proves it).
 describe('orders and payments under random interleavings (two instances, Toss faults)', () => {
   itProductionProfile(
-    'every approval ends in exactly one paid or refunded order; stock is conserved; no shipping without payment; histories replay',
+    'every approval ends in exactly one paid or refunded order; stock is conserved; no shipping without payment, nor refund of a shipped line; lines ship with their seller and deliver their order; histories replay',
     async () => {
       const started = Date.now();
       let runs = 0;

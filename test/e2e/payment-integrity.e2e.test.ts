@@ -117,31 +117,35 @@ describe('case 1: a refund claims the order before Toss is asked', () => {
     expect(tossPayment(order.orderId).map((p) => [p.status, p.cancels?.length ?? 0])).toEqual([['DONE', 0]]);
   });
 
-  it('when Toss cannot say (5xx, lookup too), the claim is given back: SERVICE_UNAVAILABLE, still paid, and shipping works', async () => {
+  it('when Toss cannot say (5xx, lookup too), the claim stays: SERVICE_UNAVAILABLE, no shipping until the reconciler finds no refund, then shippable', async () => {
     const { order } = await paidOrder();
     toss.addFault({ endpoint: 'cancel', mode: 'error5xx', times: 5 });
     toss.addFault({ endpoint: 'lookup', mode: 'error5xx', times: 5 });
     expect(codeOf(await cancel(order.orderId))).toBe('SERVICE_UNAVAILABLE');
     toss.clearFaults();
+    expect(await flagOf(order.orderId)).toMatchObject({ status: 'ORDER_COMPLETED', refundPending: true });
+    expect(codeOf(await ship(order.orderId))).toBe('CONFLICT');
+    // Once no call can still be running, the reconciler asks Toss: still charged, so the claim is given back.
+    await t.app.payments.reconciler!.runOnce(new Date(Date.now() + 10 * 60_000));
     expect(await flagOf(order.orderId)).toMatchObject({ status: 'ORDER_COMPLETED', refundPending: false });
     expect((await ship(order.orderId)).errors).toBeUndefined();
     expect(tossPayment(order.orderId)[0].status).toBe('DONE');
   });
 
-  it('a refund Toss makes after we stopped waiting, then shipping: the reconciler looks again and flags the order (no webhook needed)', async () => {
-    const { order, auth } = await paidOrder();
+  it('a refund Toss makes after we stopped waiting: nothing ships meanwhile, and the reconciler cancels the order (no webhook needed)', async () => {
+    const { product, order, auth } = await paidOrder({ stock: 4, quantity: 1 });
     await withoutWebhooks(async () => {
-      // Toss takes 6 s (past our timeout and retry): the refund's outcome is unknown, the claim is given back.
+      // Toss takes 6 s (past our timeout and retry): the refund's outcome is unknown, and the claim stays.
       toss.addFault({ endpoint: 'cancel', mode: 'delay', ms: 6000 });
       expect(codeOf(await cancel(order.orderId))).toBe('SERVICE_UNAVAILABLE');
-      expect((await ship(order.orderId)).errors).toBeUndefined();
+      expect(codeOf(await ship(order.orderId))).toBe('CONFLICT');
       for (let i = 0; i < 80 && tossPayment(order.orderId)[0].status !== 'CANCELED'; i++) await new Promise((r) => setTimeout(r, 100));
       expect(tossPayment(order.orderId)[0].status).toBe('CANCELED');
     });
     await t.app.payments.reconciler!.runOnce(new Date(Date.now() + 10 * 60_000));
-    const flagged = await flagOf(order.orderId);
-    expect(flagged).toMatchObject({ status: 'SHIPPING', flagReason: expect.stringMatching(/fully refunded while the order is SHIPPING/) });
+    expect(await flagOf(order.orderId)).toMatchObject({ status: 'CANCELLED', refundPending: false, flaggedAt: null });
     expect((await asCustomer(order.orderId)).payment!.status).toBe('CANCELED');
+    expect(await stockOf(product.id)).toBe(4);
     expect((await em().findOneOrFail(Payment, { paymentKey: auth.paymentKey })).refundCheckAt).toBeNull();
   }, 30_000);
 

@@ -104,6 +104,28 @@ describe('the look-up memory, the paymentKey check and a real payment', () => {
     expect(deliveries.at(-1)).toMatchObject({ status: 'DELIVERED', lastResponseStatus: 200 });
     expect(deliveries.at(-1)!.attempts).toBeGreaterThan(1);
   });
+  it('a delivery whose look-up at Toss failed is not remembered: the next delivery right after asks Toss again and settles', async () => {
+    const product = await createProduct(t.client, seller.token, { stock: 5, price: 9000 });
+    const order = await orderProducts(t.client, customer.token, [{ productId: product.id, quantity: 1 }]);
+    const auth = authorizeOrder(toss, order);
+    await t.app.payments.gateway!.confirm({ ...auth, idempotencyKey: `confirm-${order.orderId}` });
+    await toss.waitForWebhooks();
+    toss.setWebhookUrl(null);
+    try {
+      await merchantCancel(toss, auth.paymentKey);
+      // Toss cannot be read: the delivery is told to come back.
+      toss.clearFaults();
+      toss.addFault({ endpoint: 'lookup', mode: 'error5xx', times: 20 });
+      expect((await deliver(t.url, { paymentKey: auth.paymentKey, status: 'CANCELED', balanceAmount: 0 })).status).toBe(503);
+      toss.clearFaults();
+      // Toss's retry comes within the memo's window, and is served from a fresh look-up.
+      expect((await deliver(t.url, { paymentKey: auth.paymentKey, status: 'CANCELED', balanceAmount: 0 })).status).toBe(200);
+    } finally {
+      toss.setWebhookUrl(`${t.url}/webhooks/toss`);
+    }
+    const { order: now } = await t.client.ok(OrderWithPaymentDocument, { orderId: order.orderId }, { token: customer.token });
+    expect(now).toMatchObject({ status: 'CANCELLED', payment: { status: 'CANCELED' } });
+  });
 });
 
 describe('TOSS_WEBHOOK_ALLOWED_IPS', () => {

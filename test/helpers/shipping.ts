@@ -5,6 +5,7 @@ import {
   ClearCartDocument,
   ConfirmPaymentDocument,
   CreateShippedOrderDocument,
+  MarkShipmentDeliveredDocument,
   ShipOrderItemsDocument,
   ShippedOrderDocument,
   type CreateOrderInput,
@@ -121,6 +122,31 @@ export async function paidOrderWithTwoSellers(
   const order = await orderAs(t.client, customer.token, orderId);
   const itemOf = (productId: string) => order.items.find((i) => i.productId === productId)!.id;
   return { orderId, aItemIds: [itemOf(a1.id), itemOf(a2.id)], bItemIds: [itemOf(b1.id)], order };
+}
+
+/** These lines ordered with ADDRESS and paid, by the customer holding `token`: an order to ship, as they see it. */
+export async function paidOrderOf(
+  client: GraphQLClient,
+  toss: TossSandbox,
+  token: string,
+  lines: Array<{ productId: string; quantity: number }>,
+): Promise<ShippedOrder> {
+  const created = await createOrderWith(client, token, lines, { shippingAddress: ADDRESS });
+  if (created.errors) throw new Error(`createOrder failed: ${JSON.stringify(created.errors)}`);
+  await payOrder(client, toss, token, created.data!.createOrder.orderId);
+  return orderAs(client, token, created.data!.createOrder.orderId);
+}
+
+/** Ships items (as their seller or an admin) with a CJ대한통운 number, which must succeed: the shipment's id. */
+export async function shipOk(client: GraphQLClient, token: string, orderId: string, itemIds: string[]): Promise<string> {
+  const res = await ship(client, token, orderId, itemIds);
+  if (res.errors || !res.data) throw new Error(`shipOrderItems failed: ${JSON.stringify(res.errors)}`);
+  return res.data.shipOrderItems.id;
+}
+
+/** Marks a shipment delivered (as its seller or an admin), which must succeed. */
+export async function deliverOk(client: GraphQLClient, token: string, shipmentId: string): Promise<void> {
+  await client.ok(MarkShipmentDeliveredDocument, { shipmentId }, { token });
 }
 
 /** The order as the holder of `token` sees it. */

@@ -63,7 +63,8 @@ export class NotificationResolver {
 
   @Authorized(Role.SELLER)
   @Subscription(() => SellerOrderEventType, {
-    description: "New paid orders and cancellations touching the seller's products, with only the seller's lines.",
+    description:
+      "New paid orders, cancellations, delivery steps and 구매확정 touching the seller's products, with only the seller's lines; a shipment's SHIPPED and DELIVERED reach only its seller.",
     subscribe: ({ context }) => {
       const ctx = context as GraphQLContext;
       return ctx.feed.sellerEvents(requireIdentity(ctx.auth).accountId);

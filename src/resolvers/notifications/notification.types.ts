@@ -41,7 +41,8 @@ export class OrderEventType {
 }
 
 @ObjectType('SellerOrderEvent', {
-  description: "A new paid order or a cancellation touching the seller's products, with only the seller's lines.",
+  description:
+    "An event of an order touching the seller's products (paid, cancelled, shipped, delivered, 구매확정), with only the seller's lines.",
 })
 export class SellerOrderEventType extends OrderEventType {
   @Field(() => [OrderItemType])

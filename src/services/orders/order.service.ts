@@ -42,8 +42,10 @@ export class OrderService {
     const filter: ObjectQuery<Order> = workQueue ? this.sellerWorkQueue(em, identity.accountId) : { ...this.scope(em, identity) };
     if (query.status && !workQueue) filter.status = query.status;
     if (query.flagged != null) filter.flaggedAt = query.flagged ? { $ne: null } : null;
-    const where: ObjectQuery<Order> = { ...filter };
-    if (query.after) where.id = { $lt: decodeCursor(query.after, 'ORDERS', 'none').id };
+    // The cursor is a condition of its own: a seller's scope is a condition on `id` too, and must never be replaced by it.
+    const where: ObjectQuery<Order> = query.after
+      ? { $and: [filter, { id: { $lt: decodeCursor(query.after, 'ORDERS', 'none').id } }] }
+      : filter;
     const orders = await em.find(Order, where, { orderBy: { id: 'desc' }, limit: size + 1 });
     const items = await this.viewsFor(
       em,

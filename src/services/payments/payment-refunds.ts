@@ -15,8 +15,9 @@ const BATCH = 50;
 /**
  * Refunds of paid orders. A refund first claims the order (a conditional write that shipping
  * cannot pass, and that only one refund wins), then asks Toss, then settles from Toss's answer.
- * The claim is given back when Toss refuses or cannot say; a claim left by an instance that died
- * is settled by `releaseStaleClaims` from what Toss says, or re-taken by a retry once stale.
+ * The claim is given back when Toss refuses; when Toss cannot say, or the instance died, it stays
+ * (nothing ships meanwhile) until `releaseStaleClaims` settles the order from what Toss says, once no
+ * call can still be running, or a retry re-takes it once stale.
  */
 export class PaymentRefunds {
   constructor(
@@ -55,21 +56,22 @@ export class PaymentRefunds {
       const known = err.reconcile ? await this.deps.gateway.getByPaymentKey(payment.paymentKey).catch(() => null) : null;
       if (known?.status === 'CANCELED') {
         refunded = known;
-      } else {
-        // Toss refused, or cannot say and its payment shows no full refund: the order stays paid and shippable.
-        // Cannot say: the refund may still land at Toss, so the reconciler looks again later.
-        if (err.kind !== 'rejected') await em.fork().nativeUpdate(Payment, { id: payment.id }, { refundCheckAt: new Date() });
-        await this.release(em, orderDbId, claim);
-        if (err.kind === 'rejected') {
-          throw paymentFailed(`The refund was refused, so the order is still paid: ${err.tossMessage ?? err.code}`, {
-            code: err.code,
-            ...err.toClientExtensions(),
-            orderId,
-          });
-        }
+      } else if (err.kind !== 'rejected') {
+        // Toss cannot say, and its payment shows no full refund yet: the refund may still land. The claim stays, so
+        // nothing ships meanwhile; once no call can still be running, the reconciler settles the order from Toss's
+        // view (refunded: cancelled; still charged: the claim is given back). Never both shipped and refunded.
+        await em.fork().nativeUpdate(Payment, { id: payment.id }, { refundCheckAt: new Date() });
         throw serviceUnavailable(
-          'The refund could not be confirmed with Toss, so the order is still paid. Try again shortly: it will not be refunded twice.',
+          'The refund could not be confirmed with Toss: the order is still paid for now, and cannot ship until the refund is settled automatically shortly (never twice).',
         );
+      } else {
+        // Toss refused: the order stays paid and shippable.
+        await this.release(em, orderDbId, claim);
+        throw paymentFailed(`The refund was refused, so the order is still paid: ${err.tossMessage ?? err.code}`, {
+          code: err.code,
+          ...err.toClientExtensions(),
+          orderId,
+        });
       }
     }
     // Money moved: from here on the claim stays until the order is settled (a failure now is settled by the reconciler).

@@ -77,8 +77,11 @@ export class PaymentWebhook {
     return RETRY_LATER;
   }
 
-  /** Reads the payment from Toss and settles its order; never throws. */
-  private async lookUpAndSettle(paymentKey: string): Promise<LookedUp> {
+  /**
+   * Reads the payment from Toss and settles its order; never throws. A failure gives undefined,
+   * which lru-cache does not keep (the delivery answers 503 and the next one looks again).
+   */
+  private async lookUpAndSettle(paymentKey: string): Promise<LookedUp | undefined> {
     const { gateway, logger, settlement } = this.deps;
     let toss;
     try {
@@ -90,7 +93,8 @@ export class PaymentWebhook {
         return { outcome: { status: 200, body: { result: 'unknown payment' } }, seen: null };
       }
       logger.warn({ err }, 'webhook: could not read the payment back from Toss');
-      return { outcome: RETRY_LATER, seen: null };
+      // Not kept: Toss's next delivery (its retries may come within the memo's window) must ask again.
+      return undefined;
     }
     try {
       const em = this.deps.em();
@@ -107,7 +111,7 @@ export class PaymentWebhook {
       };
     } catch (err) {
       logger.error({ err, orderId: toss.orderId }, 'webhook: could not settle the order');
-      return { outcome: RETRY_LATER, seen: null };
+      return undefined;
     }
   }
 }

@@ -22,5 +22,7 @@ export async function lockOrder(tx: EntityManager, where: { orderId: string } | 
       ? await sql.rows<{ id: unknown }>(`select id from customer_order where order_id = ?${sql.forUpdate}`, [where.orderId])
       : await sql.rows<{ id: unknown }>(`select id from customer_order where id = ?${sql.forUpdate}`, [where.id]);
   if (!row) throw notFound('Order');
-  return tx.findOneOrFail(Order, Number(row.id));
+  // A detached read: changes go through conditional updates, and a managed copy would be flushed with the
+  // transaction (on SQLite its dates would read as changed and rewrite the row even for a refusal).
+  return tx.findOneOrFail(Order, Number(row.id), { disableIdentityMap: true });
 }
