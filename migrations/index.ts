@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261201191433 } from './Migration20261201191433';
 import { Migration20261201191913 } from './Migration20261201191913';
 import { Migration20261201184434 } from './Migration20261201184434';
 import { Migration20261201173210 } from './Migration20261201173210';
@@ -22,5 +23,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201150246', class: Migration20261201150246 },
   { name: 'Migration20261201173210', class: Migration20261201173210 },
   { name: 'Migration20261201184434', class: Migration20261201184434 },
+  { name: 'Migration20261201191433', class: Migration20261201191433 },
   { name: 'Migration20261201191913', class: Migration20261201191913 },
 ];

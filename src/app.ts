@@ -11,6 +11,7 @@ import { CartResolver } from './resolvers/cart/cart.resolver';
 import { ShippingAddressResolver } from './resolvers/shipping/shipping-address.resolver';
 import { CarrierResolver, ShipmentResolver } from './resolvers/shipping/shipment.resolver';
 import { CancelItemsResolver } from './resolvers/orders/cancel-items.resolver';
+import { SettlementResolver } from './resolvers/settlement/settlement.resolver';
 import { OrderConnectionResolver, OrderResolver } from './resolvers/orders/order.resolver';
 import { PaymentResolver } from './resolvers/payments/payment.resolver';
 import { NotificationResolver } from './resolvers/notifications/notification.resolver';
@@ -32,6 +33,8 @@ import { CheckoutService } from './services/orders/checkout.service';
 import { OrderLifecycle } from './services/orders/order-lifecycle';
 import { OrderSweeper } from './services/orders/order-sweeper';
 import { PurchaseConfirmation } from './services/shipping/purchase-confirmation';
+import { SettlementLedger } from './services/settlement/settlement-ledger';
+import { SellerPayouts } from './services/settlement/seller-payouts';
 import { ShipmentService } from './services/shipping/shipment.service';
 import { OrderService } from './services/orders/order.service';
 import { MemoryStockGuard } from './services/stock/memory-stock-guard';
@@ -177,7 +180,9 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     });
     const payments = createPayments(paymentConfig, { em: () => orm.em.fork(), lifecycle, stock, logger });
     const shipments = new ShipmentService(lifecycle);
-    const confirmations = new PurchaseConfirmation({ lifecycle, logger, confirmAfterDays: config.orders.purchaseConfirmDays });
+    const ledger = new SettlementLedger({ commissionBps: config.settlement.commissionBps });
+    const payouts = new SellerPayouts();
+    const confirmations = new PurchaseConfirmation({ lifecycle, ledger, logger, confirmAfterDays: config.orders.purchaseConfirmDays });
     const orders = new OrderService(lifecycle, payments.refunds, shipments);
     const sweeper = new OrderSweeper({
       confirmations,
@@ -212,6 +217,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       [ShipmentResolver, new ShipmentResolver(shipments, confirmations, orders)],
       [CarrierResolver, new CarrierResolver()],
       [CancelItemsResolver, new CancelItemsResolver(payments.partialRefunds, orders)],
+      [SettlementResolver, new SettlementResolver(ledger, payouts)],
     ]);
     const schema = await buildAppSchema({ get: (cls) => resolverInstances.get(cls) });
     const server = await createHttpServer({
@@ -240,7 +246,21 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       payments,
       feed,
       relay,
-      services: { accounts, categories, products, productImages, cart, checkout, orders, lifecycle, sweeper, shipments, confirmations },
+      services: {
+        accounts,
+        categories,
+        products,
+        productImages,
+        cart,
+        checkout,
+        orders,
+        lifecycle,
+        sweeper,
+        shipments,
+        confirmations,
+        ledger,
+        payouts,
+      },
       get url() {
         if (!url) throw new Error('the app is not listening yet');
         return url;

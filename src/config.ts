@@ -81,6 +81,8 @@ const schema = z
     ORDER_PAYMENT_WINDOW_SECONDS: int(600, 1, 24 * 3600),
     ORDER_SWEEP_INTERVAL_MS: int(10_000, 50, 3600_000),
     PURCHASE_CONFIRM_DAYS: int(7, 1, 365),
+    // Basis points of a confirmed line's gross the platform keeps (1000 = 10 %; 0..10000 = 0..100 %).
+    SELLER_COMMISSION_BPS: int(1000, 0, 10_000),
     OUTBOX_RELAY_INTERVAL_MS: int(250, 10, 60_000),
     // Totals are GraphQL Ints, so an order can never be worth more than 2,147,483,647 KRW.
     ORDER_MAX_AMOUNT: int(50_000_000, 1, GRAPHQL_INT_MAX),
@@ -278,6 +280,10 @@ export type Config = Readonly<{
     /** 구매확정: delivered lines are confirmed automatically this many days after delivery. */
     purchaseConfirmDays: number;
   }>;
+  settlement: Readonly<{
+    /** 정산: the platform's commission on a confirmed line, in basis points of its gross (1000 = 10 %). */
+    commissionBps: number;
+  }>;
   stock: Readonly<{
     /** `redis`: shared counters, atomic across instances. `memory`: one process only. */
     guard: 'redis' | 'memory';
@@ -421,6 +427,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPendingPerCustomer: e.ORDER_MAX_PENDING_PER_CUSTOMER,
       purchaseConfirmDays: e.PURCHASE_CONFIRM_DAYS,
     }),
+    settlement: Object.freeze({ commissionBps: e.SELLER_COMMISSION_BPS }),
     stock: Object.freeze({ guard: e.STOCK_GUARD ?? inProcessUnlessRedis, reservationGraceSeconds: e.STOCK_RESERVATION_GRACE_SECONDS }),
     payments: Object.freeze({
       sandbox: profile === 'embedded' && !e.TOSS_SECRET_KEY && !e.TOSS_CLIENT_KEY && !e.TOSS_API_URL,

@@ -12,6 +12,8 @@ import { Payment } from './payment.entity';
 import { Product } from './product.entity';
 import { ProductImage } from './product-image.entity';
 import { Seller } from './seller.entity';
+import { SellerLedgerEntry } from './seller-ledger-entry.entity';
+import { SellerPayout } from './seller-payout.entity';
 import { ShippingAddress } from './shipping-address.entity';
 import { Shipment } from './shipment.entity';
 
@@ -33,6 +35,8 @@ export const entities = [
   OrderCancellation,
   OrderStatusChange,
   Payment,
+  SellerPayout,
+  SellerLedgerEntry,
 ];
 
 export {
@@ -49,6 +53,8 @@ export {
   Product,
   ProductImage,
   Seller,
+  SellerLedgerEntry,
+  SellerPayout,
   Shipment,
   ShippingAddress,
 };

@@ -13,6 +13,7 @@ import { NotificationResolver } from '../resolvers/notifications/notification.re
 import { ShippingAddressResolver } from '../resolvers/shipping/shipping-address.resolver';
 import { CarrierResolver, ShipmentResolver } from '../resolvers/shipping/shipment.resolver';
 import { CancelItemsResolver } from '../resolvers/orders/cancel-items.resolver';
+import { SettlementResolver } from '../resolvers/settlement/settlement.resolver';
 import './enums';
 import { validateInput } from './validate';
 
@@ -30,6 +31,7 @@ export const resolvers = [
   ShipmentResolver,
   CarrierResolver,
   CancelItemsResolver,
+  SettlementResolver,
 ] as const;
 
 /**

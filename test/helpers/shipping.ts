@@ -55,8 +55,11 @@ export type ShippingWorld = {
   close(): Promise<void>;
 };
 
-export async function startShippingWorld(env: Record<string, string> = {}): Promise<ShippingWorld> {
-  const { t, toss, close } = await startAppWithToss({ ADMIN_INVITE_CODE: TEST_INVITE_CODE, ...env });
+export async function startShippingWorld(
+  env: Record<string, string> = {},
+  options: Parameters<typeof startAppWithToss>[1] = {},
+): Promise<ShippingWorld> {
+  const { t, toss, close } = await startAppWithToss({ ADMIN_INVITE_CODE: TEST_INVITE_CODE, ...env }, options);
   const [admin, sellerA, sellerB, sellerC, customer, otherCustomer] = await Promise.all([
     signUpAs(t.client, 'ADMIN'),
     signUpAs(t.client, 'SELLER', '판매자 A'),

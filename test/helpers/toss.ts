@@ -1,5 +1,6 @@
 import { startTossSandbox, type TossSandbox } from '../../toss-sandbox';
 import { startTestApp, type TestApp } from './test-app';
+import type { Logger } from '../../src/logger';
 
 /** The sandbox's API key pair (test_ck_/test_sk_), as the app's TOSS_* settings. */
 export const TOSS_CLIENT_KEY = 'test_ck_sandbox_marketplace';
@@ -11,9 +12,10 @@ export const TOSS_SECRET_KEY = 'test_sk_sandbox_marketplace';
  */
 export async function startAppWithToss(
   env: Record<string, string> = {},
+  options: { logger?: Logger; onQuery?: (sql: string) => void } = {},
 ): Promise<{ t: TestApp; toss: TossSandbox; close(): Promise<void> }> {
   const toss = await startTossSandbox({ webhookRetryDelaysMs: [50, 100] });
-  const t = await startTestApp({ TOSS_API_URL: toss.url, TOSS_SECRET_KEY, TOSS_CLIENT_KEY, TOSS_TIMEOUT_MS: '2000', ...env });
+  const t = await startTestApp({ TOSS_API_URL: toss.url, TOSS_SECRET_KEY, TOSS_CLIENT_KEY, TOSS_TIMEOUT_MS: '2000', ...env }, options);
   toss.setWebhookUrl(`${t.url}/webhooks/toss`);
   return {
     t,

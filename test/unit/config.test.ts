@@ -160,6 +160,15 @@ describe('config', () => {
     ]);
   });
 
+  it('takes the seller commission in basis points, 10 % by default, 0 to 10,000', () => {
+    expect(loadConfig({}).settlement.commissionBps).toBe(1000);
+    expect(loadConfig({ SELLER_COMMISSION_BPS: '0' }).settlement.commissionBps).toBe(0);
+    expect(loadConfig({ SELLER_COMMISSION_BPS: '10000' }).settlement.commissionBps).toBe(10_000);
+    for (const bad of ['-1', '10001', '2.5', '10%']) {
+      expect(() => loadConfig({ SELLER_COMMISSION_BPS: bad })).toThrow(/SELLER_COMMISSION_BPS must be a whole number from 0 to 10000/);
+    }
+  });
+
   it('refuses a short admin invite code', () => {
     expect(() => loadConfig({ ADMIN_INVITE_CODE: 'abc' })).toThrow(/ADMIN_INVITE_CODE/);
   });

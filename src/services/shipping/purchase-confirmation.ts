@@ -4,6 +4,7 @@ import { OrderEventKind, ShipmentStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import { badInput, notFound } from '../../schema/errors';
 import type { OrderLifecycle } from '../orders/order-lifecycle';
+import type { SettlementLedger } from '../settlement/settlement-ledger';
 import { retryOnDeadlock } from '../shared/deadlock';
 import { lockOrder } from './order-lock';
 
@@ -14,10 +15,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * 구매확정: the sale of a delivered line becomes final, by the customer's word or automatically
  * PURCHASE_CONFIRM_DAYS after delivery. A confirmed line can no longer be cancelled or refunded.
  * Each confirmation runs under the order's row lock with its event, so the customer's press and the
- * sweeper (on any instance) confirm each line once.
+ * sweeper (on any instance) confirm each line once. A confirmed line enters its seller's settlement
+ * ledger in the same transaction (SettlementLedger.recordConfirmed).
  */
 export class PurchaseConfirmation {
-  constructor(private readonly deps: { lifecycle: OrderLifecycle; logger: Logger; confirmAfterDays: number }) {}
+  constructor(private readonly deps: { lifecycle: OrderLifecycle; ledger: SettlementLedger; logger: Logger; confirmAfterDays: number }) {}
 
   /** The customer confirms every delivered line of their order not confirmed yet. */
   async confirm(em: EntityManager, customerId: number, orderId: string): Promise<void> {
@@ -63,6 +65,8 @@ export class PurchaseConfirmation {
           [new Date(), order.id, order.id, ShipmentStatus.DELIVERED, ...(options.deliveredBefore ? [options.deliveredBefore] : [])],
         );
         if (affectedRows === 0) return 0;
+        // 정산: the lines just confirmed enter their sellers' ledgers with this commit, or not at all.
+        await this.deps.ledger.recordConfirmed(tx, order.id);
         this.deps.lifecycle.recordEvent(tx, order, {
           kind: OrderEventKind.PURCHASE_CONFIRMED,
           paymentStatus: await this.deps.lifecycle.paymentStatusOf(tx, order.id, null),
