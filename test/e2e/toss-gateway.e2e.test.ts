@@ -256,7 +256,13 @@ describe('TossPaymentGateway against the Toss sandbox', () => {
       const canceled = await gateway().cancel(input);
       expect(canceled).toMatchObject({ status: 'CANCELED', balanceAmount: 0, totalAmount: 15000 });
       expect(canceled.cancels).toEqual([
-        { cancelReason: '고객 변심', cancelAmount: 15000, canceledAt: expect.stringMatching(KST_TIME), transactionKey: expect.any(String) },
+        {
+          cancelReason: '고객 변심',
+          cancelAmount: 15000,
+          canceledAt: expect.stringMatching(KST_TIME),
+          transactionKey: expect.any(String),
+          refundableAmount: 0,
+        },
       ]);
       expect(await gateway().cancel(input)).toEqual(canceled);
       const error = await gatewayError(gateway().cancel({ ...input, idempotencyKey: `cancel:${auth.orderId}:2` }));
