@@ -23,6 +23,8 @@ import type { TestApp } from '../helpers/test-app';
 let w: ShippingWorld;
 let peer: Awaited<ReturnType<TestApp['startPeer']>>;
 let one: GraphQLClient, two: GraphQLClient;
+/** Before anything of this file's world was confirmed: every ledger entry of its sellers is after it. */
+const T0 = new Date(Date.now() - 1000);
 beforeAll(async () => {
   w = await startShippingWorld();
   peer = await w.t.startPeer();
@@ -229,7 +231,7 @@ describe('settlement inputs', () => {
   });
 
   it('many payouts at once across instances pay each entry once and the payouts add up to what was owed', async () => {
-    const since = new Date(Date.now() - 1000);
+    const since = T0;
     for (let i = 0; i < 3; i++) {
       const o = await threeLineOrder(w);
       const shipped = await ship(w.t.client, w.sellerA.token, o.orderId, [o.a1.id, o.a2.id]);
@@ -360,6 +362,35 @@ describe('reasons at the limit', () => {
         code: expect.stringMatching(/^(OK|BAD_USER_INPUT)$/),
       });
       await expectConsistent(w, o);
+    }
+  });
+});
+
+describe('settling one cancel from three places at once', () => {
+  it("the request (by lookup), the webhook and both instances' reconcilers: the units and stock come back exactly once", async () => {
+    for (let round = 0; round < 3; round++) {
+      const o = await threeLineOrder(w);
+      w.toss.addFault({ endpoint: 'cancel', mode: 'drop-after', times: 3 });
+      const request = cancelItems(round % 2 ? one : two, w.customer.token, o.orderId, [
+        { itemId: o.a2.id, quantity: 2 },
+        { itemId: o.b1.id, quantity: 1 },
+      ]);
+      const sweeps = Array.from({ length: 6 }, (_, i) =>
+        new Promise((r) => setTimeout(r, 50 * i)).then(() =>
+          Promise.all([w.t.app.payments.reconciler!.runOnce(LATER()), peer.app.payments.reconciler!.runOnce(LATER())]),
+        ),
+      );
+      const [res] = await Promise.all([request, ...sweeps]);
+      expect(['OK', 'SERVICE_UNAVAILABLE', 'CONFLICT']).toContain(codeOf(res) ?? 'OK');
+      w.toss.clearFaults();
+      await w.t.app.payments.reconciler!.runOnce(LATER());
+      const now = await expectConsistent(w, o);
+      const refunded = (tossPaymentOf(w.toss, o.orderId)!.cancels ?? []).map((c) => c.cancelAmount);
+      expect({ round, refunded, cancelled: now.items.map((i) => i.cancelledQuantity) }).toEqual({
+        round,
+        refunded: refunded.length ? [17000] : [],
+        cancelled: refunded.length ? [0, 2, 1] : [0, 0, 0],
+      });
     }
   });
 });
