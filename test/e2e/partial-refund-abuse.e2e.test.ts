@@ -1,3 +1,5 @@
+// Abuse of partial refunds and the settlement ledger (#16), played through the public endpoint: odd quantities and ids,
+// callers who may not cancel, races across two instances, Toss faults, reasons at the length limit, payouts at once.
 import { MarkShipmentDeliveredDocument, SettlementTotalsDocument } from '../generated/graphql';
 import type { GraphQLClient, Result } from '../helpers/graphql-client';
 import { codeOf } from '../helpers/graphql-client';
