@@ -133,7 +133,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('confirmPurchase' as const), order: slot, on }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('autoConfirm' as const), on }) },
   {
-    weight: 5,
+    weight: 7,
     arbitrary: fc.record({
       kind: fc.constant('cancelItems' as const),
       order: slot,

@@ -3,7 +3,15 @@ import type { TossSandbox } from '../../toss-sandbox';
 import { MERCHANT_REASON } from './toss';
 
 type OrderRow = { id: number; order_id: string; status: string; flagged_at: Date | null };
-type ItemRow = { id: number; order_id: number; seller_id: number; shipment_id: number | null; confirmed_at: Date | null };
+type ItemRow = {
+  id: number;
+  order_id: number;
+  seller_id: number;
+  shipment_id: number | null;
+  confirmed_at: Date | null;
+  quantity: number;
+  cancelled_quantity: number;
+};
 type ShipmentRow = { id: number; order_id: number; seller_id: number; status: string; carrier: string | null; delivered_at: Date | null };
 type EventRow = { order_id: number; kind: string; shipment_id: number | null };
 
@@ -22,7 +30,10 @@ export async function checkShipmentInvariants(db: mysql.Connection, toss: TossSa
   const orders = orderRows as OrderRow[];
   const ids = orders.map((o) => o.id);
   const [[itemRows], [shipmentRows], [paymentRows], [eventRows], [partialRows]] = await Promise.all([
-    db.query('select id, order_id, seller_id, shipment_id, confirmed_at from order_item where order_id in (?)', [ids]),
+    db.query(
+      'select id, order_id, seller_id, shipment_id, confirmed_at, quantity, cancelled_quantity from order_item where order_id in (?)',
+      [ids],
+    ),
     db.query('select id, order_id, seller_id, status, carrier, delivered_at from shipment where order_id in (?)', [ids]),
     db.query('select order_id, payment_key, status from payment where order_id in (?)', [ids]),
     db.query('select order_id, kind, shipment_id from order_status_change where order_id in (?) order by id', [ids]),
@@ -75,8 +86,10 @@ export async function checkShipmentInvariants(db: mysql.Connection, toss: TossSa
       if (s && s.seller_id !== item.seller_id) say(`line ${item.id} (seller ${item.seller_id}) shipped by seller ${s.seller_id}`);
       if (item.confirmed_at && s?.status !== 'DELIVERED') say(`line ${item.id} purchase-confirmed but ${s ? s.status : 'not shipped'}`);
     }
+    // Lines whose every unit was cancelled (issue #16) never ship.
+    const open = items.filter((i) => i.cancelled_quantity < i.quantity);
     const allDelivered =
-      items.length > 0 && items.every((i) => i.shipment_id !== null && shipments.get(i.shipment_id)?.status === 'DELIVERED');
+      open.length > 0 && open.every((i) => i.shipment_id !== null && shipments.get(i.shipment_id)?.status === 'DELIVERED');
     if ((order.status === 'DELIVERED') !== allDelivered) say(`every line delivered: ${allDelivered}`);
 
     // One event per change: a seller's shipment is announced once and delivered at most once
