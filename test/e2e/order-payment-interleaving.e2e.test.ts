@@ -4,10 +4,12 @@ import type { TossSandbox } from '../../toss-sandbox';
 import {
   AddToCartDocument,
   CancelOrderDocument,
+  CancelOrderItemsDocument,
   ConfirmPaymentDocument,
   ConfirmPurchaseDocument,
   CreateOrderDocument,
   MarkShipmentDeliveredDocument,
+  PartialOrderDocument,
   ShipOrderItemsDocument,
   ShippedOrderDocument,
   UpdateOrderStatusDocument,
@@ -20,6 +22,7 @@ import type { GraphQLClient, Result } from '../helpers/graphql-client';
 import { itProductionProfile, type TestApp } from '../helpers/test-app';
 import { scenarioArb, TRACKING, type On, type Op } from '../helpers/interleaving-ops';
 import { checkMoneyInvariants } from '../helpers/money-invariants';
+import { checkPartialRefundInvariants } from '../helpers/partial-invariants';
 import { checkShipmentInvariants, tallyShipments } from '../helpers/shipment-invariants';
 import { ADDRESS } from '../helpers/shipping';
 import { MERCHANT_REASON, merchantCancel, startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
@@ -248,6 +251,27 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
         // Days pass: every delivered line is past its confirmation window.
         await appOf(op.on).services.sweeper.confirmDelivered(new Date(Date.now() + 30 * 24 * 3600_000));
         return;
+      case 'cancelItems': {
+        // Some units of some unshipped lines with units left: the customer's (any line), a seller's
+        // (its own; the other seller's if it has none), or a seller's try at the other seller's
+        // lines ('foreignSeller': NOT_FOUND, nothing refunded).
+        const s = pickPaid(op.order);
+        const read = s && (await client(op.on).request(PartialOrderDocument, { orderId: s.orderId }, { token: admin.token }));
+        const open = (read?.data?.order?.items ?? []).filter((i) => !i.shipmentId && i.cancelledQuantity < i.quantity);
+        const linesOf = (seller: number) => open.filter((i) => sellerOf.get(i.productId) === seller);
+        const owner = linesOf(op.seller).length ? op.seller : 1 - op.seller;
+        const chosen = op.by === 'customer' ? open : linesOf(owner);
+        if (!s || chosen.length === 0) return;
+        const lines = op.lines === 'first' ? chosen.slice(0, 1) : chosen;
+        const items = lines.map((i) => ({ itemId: i.id, quantity: op.units === 'one' ? 1 : i.quantity - i.cancelledQuantity }));
+        const token = op.by === 'customer' ? s.customer.token : sellers[op.by === 'seller' ? owner : 1 - owner].token;
+        const send = (i: On) => client(i).request(CancelOrderItemsDocument, { orderId: s.orderId, items }, { token });
+        const answers = op.twice ? await Promise.all([send(0), send(1)]) : [await send(op.on)];
+        for (const a of answers) check('cancelOrderItems', a);
+        if (op.by === 'foreignSeller' && answers.some((a) => a.data))
+          problems.push(`${s.orderId}: a seller cancelled the other seller's lines`);
+        return;
+      }
     }
   };
 
@@ -279,15 +303,23 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
   await tally(orderIds);
   problems.push(...(await checkMoneyInvariants(db, toss, orderIds)));
   problems.push(...(await checkShipmentInvariants(db, toss, orderIds)));
+  problems.push(...(await checkPartialRefundInvariants(db, toss, orderIds)));
   for (const [id, s] of Object.entries(await stockAccountedFor(db, initial))) {
     if (s.stock + s.held !== s.initial) problems.push(`product ${id}: stock ${s.stock} + held ${s.held} != ${s.initial}`);
   }
   for (const c of await countersAgree(t, db, [...initial.keys()]))
     problems.push(`product ${c.productId}: counter ${c.counter} != stock ${c.stock}`);
   if ((await unpublishedEvents(t, db)) > 0) problems.push('events left unpublished');
-  // Our own refunds are never made twice (Toss's console refunds aside).
+  // Our own full refunds are never made twice (Toss's console refunds aside; our partial cancels are
+  // counted one by one against their cancellations in checkPartialRefundInvariants).
+  const [partials] = await db.query(
+    `select c.transaction_key from order_cancellation c join customer_order o on o.id = c.order_id
+      where o.order_id in (?) and c.status = 'DONE'`,
+    [orderIds.length ? orderIds : ['']],
+  );
+  const partialKeys = new Set((partials as Array<{ transaction_key: string | null }>).map((c) => c.transaction_key));
   for (const p of toss.payments().filter((p) => orderIds.includes(p.orderId))) {
-    const ours = (p.cancels ?? []).filter((c) => c.cancelReason !== MERCHANT_REASON);
+    const ours = (p.cancels ?? []).filter((c) => c.cancelReason !== MERCHANT_REASON && !partialKeys.has(c.transactionKey));
     if (ours.length > 1) problems.push(`${p.orderId}: refunded ${ours.length} times by us`);
   }
   return problems;
@@ -301,6 +333,11 @@ async function tally(orderIds: string[]): Promise<void> {
   const count = (key: string) => reached.set(key, (reached.get(key) ?? 0) + 1);
   for (const r of rows as Array<{ status: string; flagged: number }>) count(r.flagged ? `${r.status}+flagged` : r.status);
   for (const p of toss.payments()) if (orderIds.includes(p.orderId)) count(`toss:${p.status}`);
+  const [cancellations] = await db.query(
+    `select c.status, c.requested_by from order_cancellation c join customer_order o on o.id = c.order_id where o.order_id in (?)`,
+    [orderIds],
+  );
+  for (const c of cancellations as Array<{ status: string; requested_by: string }>) count(`cancellation:${c.requested_by}:${c.status}`);
   await tallyShipments(db, orderIds, count);
 }
 

@@ -14,7 +14,7 @@ export async function noHalfWrittenOrders(db: mysql.Connection): Promise<number[
   return (rows as Array<{ id: number }>).map((r) => r.id);
 }
 
-/** For every product: stock + units held by live orders (unpaid or paid) = the seller's stock. */
+/** For every product: stock + units held by live orders (unpaid, or paid and not cancelled since) = the seller's stock. */
 export async function stockAccountedFor(
   db: mysql.Connection,
   initial: Map<number, number>,
@@ -23,7 +23,7 @@ export async function stockAccountedFor(
   for (const [productId, start] of initial) {
     const [[p]] = (await db.query('select stock from product where id = ?', [productId])) as unknown as [[{ stock: number }]];
     const [[h]] = (await db.query(
-      `select coalesce(sum(i.quantity), 0) as held from order_item i join customer_order o on o.id = i.order_id
+      `select coalesce(sum(i.quantity - i.cancelled_quantity), 0) as held from order_item i join customer_order o on o.id = i.order_id
         where i.product_id = ? and o.status in ('PAYMENT_PENDING', 'ORDER_COMPLETED', 'SHIPPING', 'DELIVERED')`,
       [productId],
     )) as unknown as [[{ held: string }]];

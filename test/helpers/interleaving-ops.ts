@@ -31,7 +31,20 @@ export type Op =
     }
   | { kind: 'deliver'; order: number; shipment: number; by: 'seller' | 'admin'; on: On }
   | { kind: 'confirmPurchase'; order: number; on: On }
-  | { kind: 'autoConfirm'; on: On };
+  | { kind: 'autoConfirm'; on: On }
+  // Issue #16: a partial cancel (cancelOrderItems) of some units of some unshipped lines, by the
+  // customer or by a seller of its own lines (rarely of the other seller's: NOT_FOUND); 'twice'
+  // sends the same request to both instances at once.
+  | {
+      kind: 'cancelItems';
+      order: number;
+      by: 'customer' | 'seller' | 'foreignSeller';
+      seller: 0 | 1;
+      lines: 'first' | 'all';
+      units: 'one' | 'rest';
+      twice: boolean;
+      on: On;
+    };
 
 /** Carriers with a tracking number each accepts (the digits of CARRIERS), for the seller's shipments. */
 export const TRACKING = [
@@ -119,6 +132,19 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('confirmPurchase' as const), order: slot, on }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('autoConfirm' as const), on }) },
+  {
+    weight: 7,
+    arbitrary: fc.record({
+      kind: fc.constant('cancelItems' as const),
+      order: slot,
+      by: fc.constantFrom('customer' as const, 'customer' as const, 'seller' as const, 'seller' as const, 'foreignSeller' as const),
+      seller: fc.constantFrom<0 | 1>(0, 1),
+      lines: fc.constantFrom('first' as const, 'first' as const, 'all' as const),
+      units: fc.constantFrom('one' as const, 'one' as const, 'rest' as const),
+      twice: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+      on,
+    }),
+  },
 );
 /** A run: a first step that creates orders, then steps in sequence, each step's operations at once. */
 export const scenarioArb = fc

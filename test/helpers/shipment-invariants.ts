@@ -3,7 +3,15 @@ import type { TossSandbox } from '../../toss-sandbox';
 import { MERCHANT_REASON } from './toss';
 
 type OrderRow = { id: number; order_id: string; status: string; flagged_at: Date | null };
-type ItemRow = { id: number; order_id: number; seller_id: number; shipment_id: number | null; confirmed_at: Date | null };
+type ItemRow = {
+  id: number;
+  order_id: number;
+  seller_id: number;
+  shipment_id: number | null;
+  confirmed_at: Date | null;
+  quantity: number;
+  cancelled_quantity: number;
+};
 type ShipmentRow = { id: number; order_id: number; seller_id: number; status: string; carrier: string | null; delivered_at: Date | null };
 type EventRow = { order_id: number; kind: string; shipment_id: number | null };
 
@@ -21,12 +29,18 @@ export async function checkShipmentInvariants(db: mysql.Connection, toss: TossSa
   const [orderRows] = await db.query('select id, order_id, status, flagged_at from customer_order where order_id in (?)', [orderIds]);
   const orders = orderRows as OrderRow[];
   const ids = orders.map((o) => o.id);
-  const [[itemRows], [shipmentRows], [paymentRows], [eventRows]] = await Promise.all([
-    db.query('select id, order_id, seller_id, shipment_id, confirmed_at from order_item where order_id in (?)', [ids]),
+  const [[itemRows], [shipmentRows], [paymentRows], [eventRows], [partialRows]] = await Promise.all([
+    db.query(
+      'select id, order_id, seller_id, shipment_id, confirmed_at, quantity, cancelled_quantity from order_item where order_id in (?)',
+      [ids],
+    ),
     db.query('select id, order_id, seller_id, status, carrier, delivered_at from shipment where order_id in (?)', [ids]),
     db.query('select order_id, payment_key, status from payment where order_id in (?)', [ids]),
     db.query('select order_id, kind, shipment_id from order_status_change where order_id in (?) order by id', [ids]),
+    db.query(`select transaction_key from order_cancellation where order_id in (?) and status = 'DONE'`, [ids]),
   ]);
+  // Our partial cancels of unshipped units (issue #16) may meet shipments of other units; partial-invariants.ts checks them.
+  const partialKeys = new Set((partialRows as Array<{ transaction_key: string | null }>).map((c) => c.transaction_key));
   const shipments = new Map((shipmentRows as ShipmentRow[]).map((s) => [s.id, s]));
   const payments = new Map((paymentRows as Array<{ order_id: number; payment_key: string; status: string }>).map((p) => [p.order_id, p]));
 
@@ -39,7 +53,8 @@ export async function checkShipmentInvariants(db: mysql.Connection, toss: TossSa
     const cancels = toss
       .payments()
       .filter((p) => p.orderId === order.order_id)
-      .flatMap((p) => p.cancels ?? []);
+      .flatMap((p) => p.cancels ?? [])
+      .filter((c) => !partialKeys.has(c.transactionKey));
     const oursRefunded = cancels.some((c) => c.cancelReason !== MERCHANT_REASON);
 
     // Shipped means paid, and never refunded by us.
@@ -49,7 +64,11 @@ export async function checkShipmentInvariants(db: mysql.Connection, toss: TossSa
       const excused = order.flagged_at !== null && !oursRefunded;
       if (!excused) say(`shipped and refunded (${cancels.map((c) => c.cancelReason).join('; ')})`);
     }
-    if ((order.status === 'SHIPPING' || order.status === 'DELIVERED') && payment?.status !== 'DONE') {
+    if (
+      (order.status === 'SHIPPING' || order.status === 'DELIVERED') &&
+      payment?.status !== 'DONE' &&
+      payment?.status !== 'PARTIAL_CANCELED'
+    ) {
       const excused = order.flagged_at !== null && !oursRefunded;
       if (!excused) say(`shipping with the payment ${payment?.status ?? 'missing'}`);
     }
@@ -67,8 +86,10 @@ export async function checkShipmentInvariants(db: mysql.Connection, toss: TossSa
       if (s && s.seller_id !== item.seller_id) say(`line ${item.id} (seller ${item.seller_id}) shipped by seller ${s.seller_id}`);
       if (item.confirmed_at && s?.status !== 'DELIVERED') say(`line ${item.id} purchase-confirmed but ${s ? s.status : 'not shipped'}`);
     }
+    // Lines whose every unit was cancelled (issue #16) never ship.
+    const open = items.filter((i) => i.cancelled_quantity < i.quantity);
     const allDelivered =
-      items.length > 0 && items.every((i) => i.shipment_id !== null && shipments.get(i.shipment_id)?.status === 'DELIVERED');
+      open.length > 0 && open.every((i) => i.shipment_id !== null && shipments.get(i.shipment_id)?.status === 'DELIVERED');
     if ((order.status === 'DELIVERED') !== allDelivered) say(`every line delivered: ${allDelivered}`);
 
     // One event per change: a seller's shipment is announced once and delivered at most once
