@@ -20,6 +20,7 @@ import {
 import { codeOf } from '../helpers/graphql-client';
 import type { TestApp } from '../helpers/test-app';
 import { startAppWithToss } from '../helpers/toss';
+import { paidOrderOf } from '../helpers/shipping';
 import { WsClients } from '../helpers/ws-client';
 import type { TossSandbox } from '../../toss-sandbox';
 
@@ -333,6 +334,24 @@ describe('addProductImages', () => {
       { numRuns: 20 },
     );
   });
+});
+
+/**
+ * A cancel reason with an unpaired UTF-16 surrogate (valid JSON, `"\\ud800"`): Toss echoes it in its answer, which must still
+ * be recordable. Whatever the answer to the call, the order must not stay wedged (its refund claim held): a plain cancel
+ * of another unit afterwards is answered normally (not CONFLICT).
+ */
+it.each(['a\ud800', '\udc00b'])('a cancel reason %j neither fails the server nor wedges the order', async (reason) => {
+  const product = await createProduct(t.client, seller.token, { stock: 10 });
+  const order = await paidOrderOf(t.client, toss, customer.token, [{ productId: product.id, quantity: 3 }]);
+  const cancel = (r?: string) =>
+    t.client.raw(
+      'mutation($o: String!, $i: [CancelOrderItemInput!]!, $r: String) { cancelOrderItems(orderId: $o, items: $i, reason: $r) { orderId } }',
+      { o: order.orderId, i: [{ itemId: order.items[0].id, quantity: 1 }], r },
+      { token: customer.token },
+    );
+  expect(codeOf(await cancel(reason))).not.toBe('INTERNAL_SERVER_ERROR');
+  expect(codeOf(await cancel())).toBeUndefined();
 });
 
 it('keeps the fixtures usable (sanity: the fuzzed calls did not break the order)', async () => {
