@@ -42,8 +42,7 @@ export class PartialRefunds {
   ): Promise<void> {
     const requested = parseLines(items);
     const cleanReason = reason?.trim() || null;
-    if (cleanReason && cleanReason.length > CANCEL_REASON_MAX)
-      throw badInput('reason', `must be at most ${CANCEL_REASON_MAX} characters`);
+    if (cleanReason && cleanReason.length > CANCEL_REASON_MAX) throw badInput('reason', `must be at most ${CANCEL_REASON_MAX} characters`);
     const defaultReason = identity.role === Role.SELLER ? '판매자 취소 (cancelled by the seller)' : '고객 요청 (requested by the customer)';
     const claimed = await this.deps.cancellations.claim(em, identity, orderId, requested, cleanReason ?? defaultReason);
     let refunded: TossPayment;
