@@ -28,11 +28,17 @@ type Fixtures = {
   paidOrderId: string;
   sellerItemId: string;
   shipmentId: string;
+  /** Paid, with lines of both sellers, none shipped: what cancelOrderItems' refused callers aim at. */
+  openOrderId: string;
+  /** The seller's line of openOrderId. */
+  openSellerItemId: string;
 };
 type Operation = {
   query: string;
   variables?: (f: Fixtures, actor: Actor) => Promise<Record<string, unknown>> | Record<string, unknown>;
   upload?: boolean;
+  /** An allowed caller's call must succeed outright (no error at all), not merely get past authorization. */
+  succeeds?: boolean;
 };
 
 const A: Outcome = 'ALLOWED';
@@ -83,6 +89,24 @@ async function orderInput(f: Fixtures, actor: Actor, address: Record<string, unk
   if (actor === 'customer' || actor === 'otherCustomer') await t.client.raw(add, { id: f.productId }, { token });
   return { i: { productIds: [f.productId], ...address } };
 }
+/** A delivered order of the seller's line, confirmed by the customer: its line is owed to the seller in the ledger. */
+async function freshLedgerEntry(f: Fixtures): Promise<void> {
+  const orderId = await freshDeliveredOrder(f);
+  await t.client.raw('mutation($o: String!) { confirmPurchase(orderId: $o) { orderId } }', { o: orderId }, { token: customer.token });
+}
+/** A period around now, for the ledger. */
+const period = () => ({ from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() });
+const CANCEL_ITEMS =
+  'mutation($o: String!, $i: [CancelOrderItemInput!]!) { cancelOrderItems(orderId: $o, items: $i, reason: "r") { orderId } }';
+/** The customer cancels their own fresh order's line, the seller its own line of one; the others aim at the seller's line of the open two-seller order. */
+async function cancelItemsInput(f: Fixtures, actor: Actor) {
+  if (actor !== 'customer' && actor !== 'seller') return { o: f.openOrderId, i: [{ itemId: f.openSellerItemId, quantity: 1 }] };
+  const order = await freshPaidOrder(f);
+  return { o: order.orderId, i: [{ itemId: order.items[0].id, quantity: 1 }] };
+}
+const SETTLEMENTS =
+  'query($from: DateTime!, $to: DateTime!, $s: ID) { sellerSettlements(from: $from, to: $to, sellerId: $s, first: 5) { totals { owed } entries { edges { cursor } } } }';
+const PAYOUTS = 'query($s: ID) { sellerPayouts(sellerId: $s, first: 5) { edges { cursor } } }';
 const SHIP =
   'mutation($o: String!, $i: [ID!]!) { shipOrderItems(orderId: $o, itemIds: $i, carrier: CJ_LOGISTICS, trackingNumber: "123456789012") { id } }';
 
@@ -128,6 +152,16 @@ const MATRIX: Record<string, { op: Operation; expect: Row }> = {
   'Mutation.shipOrderItems':     { op: { query: SHIP, variables: async (f, actor) => { if (actor !== 'seller' && actor !== 'admin') return { o: f.paidOrderId, i: [f.sellerItemId] }; const o = await freshPaidOrder(f); return { o: o.orderId, i: [o.items[0].id] }; } }, expect: row(U, F, F, A, N, A) },
   'Mutation.markShipmentDelivered': { op: { query: 'mutation($s: ID!) { markShipmentDelivered(shipmentId: $s) { id } }', variables: async (f, actor) => ({ s: actor === 'seller' || actor === 'admin' ? (await freshShipment(f)).shipmentId : f.shipmentId }) }, expect: row(U, F, F, A, N, A) },
   'Mutation.confirmPurchase':    { op: { query: 'mutation($o: String!) { confirmPurchase(orderId: $o) { orderId } }', variables: async (f, actor) => ({ o: actor === 'customer' ? await freshDeliveredOrder(f) : f.paidOrderId }) }, expect: row(U, A, N, F, F, F) },
+  // Partial refunds (#16): the customer their own order's lines, the seller its own lines; another customer or seller
+  // gets NOT_FOUND (the other seller also sells in that order, but not that line); admins have no such operation.
+  'Mutation.cancelOrderItems':   { op: { query: CANCEL_ITEMS, variables: cancelItemsInput, succeeds: true }, expect: row(U, A, N, A, N, F) },
+  // 정산: sellers their own ledger and payouts, admins every seller's; naming another seller is FORBIDDEN (seller ids are public).
+  'Query.sellerSettlements':     { op: { query: SETTLEMENTS, variables: period, succeeds: true }, expect: row(U, F, F, A, A, A) },
+  'Query.sellerSettlements(sellerId)': { op: { query: SETTLEMENTS, variables: () => ({ ...period(), s: seller.id }), succeeds: true }, expect: row(U, F, F, A, F, A) },
+  'Query.sellerPayouts':         { op: { query: PAYOUTS, succeeds: true }, expect: row(U, F, F, A, A, A) },
+  'Query.sellerPayouts(sellerId)': { op: { query: PAYOUTS, variables: () => ({ s: seller.id }), succeeds: true }, expect: row(U, F, F, A, F, A) },
+  // The admin pays a line just confirmed (so something is owed); upTo is now, not in the future.
+  'Mutation.recordSellerPayout': { op: { query: 'mutation($s: ID!, $u: DateTime!) { recordSellerPayout(sellerId: $s, upTo: $u) { id amount } }', variables: async (f, actor) => { if (actor === 'admin') await freshLedgerEntry(f); return { s: seller.id, u: new Date().toISOString() }; }, succeeds: true }, expect: row(U, F, F, F, F, A) },
   'Subscription.orderEvents':    { op: { query: 'subscription { orderEvents { id } }' }, expect: row(U, A, A, F, F, F) },
   'Subscription.sellerOrderEvents': { op: { query: 'subscription { sellerOrderEvents { id } }' }, expect: row(U, F, F, A, A, F) },
 };
@@ -160,6 +194,12 @@ beforeAll(async () => {
     c.token,
     [product, otherProduct].map((p) => ({ productId: p.id, quantity: 1 })),
   );
+  const open = await paidOrderOf(
+    t.client,
+    toss,
+    c.token,
+    [product, otherProduct].map((p) => ({ productId: p.id, quantity: 1 })),
+  );
   const itemOf = (p: { id: string }) => paid.items.find((i) => i.productId === p.id)!.id;
   const shipmentId = await shipOk(t.client, s.token, paid.orderId, [itemOf(product)]);
   await shipOk(t.client, os.token, paid.orderId, [itemOf(otherProduct)]);
@@ -171,6 +211,8 @@ beforeAll(async () => {
     paidOrderId: paid.orderId,
     sellerItemId: itemOf(product),
     shipmentId,
+    openOrderId: open.orderId,
+    openSellerItemId: open.items.find((i) => i.productId === product.id)!.id,
   };
 });
 afterAll(() => close?.());
@@ -225,7 +267,9 @@ describe.each(Object.entries(MATRIX))('%s', (name, { op, expect: expected }) => 
   it.each(Object.keys(expected) as Actor[])('as %s', async (actor) => {
     const token = await tokenFor(actor, name);
     const variables = (await op.variables?.(fixtures, actor)) ?? {};
-    const code = name.startsWith('Subscription.') ? await runSubscription(op, token) : codeOf(await runHttp(op, token, variables));
+    const res = name.startsWith('Subscription.') ? null : await runHttp(op, token, variables);
+    const code = res ? codeOf(res) : await runSubscription(op, token);
+    if (op.succeeds && expected[actor] === 'ALLOWED') expect({ actor, errors: res?.errors }).toEqual({ actor, errors: undefined });
     // NOT_FOUND counts as ALLOWED where the table expects ALLOWED only for input-level misses (e.g. an unknown image).
     const got = outcomeOf(code);
     if (expected[actor] === 'ALLOWED' && got === 'NOT_FOUND' && name === 'Mutation.removeProductImage') return;
@@ -250,8 +294,10 @@ describe('over the WebSocket', () => {
     it.each(Object.keys(expected) as Actor[])('as %s', async (actor) => {
       const token = await tokenFor(actor, name);
       const variables = (await op.variables?.(fixtures, actor)) ?? {};
-      const got = outcomeOf(codeOf((await ws.run(op.query, variables, token)) as Result<unknown>));
+      const res = (await ws.run(op.query, variables, token)) as Result<unknown>;
+      const got = outcomeOf(codeOf(res));
       const want = actor === 'anonymous' ? 'UNAUTHENTICATED' : expected[actor];
+      if (op.succeeds && want === 'ALLOWED') expect({ actor, errors: res.errors }).toEqual({ actor, errors: undefined });
       if (want === 'ALLOWED' && got === 'NOT_FOUND' && name === 'Mutation.removeProductImage') return;
       expect({ actor, got }).toEqual({ actor, got: want });
     });
