@@ -3,7 +3,7 @@ import { TossError } from './errors';
 import { newPaymentKey } from './ids';
 import { markAborted, markDone, markExpired, newAuthenticatedPayment, SETTLED_STATUSES, type PaymentRecord } from './payment-model';
 import type { AuthorizeInput, AuthorizeResult, Merchant, Payment } from './types';
-import { asRecord, ERROR_CODE_PATTERN, requireAmount, requireOrderId, requireString } from './validation';
+import { asRecord, ERROR_CODE_PATTERN, isIntegerAtLeast, requireAmount, requireOrderId, requireString } from './validation';
 
 /** IN_PROGRESS payments must be confirmed within 10 minutes of authentication (§7). */
 export const CONFIRM_WINDOW_MS = 10 * 60 * 1000;
@@ -38,12 +38,18 @@ export function parseAuthorizeInput(ctx: SandboxContext, body: unknown): { merch
   if (confirmError !== undefined && (typeof confirmError !== 'string' || !ERROR_CODE_PATTERN.test(confirmError))) {
     throw new TossError('INVALID_REQUEST');
   }
+  const amount = requireAmount(raw.amount);
+  const taxExemptionAmount = raw.taxExemptionAmount ?? undefined;
+  if (taxExemptionAmount !== undefined && (!isIntegerAtLeast(taxExemptionAmount, 0) || (taxExemptionAmount as number) > amount)) {
+    throw new TossError('INVALID_REQUEST');
+  }
   const input: AuthorizeInput = {
     clientKey,
     orderId: requireOrderId(raw.orderId),
     orderName: requireString(raw.orderName, 100),
-    amount: requireAmount(raw.amount),
+    amount,
     confirmError,
+    taxExemptionAmount: taxExemptionAmount as number | undefined,
   };
   return { merchant, input };
 }
@@ -54,7 +60,13 @@ export function authorizePayment(ctx: SandboxContext, merchant: Merchant, input:
   const now = ctx.clock.now();
   let paymentKey = newPaymentKey(merchant.mId, now);
   while (ctx.payments.has(paymentKey)) paymentKey = newPaymentKey(merchant.mId, now);
-  const order = { paymentKey, orderId: input.orderId, orderName: input.orderName, amount: input.amount };
+  const order = {
+    paymentKey,
+    orderId: input.orderId,
+    orderName: input.orderName,
+    amount: input.amount,
+    taxExemptionAmount: input.taxExemptionAmount ?? 0,
+  };
   ctx.payments.add({
     payment: newAuthenticatedPayment(merchant, order, requestedAt ?? now, ctx.baseUrl),
     merchant,

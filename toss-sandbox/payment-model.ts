@@ -35,7 +35,7 @@ export function paymentLinks(baseUrl: string, paymentKey: string): { receipt: st
 /** The Payment object right after authentication: IN_PROGRESS, card chosen, not yet approved. */
 export function newAuthenticatedPayment(
   merchant: Merchant,
-  order: { paymentKey: string; orderId: string; orderName: string; amount: number },
+  order: { paymentKey: string; orderId: string; orderName: string; amount: number; taxExemptionAmount?: number },
   requestedAt: number,
   baseUrl: string,
 ): Payment {
@@ -60,10 +60,11 @@ export function newAuthenticatedPayment(
     suppliedAmount,
     vat,
     taxFreeAmount: 0,
-    taxExemptionAmount: 0,
+    taxExemptionAmount: order.taxExemptionAmount ?? 0,
     useEscrow: false,
     cultureExpense: false,
-    isPartialCancelable: true,
+    // Reference §2: a card payment with a tax-exempt part cannot be partially cancelled.
+    isPartialCancelable: (order.taxExemptionAmount ?? 0) === 0,
     card: {
       issuerCode: '71',
       acquirerCode: '71',

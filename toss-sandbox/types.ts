@@ -103,6 +103,11 @@ export interface AuthorizeInput {
   amount: number;
   /** Makes the later confirm fail with this code; the payment then becomes ABORTED. */
   confirmError?: string;
+  /**
+   * A tax-exempt part of the amount (a cup deposit, say). As at Toss, a card payment with one
+   * cannot be partially cancelled: `isPartialCancelable` is false (reference §2).
+   */
+  taxExemptionAmount?: number;
 }
 
 /** What the authentication step hands to the successUrl. */

@@ -59,7 +59,14 @@ export function newOrderId(prefix = 'ORD'): string {
 /** The authentication step through the HTTP control, for the widget pair by default. */
 export async function authorize(
   sandbox: TossSandbox,
-  overrides: { clientKey?: string; orderId?: string; orderName?: string; amount?: number; confirmError?: string } = {},
+  overrides: {
+    clientKey?: string;
+    orderId?: string;
+    orderName?: string;
+    amount?: number;
+    confirmError?: string;
+    taxExemptionAmount?: number;
+  } = {},
 ): Promise<AuthorizeResult> {
   const body = { clientKey: WIDGET_KEYS.clientKey, orderId: newOrderId(), orderName: '토스 티셔츠 외 2건', amount: 15000, ...overrides };
   const response = await fetch(`${sandbox.url}/__sandbox/authorize`, {

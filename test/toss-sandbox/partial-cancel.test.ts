@@ -1,5 +1,5 @@
 import { startTossSandbox, type Payment, type TossSandbox } from '../../toss-sandbox';
-import { approvedPayment, call, cancel, lookup, startWebhookReceiver, type WebhookReceiver } from './helpers';
+import { approvedPayment, authorize, call, cancel, confirm, lookup, startWebhookReceiver, type WebhookReceiver } from './helpers';
 
 /**
  * Partial cancels (issue #16) over HTTP, beyond what cancel.test.ts and idempotency.test.ts prove:
@@ -29,6 +29,22 @@ describe('toss sandbox: partial cancels', () => {
       .filter((h) => h.body.data.paymentKey === paymentKey)
       .map((h) => [h.body.data.status, h.body.data.balanceAmount]);
   }
+
+  it('a card payment with a tax-exempt part is not partially cancelable: NOT_ALLOWED_PARTIAL_REFUND, and a full cancel still works', async () => {
+    const auth = await authorize(sandbox, { amount: 20000, taxExemptionAmount: 500 });
+    const done = (await confirm(sandbox, auth)).body;
+    expect(done).toMatchObject({ status: 'DONE', isPartialCancelable: false, taxExemptionAmount: 500 });
+    const partial = await cancel(sandbox, done.paymentKey, { cancelReason: '부분 취소', cancelAmount: 5000 });
+    expect([partial.status, partial.body.code]).toEqual([403, 'NOT_ALLOWED_PARTIAL_REFUND']);
+    expect((await lookup(sandbox, done.paymentKey)).body).toMatchObject({ status: 'DONE', balanceAmount: 20000, cancels: null });
+    const full = await cancel(sandbox, done.paymentKey, { cancelReason: '전액 취소' });
+    expect(full.body).toMatchObject({ status: 'CANCELED', balanceAmount: 0 });
+  });
+
+  it('refuses a tax-exempt part that is not a whole number of won within the amount (INVALID_REQUEST)', async () => {
+    await expect(authorize(sandbox, { amount: 1000, taxExemptionAmount: 1001 })).rejects.toThrow(/400/);
+    await expect(authorize(sandbox, { amount: 1000, taxExemptionAmount: -1 })).rejects.toThrow(/400/);
+  });
 
   it('keeps the ledger through several partial cancels: each entry leaves refundableAmount, lookups agree, CANCELED at zero', async () => {
     const done = await approvedPayment(sandbox, 41000);
