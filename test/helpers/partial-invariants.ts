@@ -121,11 +121,11 @@ export async function checkPartialRefundInvariants(db: mysql.Connection, toss: T
         const expected = PAID.has(order.status) ? stillSold : 0;
         if (charge.balanceAmount !== expected) say(`Toss's balance ${charge.balanceAmount}, the units still sold ${expected}`);
         const refunded = cancels.reduce((n, c) => n + c.cancelAmount, 0);
+        // An order that is not paid has nothing sold: whatever Toss approved for it (its own payment, refunded when
+        // cancelled, or an approval that came after it expired or failed, refunded as a stray) is refunded in full.
         const unitsRefunded = PAID.has(order.status)
           ? items.reduce((n, i) => n + i.unit_price * i.cancelled_quantity, 0)
-          : order.status === 'CANCELLED'
-            ? order.total_amount
-            : 0;
+          : charge.totalAmount;
         if (refunded !== unitsRefunded) say(`Toss refunded ${refunded}, the units refunded come to ${unitsRefunded}`);
       }
     } else if (done.length) say(`${done.length} DONE cancellation(s) without a payment approved at Toss`);
