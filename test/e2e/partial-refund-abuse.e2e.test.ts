@@ -14,28 +14,23 @@ import {
   withoutWebhooks,
 } from '../helpers/partial-refunds';
 import { allEntries, confirmPurchase, periodSince, recordPayout } from '../helpers/settlement';
-import { ship, startShippingWorld, type ShippingWorld } from '../helpers/shipping';
-import type { TestApp } from '../helpers/test-app';
+import { ship, startTwoInstanceWorld, type TwoInstanceWorld } from '../helpers/shipping';
 
 /**
  * Attack on issue #16 (partial refunds per line, the seller settlement ledger): inputs a client can
  * send that the contract does not list, races of many calls across two instances, and the ledger
  * after partial cancels. Every refusal must be a stable 4xx-class code, never INTERNAL_SERVER_ERROR.
  */
-let w: ShippingWorld;
-let peer: Awaited<ReturnType<TestApp['startPeer']>>;
+let w: TwoInstanceWorld;
+let peer: TwoInstanceWorld['peer'];
 let one: GraphQLClient, two: GraphQLClient;
 /** Before anything of this file's world was confirmed: every ledger entry of its sellers is after it. */
 const T0 = new Date(Date.now() - 1000);
 beforeAll(async () => {
-  w = await startShippingWorld();
-  peer = await w.t.startPeer();
-  [one, two] = [w.t.client, peer.client];
+  w = await startTwoInstanceWorld();
+  ({ peer, one, two } = w);
 }, 60_000);
-afterAll(async () => {
-  await peer?.close();
-  await w?.close();
-});
+afterAll(() => w?.close());
 afterEach(() => w.toss.clearFaults());
 
 const LATER = () => new Date(Date.now() + 10 * 60_000);

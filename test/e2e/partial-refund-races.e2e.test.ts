@@ -10,26 +10,21 @@ import {
   type PartialOrder,
   type ThreeLineOrder,
 } from '../helpers/partial-refunds';
-import { ship, startShippingWorld, type ShippingWorld } from '../helpers/shipping';
-import type { TestApp } from '../helpers/test-app';
+import { ship, startTwoInstanceWorld, type TwoInstanceWorld } from '../helpers/shipping';
 
 /**
  * Issue #16: partial refunds racing each other, a shipment and the full refund. On the production
  * profile the calls go through two app instances on one database and Redis (startPeer); the
  * embedded profile is one process, so there both "instances" are the same app.
  */
-let w: ShippingWorld;
-let peer: Awaited<ReturnType<TestApp['startPeer']>>;
+let w: TwoInstanceWorld;
+let peer: TwoInstanceWorld['peer'];
 let one: GraphQLClient, two: GraphQLClient;
 beforeAll(async () => {
-  w = await startShippingWorld();
-  peer = await w.t.startPeer();
-  [one, two] = [w.t.client, peer.client];
+  w = await startTwoInstanceWorld();
+  ({ peer, one, two } = w);
 }, 60_000);
-afterAll(async () => {
-  await peer?.close();
-  await w?.close();
-});
+afterAll(() => w?.close());
 
 /** A refusal the loser of a race may get: a stable answer a client can show, never an internal error. */
 const STABLE = ['BAD_USER_INPUT', 'CONFLICT'];

@@ -71,6 +71,29 @@ export async function startShippingWorld(
   return { t, toss, admin, sellerA, sellerB, sellerC, customer, otherCustomer, close };
 }
 
+/** The shipping world with a second app instance on the same database and Redis, for races (on the embedded profile, the same app). */
+export type TwoInstanceWorld = ShippingWorld & {
+  peer: Awaited<ReturnType<TestApp['startPeer']>>;
+  /** A client of each instance. */
+  one: GraphQLClient;
+  two: GraphQLClient;
+};
+
+export async function startTwoInstanceWorld(): Promise<TwoInstanceWorld> {
+  const w = await startShippingWorld();
+  const peer = await w.t.startPeer();
+  return {
+    ...w,
+    peer,
+    one: w.t.client,
+    two: peer.client,
+    async close() {
+      await peer.close();
+      await w.close();
+    },
+  };
+}
+
 /** Puts exactly these lines in the customer's cart and calls createOrder with `input` (the raw result). */
 export async function createOrderWith(
   client: GraphQLClient,
