@@ -11,6 +11,7 @@ import { OrderStatusChange } from './order-status-change.entity';
 import { Payment } from './payment.entity';
 import { Product } from './product.entity';
 import { ProductImage } from './product-image.entity';
+import { ProductSearchDoc, ProductSearchGram } from './product-search.entity';
 import { Seller } from './seller.entity';
 import { SellerLedgerEntry } from './seller-ledger-entry.entity';
 import { SellerPayout } from './seller-payout.entity';
@@ -27,6 +28,8 @@ export const entities = [
   Category,
   Product,
   ProductImage,
+  ProductSearchDoc,
+  ProductSearchGram,
   CartLine,
   ShippingAddress,
   Order,
@@ -52,6 +55,8 @@ export {
   OrderStatusChange,
   Product,
   ProductImage,
+  ProductSearchDoc,
+  ProductSearchGram,
   Seller,
   SellerLedgerEntry,
   SellerPayout,

@@ -18,6 +18,9 @@ export enum ProductStatus {
 @Index({ name: 'product_listed_name', properties: ['listed', 'name', 'id'] })
 @Index({ name: 'product_listed_category_newest', properties: ['listed', 'category', 'createdAt', 'id'] })
 @Index({ name: 'product_listed_category_name', properties: ['listed', 'category', 'name', 'id'] })
+@Index({ name: 'product_listed_price', properties: ['listed', 'price', 'id'] })
+@Index({ name: 'product_listed_category_price', properties: ['listed', 'category', 'price', 'id'] })
+@Index({ name: 'product_seller_newest', properties: ['seller', 'createdAt', 'id'] })
 export class Product {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
