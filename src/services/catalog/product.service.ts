@@ -75,7 +75,7 @@ export class ProductService {
         status: statusOfNewProduct(data.stock, data.status),
       });
       await tx.flush();
-      await this.searchIndex.index(sqlOf(tx), product);
+      await this.searchIndex.index(sqlOf(tx), product, { isNew: true });
       return product;
     });
   }
