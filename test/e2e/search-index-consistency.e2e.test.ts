@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import {
+  CreateProductDocument,
   DeleteProductDocument,
   ProductDocument,
   SearchProductsDocument,
@@ -88,6 +89,41 @@ describe('(a) concurrent renames and deletes', () => {
       ]);
       expect(Number(doc.n)).toBe(0);
     }
+  });
+});
+
+describe('(a) many products written at once', () => {
+  // Each product's index rows are written in its own transaction: two sellers creating or renaming
+  // different products at the same moment must not fail each other (InnoDB gap locks deadlocked them).
+  it('20 creates at once, then 3 rounds of 20 renames of different products at once: all succeed, all found', async () => {
+    const sellers = await Promise.all([signUpAs(t.client, 'SELLER'), signUpAs(t.client, 'SELLER')]);
+    const created = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        t.client.request(
+          CreateProductDocument,
+          { input: { name: `crowd${i}z 동시상품`, description: `함께 ${i}`, price: 1000, stock: 1 } },
+          { token: sellers[i % 2].token },
+        ),
+      ),
+    );
+    expect(created.map((a) => a.errors?.[0].extensions?.code ?? 'OK')).toEqual(created.map(() => 'OK'));
+    const ids = created.map((a) => a.data!.createProduct.id);
+    expect((await found('동시상품')).sort()).toEqual([...ids].sort());
+    for (let round = 0; round < 3; round++) {
+      const renamed = await Promise.all(
+        ids.map((id, i) =>
+          t.client.request(
+            UpdateProductDocument,
+            { id, input: { name: `crowd${i}z round${round}r ${'가나다라'.slice(round)}`, description: `설명 ${round} ${i}` } },
+            { token: sellers[i % 2].token },
+          ),
+        ),
+      );
+      expect(renamed.map((a) => a.errors?.[0].extensions?.code ?? 'OK')).toEqual(renamed.map(() => 'OK'));
+      expect((await found(`round${round}r`)).sort()).toEqual([...ids].sort());
+    }
+    for (const [i, id] of ids.entries()) expect(await found(`crowd${i}z`)).toEqual([id]);
+    expect(await found('동시상품')).toEqual([]);
   });
 });
 
