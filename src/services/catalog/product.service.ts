@@ -1,11 +1,11 @@
-import { LockMode, ref } from '@mikro-orm/core';
+import { IsolationLevel, LockMode, ref } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { Identity } from '../../auth/identity';
 import { Product, ProductStatus, Seller } from '../../entities';
 import { Role } from '../../entities/role';
 import { forbidden, notFound } from '../../schema/errors';
 import { parseNumericId } from '../../schema/ids';
-import { sqlOf } from '../../db/sql';
+import { isSqliteEm, sqlOf } from '../../db/sql';
 import type { Logger } from '../../logger';
 import type { StockGuard } from '../stock/stock-guard';
 import type { CategoryService } from './category.service';
@@ -51,6 +51,15 @@ export function toProductRecord(p: Product): ProductRecord {
   };
 }
 
+/**
+ * The isolation of a product write. Its search index rows are deleted and inserted by product id
+ * in the same transaction; under REPEATABLE READ, InnoDB's gap locks from those deletes made two
+ * sellers' creates (or renames) deadlock each other. READ COMMITTED takes no gap locks; each
+ * product's rows are still written by the one transaction holding its row (new, or locked).
+ * SQLite has one writer at a time and no level to set.
+ */
+const writeOptions = (em: EntityManager) => (isSqliteEm(em) ? {} : { isolationLevel: IsolationLevel.READ_COMMITTED });
+
 /** Seller-owned products: create, change, soft-delete, read and list. */
 export class ProductService {
   constructor(
@@ -76,7 +85,7 @@ export class ProductService {
       await tx.flush();
       await this.searchIndex.index(sqlOf(tx), product);
       return product;
-    });
+    }, writeOptions(em));
   }
 
   /**
@@ -106,7 +115,7 @@ export class ProductService {
         await this.searchIndex.index(sqlOf(tx), p);
       }
       return p;
-    });
+    }, writeOptions(em));
     if (delta !== 0) {
       await this.stock.adjust(product.id, delta).catch(async (err: unknown) => {
         this.logger.warn({ err, productId: product.id }, 'could not apply a stock change to the StockGuard; its counter will be rebuilt');
@@ -123,7 +132,7 @@ export class ProductService {
       product.deletedAt = new Date();
       await tx.flush();
       await this.searchIndex.remove(sqlOf(tx), product.id);
-    });
+    }, writeOptions(em));
   }
 
   /** A product as the caller may see it: listed ones for everyone, hidden ones only for their seller; never deleted ones. */

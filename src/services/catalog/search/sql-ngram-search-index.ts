@@ -81,22 +81,27 @@ export class SqlNgramSearchIndex implements SearchIndex {
       ).map((r) => Number(r.id));
       if (ids.length === 0) return progress;
       after = ids[ids.length - 1];
-      await sqlTransaction(em, async (sql) => {
-        // Locked like an update locks them, so a rename running now lands before or after, never half.
-        const rows = await sql.rows<{ id: number; name: string; description: string; deleted_at: unknown }>(
-          `select id, name, description, deleted_at from product where id in (${placeholders(ids.length)}) order by id${sql.forUpdate}`,
-          ids,
-        );
-        const live = rows.filter((r) => r.deleted_at === null || r.deleted_at === undefined);
-        const deleted = rows.filter((r) => !live.includes(r)).map((r) => Number(r.id));
-        await this.removeMany(sql, deleted);
-        await this.indexMany(
-          sql,
-          live.map((r) => ({ id: Number(r.id), name: r.name, description: r.description })),
-        );
-        progress.indexed += live.length;
-        progress.removed += deleted.length;
-      });
+      // READ COMMITTED: no gap locks, so a batch never deadlocks sellers' writes (product.service.ts writeOptions).
+      await sqlTransaction(
+        em,
+        async (sql) => {
+          // Locked like an update locks them, so a rename running now lands before or after, never half.
+          const rows = await sql.rows<{ id: number; name: string; description: string; deleted_at: unknown }>(
+            `select id, name, description, deleted_at from product where id in (${placeholders(ids.length)}) order by id${sql.forUpdate}`,
+            ids,
+          );
+          const live = rows.filter((r) => r.deleted_at === null || r.deleted_at === undefined);
+          const deleted = rows.filter((r) => !live.includes(r)).map((r) => Number(r.id));
+          await this.removeMany(sql, deleted);
+          await this.indexMany(
+            sql,
+            live.map((r) => ({ id: Number(r.id), name: r.name, description: r.description })),
+          );
+          progress.indexed += live.length;
+          progress.removed += deleted.length;
+        },
+        { readCommitted: true },
+      );
       options.onBatch?.({ ...progress });
     }
     return progress;
