@@ -182,7 +182,7 @@ describe('cursors', () => {
 });
 
 describe('writes at the same time', () => {
-  // RED on the production profile before the fix: the search index's delete-then-insert deadlocked (INTERNAL_SERVER_ERROR).
+  // Was RED on the production profile before b7137db: the search index's delete-then-insert deadlocked (INTERNAL_SERVER_ERROR).
   it('creates, renames and deletes 8 products at once, each found by its new name and then by none', async () => {
     const codes = (answers: Array<Result<unknown>>) => answers.map((a) => codeOf(a) ?? 'ok');
     const create = 'mutation($i: CreateProductInput!) { createProduct(input: $i) { id } }';
