@@ -218,3 +218,21 @@ describe('the index never falls out of step with the product', () => {
     expect(Number(grams[0].n)).toBe(expected);
   }, 60_000);
 });
+
+describe('NAME keyset paging with names the collation calls equal', () => {
+  it('"a", "A", "á", "ａ", "a\u200b", "a!" and "b" paged one at a time: each exactly once, in the order of one full page', async () => {
+    const names = ['a', 'A', 'á', 'ａ', 'a\u200b', 'a!', 'b'];
+    const { categoryId, ids } = await inFreshCategory(names.map((name) => ({ name })));
+    const full = (await search(categoryId, null, { sort: 'NAME' })).edges.map((e) => e.node.id);
+    const paged: string[] = [];
+    let after: string | null | undefined;
+    for (let i = 0; i < 10; i++) {
+      const page = await search(categoryId, null, { sort: 'NAME', first: 1, after });
+      paged.push(...page.edges.map((e) => e.node.id));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(paged).toEqual(full);
+    expect([...paged].sort()).toEqual([...ids].sort());
+  });
+});
