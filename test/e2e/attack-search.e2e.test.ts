@@ -48,7 +48,7 @@ describe('search normalization: case is ignored (README "Search": lower case on 
     expect((await search(categoryId, 'straße')).edges.map((e) => e.node.id)).toEqual(ids);
   });
 
-  it('a held: "ㄱㅏ방" (compatibility jamo) is "가방", and compatibility forms ﬁ, ①, ｶﾞ match their plain forms', async () => {
+  it('held: "ㄱㅏ방" (compatibility jamo) is "가방", and compatibility forms ﬁ, ①, ｶﾞ match their plain forms', async () => {
     const { categoryId, ids } = await inFreshCategory([
       { name: 'ㄱㅏ방 ﬁsh', description: '①번 ｶﾞ' },
       { name: '상관없는 이름', description: '설명' },
