@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * utf8mb4_unicode_ci would fold together; MEDIUMTEXT, as NFKC can make a text many times longer
  * (one ﷺ is 18 letters), past TEXT's 64 KB. Existing products are indexed at the next start (or by
  * `npm run search:reindex`). The price sorts' and a seller's catalog's indexes. Products with no
- * stock left are SOLD_OUT, the rule from now on.
+ * stock left are SOLD_OUT, the rule from now on, and a seller's own SOLD_OUT is marked as theirs.
  */
 export class Migration20261201215241 extends Migration {
 
@@ -21,6 +21,9 @@ export class Migration20261201215241 extends Migration {
     this.addSql(`alter table \`product\` add index \`product_listed_category_price\`(\`listed\`, \`category_id\`, \`price\`, \`id\`);`);
     this.addSql(`alter table \`product\` add index \`product_listed_price\`(\`listed\`, \`price\`, \`id\`);`);
 
+    // A SOLD_OUT with stock left was set by its seller (일시품절); with none, it is taken as stock's.
+    this.addSql(`alter table \`product\` add \`sold_out_by_seller\` tinyint(1) not null default false;`);
+    this.addSql(`update \`product\` set \`sold_out_by_seller\` = true where \`status\` = 'SOLD_OUT' and \`stock\` > 0;`);
     this.addSql(`update \`product\` set \`status\` = 'SOLD_OUT' where \`stock\` = 0 and \`status\` = 'ON_SALE';`);
   }
 
@@ -30,6 +33,7 @@ export class Migration20261201215241 extends Migration {
     this.addSql(`alter table \`product\` drop index \`product_seller_newest\`;`);
     this.addSql(`alter table \`product\` drop index \`product_listed_category_price\`;`);
     this.addSql(`alter table \`product\` drop index \`product_listed_price\`;`);
+    this.addSql(`alter table \`product\` drop column \`sold_out_by_seller\`;`);
   }
 
 }

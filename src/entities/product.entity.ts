@@ -47,6 +47,13 @@ export class Product {
   @Enum({ items: () => ProductStatus })
   status: ProductStatus & Opt = ProductStatus.ON_SALE;
 
+  /**
+   * The seller set SOLD_OUT by hand (일시품절): it stays until they set another status, even when
+   * units come back to a product with no stock (stock/product-stock.ts).
+   */
+  @Property({ type: 'boolean', default: false })
+  soldOutBySeller: boolean & Opt = false;
+
   @Property({ type: 'datetime', length: 3, nullable: true })
   deletedAt: (Date & Opt) | null = null;
 

@@ -1,5 +1,7 @@
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-ts';
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { selects } from '../../schema/selection';
 import { requireIdentity } from '../../auth/auth-checker';
 import type { GraphQLContext } from '../../context';
 import { Role } from '../../entities/role';
@@ -39,6 +41,7 @@ export class ProductResolver {
   })
   async products(
     @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg('first', () => Int, { nullable: true, defaultValue: MAX_PRODUCT_PAGE }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('sort', () => ProductSort, { nullable: true, description: SORT_DESCRIPTION }) sort?: ProductSort | null,
@@ -48,7 +51,8 @@ export class ProductResolver {
     @Arg('minPrice', () => Int, { nullable: true, description: 'Only products costing at least this (KRW).' }) minPrice?: number | null,
     @Arg('maxPrice', () => Int, { nullable: true, description: 'Only products costing at most this (KRW).' }) maxPrice?: number | null,
   ): Promise<ProductConnection> {
-    return toProductConnection(await this.listing.list(ctx.em, { first, after, sort, categoryId, search, minPrice, maxPrice }));
+    const query = { first, after, sort, categoryId, search, minPrice, maxPrice };
+    return toProductConnection(await this.listing.list(ctx.em, query, { kind: 'listed' }, { withCount: selects(info, 'totalCount') }));
   }
 
   @Authorized(Role.SELLER)
@@ -58,6 +62,7 @@ export class ProductResolver {
   })
   async myProducts(
     @Ctx() ctx: GraphQLContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg('first', () => Int, { nullable: true, defaultValue: MAX_PRODUCT_PAGE }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
     @Arg('sort', () => ProductSort, { nullable: true, description: SORT_DESCRIPTION }) sort?: ProductSort | null,
@@ -70,7 +75,8 @@ export class ProductResolver {
   ): Promise<ProductConnection> {
     const identity = requireIdentity(ctx.auth);
     const query = { first, after, sort, categoryId, search, minPrice, maxPrice };
-    return toProductConnection(await this.listing.list(ctx.em, query, { kind: 'seller', sellerId: identity.accountId, status }));
+    const scope = { kind: 'seller' as const, sellerId: identity.accountId, status };
+    return toProductConnection(await this.listing.list(ctx.em, query, scope, { withCount: selects(info, 'totalCount') }));
   }
 
   @Authorized(Role.SELLER)
@@ -151,7 +157,8 @@ export class ProductConnectionResolver {
   constructor(private readonly listing: ProductListing) {}
 
   @FieldResolver(() => Int, { description: 'Products matching the filter, across all pages.' })
-  totalCount(@Root() connection: ProductConnection, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return this.listing.count(ctx.em, connection.page.filter);
+  async totalCount(@Root() connection: ProductConnection, @Ctx() ctx: GraphQLContext): Promise<number> {
+    // Read with the page when it has rows (see ProductListing.list); an empty page counts on its own.
+    return connection.page.totalCount ?? this.listing.count(ctx.em, connection.page.filter);
   }
 }

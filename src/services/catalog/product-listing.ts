@@ -28,7 +28,8 @@ export type ProductScope = { kind: 'listed' } | { kind: 'seller'; sellerId: numb
 
 /** A listing's rows as SQL (`from` and `where`, parameters in that order), reused for `totalCount`. */
 export type ListFilter = { from: string; where: string; params: unknown[] };
-export type ProductPage = { items: ProductRecord[]; cursors: string[]; hasNextPage: boolean; filter: ListFilter };
+/** A page; `totalCount` when it was asked for (`withCount`) and the page has rows to carry it. */
+export type ProductPage = { items: ProductRecord[]; cursors: string[]; hasNextPage: boolean; filter: ListFilter; totalCount?: number };
 
 type ListedRow = {
   id: number;
@@ -42,6 +43,7 @@ type ListedRow = {
   created_at: unknown;
   updated_at: unknown;
   search_rank?: number | string;
+  total_count?: number | string;
 };
 type Keyset = { sql: string; params: unknown[] };
 
@@ -110,7 +112,12 @@ export class ProductListing {
   ) {}
 
   /** One page of the scope's products matching the query. */
-  async list(em: EntityManager, query: ProductListQuery, scope: ProductScope = { kind: 'listed' }): Promise<ProductPage> {
+  async list(
+    em: EntityManager,
+    query: ProductListQuery,
+    scope: ProductScope = { kind: 'listed' },
+    options: { withCount?: boolean } = {},
+  ): Promise<ProductPage> {
     const size = pageSize(query.first, MAX_PRODUCT_PAGE);
     const words = wordsOf(query.search);
     const filter = await this.filterOf(em, query, scope, words);
@@ -125,12 +132,16 @@ export class ProductListing {
       params.push(...keyset.params);
     }
     const rank = words.length > 0 ? ', m.search_rank' : '';
+    // The count, when asked for, is a subquery of the page's own statement: one snapshot, so the page
+    // and its totalCount always agree (two statements could straddle a product being hidden).
+    const count = options.withCount ? `, (select count(*) from ${filter.from} where ${filter.where}) as total_count` : '';
     const rows = await sqlOf(em).rows<ListedRow>(
-      `select ${COLUMNS}${rank} from ${filter.from} where ${where} order by ${sort.order} limit ?`,
-      [...params, size + 1],
+      `select ${COLUMNS}${rank}${count} from ${filter.from} where ${where} order by ${sort.order} limit ?`,
+      [...(options.withCount ? filter.params : []), ...params, size + 1],
     );
     const page = rows.slice(0, size);
     return {
+      totalCount: rows.length > 0 && rows[0].total_count !== undefined ? Number(rows[0].total_count) : undefined,
       items: page.map(toRecord),
       cursors: page.map((r) => encodeCursor({ sort: sortName, value: sort.of(r), id: Number(r.id) })),
       hasNextPage: rows.length > size,
@@ -150,7 +161,7 @@ export class ProductListing {
   private async filterOf(em: EntityManager, query: ProductListQuery, scope: ProductScope, words: string[]): Promise<ListFilter> {
     const filter: ListFilter = { from: 'product p', where: '', params: [] };
     if (words.length > 0) {
-      const match = this.searchIndex.match(words);
+      const match = this.searchIndex.match(words, scope.kind === 'seller' ? { sellerId: scope.sellerId } : {});
       filter.from = `(${match.sql}) m join product p on p.id = m.product_id`;
       filter.params.push(...match.params);
     }

@@ -7,7 +7,7 @@ import { forbidden, notFound } from '../../schema/errors';
 import { parseNumericId } from '../../schema/ids';
 import { sqlOf } from '../../db/sql';
 import type { Logger } from '../../logger';
-import { statusAfterSellerChange, statusOfNewProduct } from '../stock/product-stock';
+import { soldOutBySellerAfter, statusAfterSellerChange, statusOfNewProduct } from '../stock/product-stock';
 import type { StockGuard } from '../stock/stock-guard';
 import type { CategoryService } from './category.service';
 import type { SearchIndex } from './search/search-index';
@@ -73,6 +73,7 @@ export class ProductService {
         price: data.price,
         stock: data.stock,
         status: statusOfNewProduct(data.stock, data.status),
+        soldOutBySeller: data.status === ProductStatus.SOLD_OUT,
       });
       await tx.flush();
       await this.searchIndex.index(sqlOf(tx), product, { isNew: true });
@@ -98,7 +99,7 @@ export class ProductService {
         id,
         data.stock != null || data.status != null || data.name != null || data.description != null,
       );
-      const before = { status: p.status, stock: p.stock };
+      const before = { status: p.status, stock: p.stock, soldOutBySeller: p.soldOutBySeller };
       if (data.categoryId !== undefined) {
         p.category = data.categoryId === null ? null : ref(await this.categories.require(tx, data.categoryId, 'categoryId'));
       }
@@ -110,6 +111,7 @@ export class ProductService {
         p.stock = data.stock;
       }
       p.status = statusAfterSellerChange(before, p, data.status);
+      p.soldOutBySeller = soldOutBySellerAfter(before, data.status);
       if (data.name != null || data.description != null) {
         await tx.flush();
         await this.searchIndex.index(sqlOf(tx), p);

@@ -23,10 +23,11 @@ export const takeStockParams = (productId: number, quantity: number): unknown[] 
 
 /**
  * Gives `units` (> 0) back to a product: params `[units, productId]`. A product sold out by its
- * stock (SOLD_OUT with none left) is ON_SALE again; HIDDEN stays HIDDEN.
+ * stock (SOLD_OUT with none left, not set by its seller) is ON_SALE again; HIDDEN stays HIDDEN.
  */
 export const GIVE_BACK_STOCK_SQL =
-  "update product set status = case when status = 'SOLD_OUT' and stock = 0 then 'ON_SALE' else status end, stock = stock + ? where id = ?";
+  "update product set status = case when status = 'SOLD_OUT' and stock = 0 and sold_out_by_seller = false then 'ON_SALE' else status end, " +
+  'stock = stock + ? where id = ?';
 
 export const giveBackStockParams = (productId: number, units: number): unknown[] => [units, productId];
 
@@ -42,11 +43,17 @@ export function statusOfNewProduct(stock: number, asked: ProductStatus | null | 
  * again. A status the seller names (SOLD_OUT, HIDDEN) is kept.
  */
 export function statusAfterSellerChange(
-  before: { status: ProductStatus; stock: number },
+  before: { status: ProductStatus; stock: number; soldOutBySeller: boolean },
   after: { stock: number },
   asked: ProductStatus | null | undefined,
 ): ProductStatus {
   let status = asked ?? before.status;
-  if (asked == null && before.status === ProductStatus.SOLD_OUT && before.stock === 0 && after.stock > 0) status = ProductStatus.ON_SALE;
+  const soldOutByStock = before.status === ProductStatus.SOLD_OUT && before.stock === 0 && !before.soldOutBySeller;
+  if (asked == null && soldOutByStock && after.stock > 0) status = ProductStatus.ON_SALE;
   return status === ProductStatus.ON_SALE && after.stock === 0 ? ProductStatus.SOLD_OUT : status;
+}
+
+/** Whether a SOLD_OUT is the seller's own after they change the product: they named it, or named nothing and it was. */
+export function soldOutBySellerAfter(before: { soldOutBySeller: boolean }, asked: ProductStatus | null | undefined): boolean {
+  return asked == null ? before.soldOutBySeller : asked === ProductStatus.SOLD_OUT;
 }

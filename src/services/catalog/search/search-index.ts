@@ -30,8 +30,8 @@ export interface SearchIndex {
   index(sql: Sql, doc: SearchDoc, options?: { isNew?: boolean }): Promise<void>;
   /** Drops a product from the index. */
   remove(sql: Sql, productId: number): Promise<void>;
-  /** The products holding every word in their name or description (see SearchMatch). */
-  match(words: readonly string[]): SearchMatch;
+  /** The products holding every word in their name or description (see SearchMatch); `sellerId`: among that seller's only. */
+  match(words: readonly string[], within?: { sellerId?: number }): SearchMatch;
   /**
    * Rebuilds the index of every product (deleted ones are dropped) in batches, each in its own
    * transaction with the products' rows locked; `onlyMissing` indexes only products it lacks.

@@ -18,8 +18,19 @@ const MAX_GRAMS_PER_WORD = 6;
 
 /** The searchable form of a text (see the module comment). */
 export function normalize(text: string): string {
-  // Greek final sigma: "ΚΟΣ" lower-cases to "κος" (final ς) but is the start of "κοσμος"; one sigma matches both.
-  return text.normalize('NFKC').toLowerCase().normalize('NFKC').replace(/ς/g, 'σ').replace(NOT_SEARCHABLE, '');
+  return (
+    text
+      .normalize('NFKC')
+      .toLowerCase()
+      // Where lower case is not yet one form (a fuller case folding): Greek final sigma ("ΚΟΣ" is "κος" but starts
+      // "κοσμος"), ß against "SS", and the dot Turkish İ keeps when lower-cased ("i̇stanbul" against "istanbul").
+      .replace(/ς/g, 'σ')
+      .replace(/ß/g, 'ss')
+      .replace(/i\u0307/g, 'i')
+      .replace(NOT_SEARCHABLE, '')
+      // Once punctuation is gone, letters it kept apart may compose (conjoining jamo: "ᄀ-ᅡ" is "가").
+      .normalize('NFKC')
+  );
 }
 
 /** Characters as code points, so a character outside the BMP counts as one (as it does in MySQL and SQLite). */

@@ -109,10 +109,20 @@ export class SqlNgramSearchIndex implements SearchIndex {
     return new Map(rows.map((r) => [Number(r.product_id), { id: Number(r.product_id), name: r.name_text, body: r.body_text }]));
   }
 
-  match(words: readonly string[]): SearchMatch {
+  match(words: readonly string[], within: { sellerId?: number } = {}): SearchMatch {
     const grams = [...new Set(words.flatMap(queryGrams))];
     const inName = words.map(() => 'instr(d.name_text, ?) > 0').join(' and ');
     const anywhere = words.map(() => '(instr(d.name_text, ?) > 0 or instr(d.body_text, ?) > 0)').join(' and ');
+    if (within.sellerId !== undefined) {
+      // One seller's catalog: its texts are checked one by one (its own index range), so its cost follows the
+      // seller's products, never the number of products in the marketplace holding a common gram.
+      return {
+        sql: `select d.product_id, case when ${inName} then 0 else 1 end as search_rank
+                from product sp join product_search_doc d on d.product_id = sp.id
+               where sp.seller_id = ? and ${anywhere}`,
+        params: [...words, within.sellerId, ...words.flatMap((w) => [w, w])],
+      };
+    }
     return {
       sql: `select d.product_id, case when ${inName} then 0 else 1 end as search_rank
               from (select product_id from product_search_gram where gram in (${placeholders(grams.length)})
