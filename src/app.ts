@@ -23,7 +23,10 @@ import { LoginThrottle } from './services/account/login-throttle';
 import { PasswordHasher } from './services/account/passwords';
 import { CategoryService } from './services/catalog/category.service';
 import { ProductImageService } from './services/catalog/product-image.service';
+import { ProductListing } from './services/catalog/product-listing';
 import { ProductService } from './services/catalog/product.service';
+import { SqlNgramSearchIndex } from './services/catalog/search/sql-ngram-search-index';
+import { indexMissingProducts } from './services/catalog/search/index-missing';
 import { CartService } from './services/cart/cart.service';
 import { ShippingAddressService } from './services/shipping/shipping-address.service';
 import { PeriodicJob } from './services/jobs/periodic-job';
@@ -139,7 +142,11 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
         : new MemoryStockGuard(loadStock);
 
     const categories = new CategoryService();
-    const products = new ProductService(categories, stock, logger);
+    const searchIndex = new SqlNgramSearchIndex();
+    const products = new ProductService(categories, stock, searchIndex, logger);
+    const listing = new ProductListing(categories, searchIndex);
+    // Products the index lacks (rows from before search existed, or written by SQL) are indexed in the background.
+    closers.push(indexMissingProducts(orm, searchIndex, logger));
     const productImages = new ProductImageService({
       products,
       storage,
@@ -206,8 +213,8 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     const resolverInstances = new Map<unknown, unknown>([
       [AccountResolver, new AccountResolver(accounts)],
       [CategoryResolver, new CategoryResolver(categories)],
-      [ProductResolver, new ProductResolver(products, productImages)],
-      [ProductConnectionResolver, new ProductConnectionResolver(products)],
+      [ProductResolver, new ProductResolver(products, listing, productImages)],
+      [ProductConnectionResolver, new ProductConnectionResolver(listing)],
       [CartResolver, new CartResolver(cart)],
       [OrderResolver, new OrderResolver(orders, checkout)],
       [OrderConnectionResolver, new OrderConnectionResolver(orders)],
@@ -250,6 +257,8 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
         accounts,
         categories,
         products,
+        listing,
+        searchIndex,
         productImages,
         cart,
         checkout,

@@ -15,8 +15,24 @@ registerEnumType(ProductStatus, { name: 'ProductStatus' });
 export enum ProductSort {
   NEWEST = 'NEWEST',
   NAME = 'NAME',
+  PRICE_ASC = 'PRICE_ASC',
+  PRICE_DESC = 'PRICE_DESC',
+  RELEVANCE = 'RELEVANCE',
 }
-registerEnumType(ProductSort, { name: 'ProductSort', description: 'NEWEST: newest first. NAME: by name, A to Z.' });
+registerEnumType(ProductSort, {
+  name: 'ProductSort',
+  description: 'How a product list is ordered; ties are broken by product id, so pages never skip or repeat.',
+  valuesConfig: {
+    NEWEST: { description: 'Newest first.' },
+    NAME: { description: 'By name, A to Z.' },
+    PRICE_ASC: { description: '낮은 가격순: cheapest first.' },
+    PRICE_DESC: { description: '높은 가격순: dearest first.' },
+    RELEVANCE: {
+      description:
+        'With a search: products with every word in their name first, then those matching in the description, each newest first. Without a search: as NEWEST.',
+    },
+  },
+});
 
 registerEnumType(OrderStatus, {
   name: 'OrderStatus',

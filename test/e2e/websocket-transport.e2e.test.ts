@@ -83,7 +83,7 @@ describe.each(TRANSPORTS)('the same protections over $name', (transport) => {
   });
 
   it('masks unexpected errors: no SQL text, just INTERNAL_SERVER_ERROR', async () => {
-    const service = t.app.services.products;
+    const service = t.app.services.listing;
     const original = service.list;
     service.list = async () => {
       throw new Error("ER_PARSE_ERROR: select * from product where secret = 'x'");

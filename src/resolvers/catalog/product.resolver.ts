@@ -3,20 +3,26 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver
 import { requireIdentity } from '../../auth/auth-checker';
 import type { GraphQLContext } from '../../context';
 import { Role } from '../../entities/role';
-import { ProductSort } from '../../schema/enums';
+import { ProductSort, ProductStatus } from '../../schema/enums';
 import { pageComplexity } from '../../schema/limits';
 import { ProductImageService } from '../../services/catalog/product-image.service';
-import { MAX_PRODUCT_PAGE, ProductService, toProductRecord } from '../../services/catalog/product.service';
+import { MAX_PRODUCT_PAGE, ProductListing } from '../../services/catalog/product-listing';
+import { ProductService, toProductRecord } from '../../services/catalog/product.service';
+import { MAX_SEARCH_LENGTH, MAX_SEARCH_WORDS } from '../../services/catalog/search/search-text';
 import { SellerType, toAccountType } from '../account/account.types';
 import { viewerOf } from '../../services/account/email-visibility';
 import { CategoryType, toCategoryType } from './category.types';
 import { CreateProductInput, UpdateProductInput } from './product.inputs';
 import { ProductConnection, ProductImageType, ProductType, toProductConnection, toProductImageType, toProductType } from './product.types';
 
+const SORT_DESCRIPTION = 'Default: RELEVANCE with a search, NEWEST without.';
+const SEARCH_DESCRIPTION = `Words (split on spaces) that must all be found in the name or description, anywhere, also inside a compound ("운동화" finds "나이키운동화"); case, full/half width, spaces and punctuation are ignored. At most ${MAX_SEARCH_LENGTH} characters and ${MAX_SEARCH_WORDS} words; nothing searchable lists everything.`;
+
 @Resolver(() => ProductType)
 export class ProductResolver {
   constructor(
     private readonly productService: ProductService,
+    private readonly listing: ProductListing,
     private readonly imageService: ProductImageService,
   ) {}
 
@@ -28,18 +34,43 @@ export class ProductResolver {
   }
 
   @Query(() => ProductConnection, {
-    description: `Listed products (not hidden, not deleted), at most ${MAX_PRODUCT_PAGE} a page.`,
+    description: `Listed products (not hidden, not deleted), at most ${MAX_PRODUCT_PAGE} a page: searched, filtered and sorted.`,
     complexity: pageComplexity(MAX_PRODUCT_PAGE),
   })
   async products(
     @Ctx() ctx: GraphQLContext,
     @Arg('first', () => Int, { nullable: true, defaultValue: MAX_PRODUCT_PAGE }) first: number,
     @Arg('after', () => String, { nullable: true }) after?: string | null,
-    @Arg('sort', () => ProductSort, { nullable: true, defaultValue: ProductSort.NEWEST }) sort?: ProductSort | null,
+    @Arg('sort', () => ProductSort, { nullable: true, description: SORT_DESCRIPTION }) sort?: ProductSort | null,
     @Arg('categoryId', () => ID, { nullable: true, description: 'Only this category and the categories under it.' })
     categoryId?: string | null,
+    @Arg('search', () => String, { nullable: true, description: SEARCH_DESCRIPTION }) search?: string | null,
+    @Arg('minPrice', () => Int, { nullable: true, description: 'Only products costing at least this (KRW).' }) minPrice?: number | null,
+    @Arg('maxPrice', () => Int, { nullable: true, description: 'Only products costing at most this (KRW).' }) maxPrice?: number | null,
   ): Promise<ProductConnection> {
-    return toProductConnection(await this.productService.list(ctx.em, { first, after, sort, categoryId }));
+    return toProductConnection(await this.listing.list(ctx.em, { first, after, sort, categoryId, search, minPrice, maxPrice }));
+  }
+
+  @Authorized(Role.SELLER)
+  @Query(() => ProductConnection, {
+    description: `The calling seller's own products in every status (hidden and sold out included; never deleted ones), at most ${MAX_PRODUCT_PAGE} a page.`,
+    complexity: pageComplexity(MAX_PRODUCT_PAGE),
+  })
+  async myProducts(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: MAX_PRODUCT_PAGE }) first: number,
+    @Arg('after', () => String, { nullable: true }) after?: string | null,
+    @Arg('sort', () => ProductSort, { nullable: true, description: SORT_DESCRIPTION }) sort?: ProductSort | null,
+    @Arg('status', () => ProductStatus, { nullable: true, description: 'Only products in this status.' }) status?: ProductStatus | null,
+    @Arg('search', () => String, { nullable: true, description: SEARCH_DESCRIPTION }) search?: string | null,
+    @Arg('categoryId', () => ID, { nullable: true, description: 'Only this category and the categories under it.' })
+    categoryId?: string | null,
+    @Arg('minPrice', () => Int, { nullable: true }) minPrice?: number | null,
+    @Arg('maxPrice', () => Int, { nullable: true }) maxPrice?: number | null,
+  ): Promise<ProductConnection> {
+    const identity = requireIdentity(ctx.auth);
+    const query = { first, after, sort, categoryId, search, minPrice, maxPrice };
+    return toProductConnection(await this.listing.list(ctx.em, query, { kind: 'seller', sellerId: identity.accountId, status }));
   }
 
   @Authorized(Role.SELLER)
@@ -99,6 +130,16 @@ export class ProductResolver {
     return category && toCategoryType(category);
   }
 
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: "Units held by unpaid orders (PAYMENT_PENDING), on top of `stock`: the product's own seller only, null for anyone else.",
+  })
+  async heldStock(@Root() product: ProductType, @Ctx() ctx: GraphQLContext): Promise<number | null> {
+    const identity = ctx.auth.kind === 'authenticated' ? ctx.auth.identity : null;
+    if (identity?.role !== Role.SELLER || identity.accountId !== product.sellerId) return null;
+    return ctx.loaders.heldStockByProductId.load(product.productId);
+  }
+
   @FieldResolver(() => [ProductImageType])
   async images(@Root() product: ProductType, @Ctx() ctx: GraphQLContext): Promise<ProductImageType[]> {
     return (await ctx.loaders.imagesByProductId.load(product.productId)).map(toProductImageType);
@@ -107,10 +148,10 @@ export class ProductResolver {
 
 @Resolver(() => ProductConnection)
 export class ProductConnectionResolver {
-  constructor(private readonly productService: ProductService) {}
+  constructor(private readonly listing: ProductListing) {}
 
   @FieldResolver(() => Int, { description: 'Products matching the filter, across all pages.' })
   totalCount(@Root() connection: ProductConnection, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return this.productService.count(ctx.em, connection.page.filter);
+    return this.listing.count(ctx.em, connection.page.filter);
   }
 }

@@ -2,7 +2,8 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { ProductImageRecord } from '../../services/catalog/catalog.loaders';
 import { ProductStatus } from '../../schema/enums';
 import { connectionOf, PageInfo } from '../../schema/pagination';
-import type { ProductPage, ProductRecord } from '../../services/catalog/product.service';
+import type { ProductPage } from '../../services/catalog/product-listing';
+import type { ProductRecord } from '../../services/catalog/product.service';
 
 @ObjectType('ProductImage')
 export class ProductImageType {

@@ -38,6 +38,16 @@ export function createCatalogLoaders(em: EntityManager) {
         (r) => r.id,
       );
     }),
+    // Units of unpaid orders: what a seller's product has on hold besides its stock (myProducts).
+    heldStockByProductId: new DataLoader<number, number>(async (ids) => {
+      const rows = await sql.rows<{ product_id: number; held: number | string }>(
+        `select i.product_id, sum(i.quantity) as held from order_item i join customer_order o on o.id = i.order_id
+          where i.product_id in (${placeholders(ids.length)}) and o.status = 'PAYMENT_PENDING' group by i.product_id`,
+        ids,
+      );
+      const held = new Map(rows.map((r) => [Number(r.product_id), Number(r.held)]));
+      return ids.map((id) => held.get(id) ?? 0);
+    }),
     imagesByProductId: new DataLoader<number, ProductImageRecord[]>(async (productIds) => {
       const rows = await sql.rows<{ id: number; product_id: number; url: string; position: number }>(
         `select id, product_id, url, position from product_image where product_id in (${placeholders(productIds.length)})

@@ -5,14 +5,16 @@ export type KeysetPosition = { sort: string; value: string | number; id: number 
 
 /**
  * What a list's sort key holds, so a cursor's value is checked before it reaches SQL:
- * `epochMs` a time in epoch milliseconds, `text` a string (a name), `none` nothing (0; the id alone orders).
+ * `epochMs` a time in epoch milliseconds, `text` a string (a name), `integer` a safe integer (a price),
+ * `rankEpochMs` a search rank and a time (`"0:1764600000000"`), `none` nothing (0; the id alone orders).
  */
-export type CursorValue = 'epochMs' | 'text' | 'none';
+export type CursorValue = 'epochMs' | 'text' | 'integer' | 'rankEpochMs' | 'none';
 
 /** Longer than any cursor this server makes (a NAME cursor holds a product name of at most 100 characters). */
 const MAX_CURSOR_LENGTH = 2048;
 /** The range of a JavaScript Date (and far past any row's timestamp). */
 const MAX_EPOCH_MS = 8.64e15;
+const RANK_EPOCH_MS = /^[0-9]:-?[0-9]{1,16}$/;
 
 /** Encodes a keyset position as an opaque cursor (base64url JSON). */
 export function encodeCursor(position: KeysetPosition): string {
@@ -44,6 +46,10 @@ function isValue(v: unknown, kind: CursorValue): v is string | number {
       return Number.isSafeInteger(v) && Math.abs(v as number) <= MAX_EPOCH_MS;
     case 'text':
       return typeof v === 'string';
+    case 'integer':
+      return Number.isSafeInteger(v);
+    case 'rankEpochMs':
+      return typeof v === 'string' && RANK_EPOCH_MS.test(v) && Math.abs(Number(v.split(':')[1])) <= MAX_EPOCH_MS;
     case 'none':
       return v === 0;
   }

@@ -5,13 +5,20 @@ import type { Sql } from '../../../db/sql';
 export type SearchDoc = { id: number; name: string; description: string };
 
 /**
- * The products matching a search, as SQL: a `select` of `product_id` and `rank` (0 when every
+ * The products matching a search, as SQL: a `select` of `product_id` and `search_rank` (0 when every
  * word is in the name, 1 when some word is only in the description) that the listing joins to
  * `product` and filters, sorts and pages like any listing, in one statement.
  */
 export type SearchMatch = { sql: string; params: unknown[] };
 
 export type ReindexProgress = { indexed: number; removed: number };
+export type ReindexOptions = {
+  onlyMissing?: boolean;
+  batchSize?: number;
+  onBatch?: (progress: ReindexProgress) => void;
+  /** Stops between two batches. */
+  signal?: AbortSignal;
+};
 
 /**
  * The search index port. Writes run on the caller's transaction (`Sql`), so the index changes
@@ -29,8 +36,5 @@ export interface SearchIndex {
    * Rebuilds the index of every product (deleted ones are dropped) in batches, each in its own
    * transaction with the products' rows locked; `onlyMissing` indexes only products it lacks.
    */
-  reindex(
-    em: EntityManager,
-    options?: { onlyMissing?: boolean; batchSize?: number; onBatch?: (p: ReindexProgress) => void },
-  ): Promise<ReindexProgress>;
+  reindex(em: EntityManager, options?: ReindexOptions): Promise<ReindexProgress>;
 }

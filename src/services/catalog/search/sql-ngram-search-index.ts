@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { sqlOf, sqlTransaction, type Sql } from '../../../db/sql';
-import type { ReindexProgress, SearchDoc, SearchIndex, SearchMatch } from './search-index';
+import type { ReindexOptions, ReindexProgress, SearchDoc, SearchIndex, SearchMatch } from './search-index';
 import { indexGrams, normalize, queryGrams } from './search-text';
 
 /** Rows per multi-row insert: well under SQLite's and MySQL's placeholder limits. */
@@ -65,14 +65,11 @@ export class SqlNgramSearchIndex implements SearchIndex {
     };
   }
 
-  async reindex(
-    em: EntityManager,
-    options: { onlyMissing?: boolean; batchSize?: number; onBatch?: (p: ReindexProgress) => void } = {},
-  ): Promise<ReindexProgress> {
+  async reindex(em: EntityManager, options: ReindexOptions = {}): Promise<ReindexProgress> {
     const batchSize = options.batchSize ?? 200;
     const progress: ReindexProgress = { indexed: 0, removed: 0 };
     let after = 0;
-    for (;;) {
+    while (!options.signal?.aborted) {
       const ids = (
         await sqlOf(em).rows<{ id: number }>(
           options.onlyMissing
@@ -102,5 +99,6 @@ export class SqlNgramSearchIndex implements SearchIndex {
       });
       options.onBatch?.({ ...progress });
     }
+    return progress;
   }
 }
