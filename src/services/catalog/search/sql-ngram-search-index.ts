@@ -6,6 +6,12 @@ import { indexGrams, normalize, queryGrams } from './search-text';
 /** Rows per multi-row insert: well under SQLite's and MySQL's placeholder limits. */
 const INSERT_CHUNK = 1000;
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+/**
+ * Ids per `delete ... where product_id in (...)`: MariaDB turns an IN list of 1,000 values or more
+ * (in_predicate_conversion_threshold) into a subquery, and a DELETE then scans the whole gram
+ * table instead of its product_id index (a reindex in batches of 1,000 read every gram row per batch).
+ */
+const DELETE_CHUNK = 500;
 
 /**
  * The SearchIndex on plain SQL tables, the same on MySQL 8, MariaDB and SQLite (README
@@ -46,9 +52,11 @@ export class SqlNgramSearchIndex implements SearchIndex {
   }
 
   private async removeMany(sql: Sql, productIds: readonly number[]): Promise<void> {
-    if (productIds.length === 0) return;
-    await sql.run(`delete from product_search_gram where product_id in (${placeholders(productIds.length)})`, productIds);
-    await sql.run(`delete from product_search_doc where product_id in (${placeholders(productIds.length)})`, productIds);
+    for (let i = 0; i < productIds.length; i += DELETE_CHUNK) {
+      const ids = productIds.slice(i, i + DELETE_CHUNK);
+      await sql.run(`delete from product_search_gram where product_id in (${placeholders(ids.length)})`, ids);
+      await sql.run(`delete from product_search_doc where product_id in (${placeholders(ids.length)})`, ids);
+    }
   }
 
   match(words: readonly string[]): SearchMatch {
