@@ -94,12 +94,19 @@ export type LoadResult = { requestsPerSec: number; p50: number; p99: number; err
  * Drives `url` with autocannon (POST JSON) for `seconds`, after a short warm-up. Several bodies
  * are sent in turn: each connection cycles through them.
  */
-export async function load(url: string, body: string | string[], connections: number, seconds = DURATION): Promise<LoadResult> {
+export async function load(
+  url: string,
+  body: string | string[],
+  connections: number,
+  seconds = DURATION,
+  /** Seconds before a request counts as an error (autocannon's default: 10). */
+  timeout = 10,
+): Promise<LoadResult> {
   const headers = { 'content-type': 'application/json' };
   const opts =
     typeof body === 'string'
-      ? { url, method: 'POST' as const, body, headers, connections }
-      : { url, connections, requests: body.map((b) => ({ method: 'POST' as const, body: b, headers })) };
+      ? { url, method: 'POST' as const, body, headers, connections, timeout }
+      : { url, connections, timeout, requests: body.map((b) => ({ method: 'POST' as const, body: b, headers })) };
   await autocannon({ ...opts, duration: 2 });
   const r = await autocannon({ ...opts, duration: seconds });
   return {
