@@ -99,15 +99,21 @@ export async function load(
   body: string | string[],
   connections: number,
   seconds = DURATION,
-  /** Seconds before a request counts as an error (autocannon's default: 10). */
-  timeout = 10,
+  options: {
+    /** Seconds before a request counts as an error (autocannon's default: 10). */
+    timeout?: number;
+    /** Runs between the warm-up and the measurement (say, to let a slow server finish the warm-up's requests). */
+    afterWarmUp?: () => Promise<unknown>;
+  } = {},
 ): Promise<LoadResult> {
+  const timeout = options.timeout ?? 10;
   const headers = { 'content-type': 'application/json' };
   const opts =
     typeof body === 'string'
       ? { url, method: 'POST' as const, body, headers, connections, timeout }
       : { url, connections, timeout, requests: body.map((b) => ({ method: 'POST' as const, body: b, headers })) };
   await autocannon({ ...opts, duration: 2 });
+  await options.afterWarmUp?.();
   const r = await autocannon({ ...opts, duration: seconds });
   return {
     requestsPerSec: Math.round(r.requests.average),
