@@ -12,10 +12,11 @@ export class ProductSearchDoc {
   @ManyToOne(() => Product, { primary: true, deleteRule: 'cascade', ref: true, fieldName: 'product_id' })
   product!: Ref<Product>;
 
-  @Property({ type: 'text' })
+  /** MEDIUMTEXT: NFKC can make a text many times longer (one ﷺ is 18 letters), past TEXT's 64 KB. */
+  @Property({ type: 'text', columnType: 'mediumtext' })
   nameText!: string;
 
-  @Property({ type: 'text' })
+  @Property({ type: 'text', columnType: 'mediumtext' })
   bodyText!: string;
 }
 

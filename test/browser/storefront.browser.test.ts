@@ -19,6 +19,7 @@ import {
   text,
   type Storefront,
 } from '../helpers/storefront-browser';
+import { myProductsJourney, searchJourney } from './storefront-search.journeys';
 
 /**
  * The newcomer's journey in a real browser, on the embedded profile exactly as `npm start` runs
@@ -32,6 +33,10 @@ import {
  * shows each step live (orderEvents): the carrier, the number, the tracking link, and finally
  * the purchase confirmed (구매확정). A second order is cancelled by its seller (판매 취소) from the
  * seller box: the customer's page shows the order refunded in full, with the seller's reason.
+ * Then search (#17): a word of the seeded names, 정확도순, 낮은/높은 가격순, paging, a price range, the category, no
+ * result and back, a sold-out product's 품절 badge; and the seller box's 내 상품: a hidden product, the units an unpaid
+ * order holds (결제 대기), a restock, hide and show (storefront-search.journeys.ts). They run last, in this file, as they
+ * change products the journeys above count (another file would run beside these against the same STOREFRONT_URL).
  *
  * With STOREFRONT_URL set, it drives that server instead of starting one: CI points it at a
  * plain `npm start` of a fresh clone, with no variables and MySQL and Redis out of reach.
@@ -318,3 +323,15 @@ it('lets a seller cancel its line of a paid order from the seller box (판매 �
   });
   expect(pageErrors).toEqual([]);
 }, 120_000);
+
+it(
+  'searches the catalog (검색) with the category and a price range, sorts by price, pages, and shows a sold-out product as 품절, in Chromium',
+  () => searchJourney(storefront),
+  120_000,
+);
+
+it(
+  "shows the seller's own catalog in the seller box (내 상품): a hidden product, units held by an unpaid order, restock and hide/show",
+  () => myProductsJourney(storefront),
+  120_000,
+);

@@ -107,6 +107,8 @@ async function cancelItemsInput(f: Fixtures, actor: Actor) {
 const SETTLEMENTS =
   'query($from: DateTime!, $to: DateTime!, $s: ID) { sellerSettlements(from: $from, to: $to, sellerId: $s, first: 5) { totals { owed } entries { edges { cursor } } } }';
 const PAYOUTS = 'query($s: ID) { sellerPayouts(sellerId: $s, first: 5) { edges { cursor } } }';
+const MY_PRODUCTS =
+  'query($s: String, $min: Int) { myProducts(first: 5, search: $s, minPrice: $min, sort: PRICE_ASC) { totalCount edges { node { id heldStock } } } }';
 const SHIP =
   'mutation($o: String!, $i: [ID!]!) { shipOrderItems(orderId: $o, itemIds: $i, carrier: CJ_LOGISTICS, trackingNumber: "123456789012") { id } }';
 
@@ -116,6 +118,9 @@ const MATRIX: Record<string, { op: Operation; expect: Row }> = {
   'Query.categories':            { op: { query: '{ categories { id } }' }, expect: row(A, A, A, A, A, A) },
   'Query.product':               { op: { query: 'query($id: ID!) { product(id: $id) { id } }', variables: (f) => ({ id: f.productId }) }, expect: row(A, A, A, A, A, A) },
   'Query.products':              { op: { query: '{ products(first: 1) { totalCount } }' }, expect: row(A, A, A, A, A, A) },
+  'Query.products(search)':      { op: { query: MY_PRODUCTS.replace('myProducts', 'products'), variables: () => ({ s: 'product', min: 1 }), succeeds: true }, expect: row(A, A, A, A, A, A) },
+  // A seller's own catalog (#17): sellers only, each their own (what each sees is in authorization-product-fields).
+  'Query.myProducts':            { op: { query: MY_PRODUCTS, succeeds: true }, expect: row(U, F, F, A, A, F) },
   'Query.cart':                  { op: { query: '{ cart { totalAmount } }' }, expect: row(U, A, A, F, F, F) },
   'Query.orders':                { op: { query: '{ orders(first: 1) { totalCount } }' }, expect: row(U, A, A, A, A, A) },
   'Query.order':                 { op: { query: 'query($o: String!) { order(orderId: $o) { orderId } }', variables: (f) => ({ o: f.orderId }) }, expect: row(U, A, N, A, N, A) },

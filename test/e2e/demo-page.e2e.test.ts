@@ -3,6 +3,7 @@ import { startAppWithToss, TOSS_CLIENT_KEY } from '../helpers/toss';
 
 const MODULES = [
   'demo.js',
+  'catalog.js',
   'api.js',
   'dom.js',
   'order-tracking.js',
@@ -10,6 +11,7 @@ const MODULES = [
   'order-detail.js',
   'seller-box.js',
   'cancel-items.js',
+  'my-products.js',
 ];
 
 /** The /demo page's files and settings as the app serves them (the journey itself: test/browser). */
@@ -23,14 +25,26 @@ it('serves the storefront page, its modules, and settings naming the configured 
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const html = await page.text();
-    for (const asset of ['/demo/config.js', '/demo/demo.js', '/demo/demo.css', '/demo/shipping.css', '/demo/refunds.css'])
-      expect(html).toContain(asset);
+    const assets = ['/demo/config.js', '/demo/demo.js', '/demo/demo.css', '/demo/shipping.css', '/demo/refunds.css', '/demo/search.css'];
+    for (const asset of assets) expect(html).toContain(asset);
     // The checkout address form, the order's shipments and the seller box (#15).
     for (const id of ['address-form', 'save-address', 'order-lines', 'shipments', 'confirm-purchase', 'seller-box', 'seller-queue']) {
       expect(html).toContain(`id="${id}"`);
     }
     // The order's payment (balance and refunds) and the box for a refused cancel (#16).
     for (const id of ['order-payment', 'order-error']) expect(html).toContain(`id="${id}"`);
+    // The catalog's search box, price range and empty result, and the seller's own catalog (내 상품) (#17).
+    for (const id of ['search-form', 'search', 'min-price', 'max-price', 'search-clear', 'no-results', 'my-products-box', 'my-status']) {
+      expect(html).toContain(`id="${id}"`);
+    }
+    expect(html).toContain('검색 결과가 없습니다');
+    // Every sort the API has; 정확도순 (RELEVANCE) is offered only while a search is active, so it starts hidden.
+    const sortSelect = html.slice(html.indexOf('<select id="sort">'), html.indexOf('</select>', html.indexOf('<select id="sort">')));
+    const sorts = [...sortSelect.matchAll(/<option value="([A-Z_]+)"/g)].map((m) => m[1]);
+    expect(sorts).toEqual(['NEWEST', 'NAME', 'PRICE_ASC', 'PRICE_DESC', 'RELEVANCE']);
+    expect(html).toContain('<option value="RELEVANCE" hidden disabled>정확도순');
+    const css = await fetch(`${t.url}/demo/search.css`);
+    expect([css.status, css.headers.get('content-type')]).toEqual([200, expect.stringMatching(/^text\/css/)]);
     for (const module of MODULES) {
       const res = await fetch(`${t.url}/demo/${module}`);
       expect([res.status, res.headers.get('content-type')]).toEqual([200, expect.stringMatching(/javascript/)]);

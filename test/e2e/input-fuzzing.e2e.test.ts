@@ -17,6 +17,7 @@ import {
   type RefundFixtures,
   type ShippingFixtures,
 } from '../helpers/fuzz-inputs';
+import { NASTY_SEARCHES, searchCases, searchFixtures, type SearchFixtures } from '../helpers/fuzz-search';
 import { codeOf } from '../helpers/graphql-client';
 import type { TestApp } from '../helpers/test-app';
 import { startAppWithToss } from '../helpers/toss';
@@ -34,6 +35,7 @@ let customer: TestAccount, seller: TestAccount, admin: TestAccount;
 let productId: string, orderId: string, addressId: string;
 let shipping: ShippingFixtures;
 let refunds: RefundFixtures;
+let search: SearchFixtures;
 let tables: string[];
 
 beforeAll(async () => {
@@ -49,6 +51,8 @@ beforeAll(async () => {
   shipping = await shippingFixtures(t.client, toss, customer, [seller, otherSeller]);
   // An order to partially cancel, many times over (issue #16's operations).
   refunds = await refundFixtures(t.client, toss, customer, [seller, otherSeller], admin);
+  // Products to search (one hidden, one deleted), a category, cursors of every sort (issue #17's listings).
+  search = await searchFixtures(t.client, seller, admin);
 
   productId = (await createProduct(t.client, seller.token, { stock: 100 })).id;
   orderId = (await orderProducts(t.client, customer.token, [{ productId, quantity: 1 }])).orderId;
@@ -256,9 +260,10 @@ const CASES: Case[] = [
     shipping: () => shipping,
     refunds: () => refunds,
   }),
+  ...searchCases({ anonymous: () => '', seller: () => seller.token, search: () => search }),
 ];
 
-describe.each(CASES)('$name', ({ token, query, variables, never = [] }) => {
+describe.each(CASES)('$name', ({ token, query, variables, never = [], codes, accept }) => {
   it('answers only coded errors, and a failed call changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(variables, async (vars) => {
@@ -269,10 +274,14 @@ describe.each(CASES)('$name', ({ token, query, variables, never = [] }) => {
         const code = codeOf(res);
         expect(code).not.toBe('INTERNAL_SERVER_ERROR');
         expect(never).not.toContain(code);
+        if (codes) {
+          expect(res.status).toBeLessThan(500);
+          expect(['none', ...codes]).toContain(code ?? 'none');
+        }
         if (res.errors?.length) {
           expect(code).toEqual(expect.any(String));
           expect(await checksum()).toBe(before);
-        }
+        } else accept?.(res.data);
       }),
       { numRuns: 25 },
     );
@@ -283,7 +292,7 @@ describe.each(CASES)('$name', ({ token, query, variables, never = [] }) => {
  * The same properties over the WebSocket, which runs queries and mutations through the same
  * pipeline (a socket needs a token: anonymous cases run on a customer's).
  */
-describe.each(CASES)('over the WebSocket: $name', ({ token, query, variables, never = [] }) => {
+describe.each(CASES)('over the WebSocket: $name', ({ token, query, variables, never = [], codes, accept }) => {
   let ws: WsClients;
   beforeAll(() => {
     ws = new WsClients(t.url);
@@ -300,15 +309,35 @@ describe.each(CASES)('over the WebSocket: $name', ({ token, query, variables, ne
         const code = res.errors?.[0]?.extensions?.code;
         expect(code).not.toBe('INTERNAL_SERVER_ERROR');
         expect(never).not.toContain(code);
+        if (codes) expect(['none', ...codes]).toContain(code ?? 'none');
         if (res.errors?.length) {
           expect(code).toEqual(expect.any(String));
           expect(code).not.toMatch(/^CLOSED_/);
           expect(await checksum()).toBe(before);
-        }
+        } else accept?.(res.data);
       }),
       { numRuns: 10 },
     );
   });
+});
+
+/** Every nasty search string at least once (the fuzzer draws only some), in each sort, on both listings: data or BAD_USER_INPUT. */
+it('answers every nasty search with data or BAD_USER_INPUT, in each sort, on both listings', async () => {
+  const outcomes = new Set<string>();
+  for (const field of ['products', 'myProducts']) {
+    for (const sort of [null, 'NEWEST', 'NAME', 'PRICE_ASC', 'PRICE_DESC', 'RELEVANCE']) {
+      for (const s of NASTY_SEARCHES) {
+        const res = await t.client.raw(
+          `query($s: String, $sort: ProductSort) { list: ${field}(search: $s, sort: $sort, first: 5) { totalCount edges { node { id } } } }`,
+          { s, sort },
+          { token: seller.token },
+        );
+        const code = codeOf(res) ?? 'data';
+        if (code !== 'data' && code !== 'BAD_USER_INPUT') outcomes.add(`${field} ${sort} ${JSON.stringify(s)}: ${res.status} ${code}`);
+      }
+    }
+  }
+  expect([...outcomes]).toEqual([]);
 });
 
 describe('addProductImages', () => {

@@ -18,6 +18,9 @@ const CATALOG: Array<[key: string, name: string, description: string]> = [
   ['tshirt', 'Cotton T-Shirt', '부드러운 면 티셔츠'],
   ['iphone', 'ＩＰＨＯＮＥ 케이스', '투명 하드 케이스 (USB-C 케이블 증정)'],
   ['bagInDescription', '여행용 파우치', '가방 속 정리에 좋은 파우치'],
+  // Both words in the name, and (newer) one word only in the description: the name match still comes first.
+  ['mugBoth', '머그 컵 세트', '도자기'],
+  ['mugSplit', '머그 받침', '컵 없이 쓰는 받침'],
   ['hidden', '숨긴 운동화', '보이지 않는 상품'],
   ['deleted', '지운 운동화', '삭제된 상품'],
   ['renamed', '옛날이름 모자', '야구 모자'],
@@ -67,6 +70,11 @@ describe('product search', () => {
     ['지운', []],
     ['없는상품', []],
     ['10kg', ['rice']],
+    ['머그 컵', ['mugBoth', 'mugSplit']], // every word in the name first, even when older
+    ['컵', ['mugBoth', 'mugSplit']],
+    ['받침', ['mugSplit']],
+    ['운동화'.normalize('NFD'), ['adidasShoes', 'nikeShoes']], // decomposed Hangul (as macOS may send it)
+    ['ＵＳＢ－Ｃ', ['iphone']], // full-width letters and punctuation
   ];
   it.each(TABLE)('%s', async (query, expected) => {
     const found = await search(query);
@@ -75,9 +83,17 @@ describe('product search', () => {
   });
 
   it('lists everything, newest first, when the search holds nothing searchable', async () => {
-    const all = await search('  !?  ');
-    expect(all.total).toBe(CATALOG.length - 2);
-    expect(all.keys[0]).toBe('renamed');
+    for (const text of ['  !?  ', '', '---', '\t\n']) {
+      const all = await search(text);
+      expect(all.total).toBe(CATALOG.length - 2);
+      expect(all.keys[0]).toBe('renamed');
+    }
+  });
+
+  it('accepts a search of exactly 100 characters and of exactly 8 words', async () => {
+    expect((await search('가'.repeat(100))).keys).toEqual([]);
+    expect((await search('a b c d e f g h')).keys).toEqual([]);
+    expect((await search(`운동화${' '.repeat(97)}`)).keys).toEqual(['adidasShoes', 'nikeShoes']);
   });
 
   it('refuses a search too long or of too many words (BAD_USER_INPUT on search)', async () => {
@@ -86,5 +102,27 @@ describe('product search', () => {
       expect(codeOf(answer)).toBe('BAD_USER_INPUT');
       expect(answer.errors![0].extensions!.field).toBe('search');
     }
+  });
+});
+
+describe('index writes beside each other', () => {
+  // On InnoDB a delete that finds nothing locks a gap; two creations doing that at once deadlocked (INTERNAL_SERVER_ERROR).
+  it('creates, renames and deletes many products at once, every one indexed as it ends', async () => {
+    const made = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        createProduct(t.client, seller.token, { name: `동시상품${i}호 바구니`, description: '한꺼번에' }),
+      ),
+    );
+    expect((await search('바구니')).total).toBe(12);
+    await Promise.all(
+      made.map((p, i) =>
+        i % 3 === 0
+          ? t.client.ok(DeleteProductDocument, { id: p.id }, { token: seller.token })
+          : t.client.ok(UpdateProductDocument, { id: p.id, input: { name: `동시상품${i}호 소쿠리` } }, { token: seller.token }),
+      ),
+    );
+    expect((await search('바구니')).total).toBe(0);
+    expect((await search('소쿠리')).total).toBe(8);
+    expect((await search('한꺼번에')).total).toBe(8);
   });
 });

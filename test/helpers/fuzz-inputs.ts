@@ -37,6 +37,10 @@ export type Case = {
   variables: fc.Arbitrary<Record<string, unknown>>;
   /** Codes this case must never answer (e.g. PAYMENT_FAILED: with no Toss fault set, Toss refusing means the server let bad input through). */
   never?: string[];
+  /** The only codes this case may answer, when the list is known (e.g. a query's: BAD_USER_INPUT, NOT_FOUND). */
+  codes?: string[];
+  /** Checks the data of a call that succeeded (e.g. a listing never shows a hidden product). */
+  accept?: (data: unknown) => void;
 };
 
 const ADDRESS = { recipientName: '홍길동', phone: '010-1234-5678', postcode: '06236', roadAddress: '서울특별시 강남구 테헤란로 152' };
@@ -294,7 +298,7 @@ const anyPeriod = fc.oneof(
 );
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 /** Cursors: junk, and well-formed ones of this list or another with values at and past the edges. */
-const anyCursor = (sort: string) =>
+export const anyCursor = (sort: string) =>
   maybe(
     fc.oneof(
       anyString,
@@ -332,7 +336,7 @@ const anyCursor = (sort: string) =>
     ),
   );
 /** The page size: the usual Int junk and the edges of 1..20. */
-const anyFirst = maybe(fc.oneof(anyInt, fc.constantFrom(null, 0, 1, 20, 21, -1)));
+export const anyFirst = maybe(fc.oneof(anyInt, fc.constantFrom(null, 0, 1, 20, 21, -1)));
 
 /** Issue #16's operations: cancelOrderItems (customer, seller), sellerSettlements and sellerPayouts (seller, admin), recordSellerPayout (admin). */
 export function refundAndSettlementCases(f: {

@@ -97,3 +97,31 @@ export async function demoSellerOf(client: GraphQLClient, productId: string): Pr
   }
   throw new Error(`product ${productId} is not a demo seller's`);
 }
+
+/** A token of a demo seller: a session of its own beside the page's seller box. */
+export async function sellerToken(client: GraphQLClient, email: string): Promise<string> {
+  return (await client.ok(LoginDocument, { input: { role: 'SELLER', email, password: DEMO_PASSWORD } })).login.token;
+}
+
+/** A new page logged in as the demo customer, on the product list; its uncaught errors are collected in `pageErrors`. */
+export async function openAsCustomer(browser: Browser, appUrl: string): Promise<{ page: Page; pageErrors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(`${appUrl}/demo`);
+  await page.click('#login');
+  // The catalog shows to anonymous visitors too: wait for the session itself.
+  await page.waitForSelector('#account:not(:empty)');
+  await page.waitForSelector('[data-testid=product]');
+  return { page, pageErrors };
+}
+
+/** The product ids of the cards on the page, in order. */
+export const cardIds = (page: Page) =>
+  page.locator('[data-testid=product]').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-product-id') ?? ''));
+
+/** Waits until the cards on the page (or the rows `testId` names) are these products, in this order (a page drawn from a new answer). */
+export async function waitForCards(page: Page, ids: string[], testId = 'product'): Promise<void> {
+  const shown = `[...document.querySelectorAll('[data-testid=${testId}]')].map((card) => card.dataset.productId).join()`;
+  await page.waitForFunction(`${shown} === ${JSON.stringify(ids.join())}`);
+}

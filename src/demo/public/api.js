@@ -11,13 +11,14 @@ const DETAIL_FIELDS = `refundPending shippingAddress { ${ADDRESS_FIELDS} }
 // The customer's view of the order adds its payment: what is still charged and every refund (null for sellers).
 const CUSTOMER_DETAIL = `${ORDER_FIELDS} ${DETAIL_FIELDS}
   payment { method amount status balanceAmount cancels { amount reason canceledAt } }`;
+const MY_PRODUCT_FIELDS = 'id name price stock heldStock status category { name } images { url position }';
 const EVENT_FIELDS = 'id kind orderId orderStatus paymentStatus at shipmentId carrier trackingNumber trackingUrl';
 export const Q = {
   login: 'mutation Login($input: LoginInput!) { login(input: $input) { token account { id name email } } }',
   logout: 'mutation Logout { logout }',
   categories: 'query Categories { categories { id name parent { name } } }',
-  products: `query Products($first: Int, $after: String, $sort: ProductSort, $categoryId: ID) {
-    products(first: $first, after: $after, sort: $sort, categoryId: $categoryId) {
+  products: `query Products($first: Int, $after: String, $sort: ProductSort, $categoryId: ID, $search: String, $minPrice: Int, $maxPrice: Int) {
+    products(first: $first, after: $after, sort: $sort, categoryId: $categoryId, search: $search, minPrice: $minPrice, maxPrice: $maxPrice) {
       totalCount pageInfo { hasNextPage endCursor }
       edges { node { id name price stock status seller { name } category { name } images { url position } } } } }`,
   cart: `query Cart { cart { ${CART_FIELDS} } }`,
@@ -46,6 +47,11 @@ export const Q = {
     shipOrderItems(orderId: $orderId, itemIds: $itemIds, carrier: $carrier, trackingNumber: $trackingNumber) { ${SHIPMENT_FIELDS} } }`,
   markShipmentDelivered: `mutation MarkShipmentDelivered($shipmentId: ID!) { markShipmentDelivered(shipmentId: $shipmentId) { ${SHIPMENT_FIELDS} } }`,
   sellerOrderEvents: 'subscription SellerOrderEvents { sellerOrderEvents { id kind orderId orderStatus at } }',
+  // The seller's own catalog (#17): every status, the units unpaid orders hold, a quick restock or hide/show.
+  myProducts: `query MyProducts($after: String, $status: ProductStatus, $search: String) {
+    myProducts(first: 10, after: $after, status: $status, search: $search) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { ${MY_PRODUCT_FIELDS} } } } }`,
+  updateProduct: `mutation UpdateProduct($id: ID!, $input: UpdateProductInput!) { updateProduct(id: $id, input: $input) { ${MY_PRODUCT_FIELDS} } }`,
   // Partial refunds (#16): units of lines, by the customer (취소) or the line's seller (판매 취소).
   cancelOrderItems: `mutation CancelOrderItems($orderId: String!, $items: [CancelOrderItemInput!]!, $reason: String) {
     cancelOrderItems(orderId: $orderId, items: $items, reason: $reason) { ${CUSTOMER_DETAIL} } }`,

@@ -1,27 +1,13 @@
-// Demo storefront: routing, login, catalog, cart, checkout and the fail page. Plain ES modules, no build step.
-import {
-  asCustomer,
-  CONFIG,
-  currentOrder,
-  customer,
-  customerKey,
-  gql,
-  hooks,
-  loadTossSdk,
-  logIn,
-  logOut,
-  Q,
-  rememberOrder,
-} from './api.js';
+// Demo storefront: routing, login, cart, checkout and the fail page (the product list: catalog.js). Plain ES modules, no build step.
+import { asCustomer, CONFIG, currentOrder, customer, customerKey, hooks, loadTossSdk, logIn, logOut, Q, rememberOrder } from './api.js';
 import { $, action, clearError, firstImage, h, showError, when, won } from './dom.js';
+import { showCatalog } from './catalog.js';
 import { addressText, loadAddressBook, orderAddressInput } from './checkout-address.js';
 import { showSuccess } from './order-tracking.js';
 
-const PAGE_SIZE = 12;
-
 // ---- Routing: /demo/?view=catalog|cart|checkout|success|fail ------------------------------
 const VIEWS = {
-  catalog: showCatalog,
+  catalog: () => showCatalog({ onCartChanged: setCartCount }),
   cart: showCart,
   checkout: showCheckout,
   success: () => showSuccess({ onCartChanged: refreshCartCount }),
@@ -84,68 +70,6 @@ $('logout').addEventListener(
     go('catalog');
   }),
 );
-
-// ---- Catalog: keyset paging, with a stack of the cursors seen for "Previous" ---------------------
-const catalog = { after: null, stack: [], categoriesLoaded: false };
-
-async function showCatalog() {
-  if (!catalog.categoriesLoaded) {
-    const { categories } = await gql(Q.categories);
-    const options = categories
-      .map((c) => ({ id: c.id, label: c.parent ? `${c.parent.name} › ${c.name}` : c.name }))
-      .sort((a, b) => a.label.localeCompare(b.label, 'ko'));
-    $('category').append(...options.map((o) => h('option', { value: o.id }, o.label)));
-    catalog.categoriesLoaded = true;
-  }
-  const variables = { first: PAGE_SIZE, after: catalog.after, sort: $('sort').value, categoryId: $('category').value || null };
-  const { products } = await gql(Q.products, variables);
-  $('total-count').textContent = products.totalCount;
-  $('page-number').textContent = `${catalog.stack.length + 1} / ${Math.max(1, Math.ceil(products.totalCount / PAGE_SIZE))}`;
-  $('prev-page').disabled = catalog.stack.length === 0;
-  $('next-page').disabled = !products.pageInfo.hasNextPage;
-  $('next-page').dataset.cursor = products.pageInfo.endCursor || '';
-  $('products').replaceChildren(...products.edges.map(({ node }) => productCard(node)));
-}
-
-function productCard(product) {
-  const image = firstImage(product.images);
-  const buyable = product.status === 'ON_SALE' && product.stock > 0;
-  const addToCart = action(async (_event, button) => {
-    setCartCount((await asCustomer(Q.addToCart, { productId: product.id, quantity: 1 })).addToCart);
-    button.textContent = '담았어요 ✓ (Added)';
-  });
-  return h(
-    'article',
-    { className: 'product', 'data-testid': 'product', 'data-product-id': product.id },
-    image ? h('img', { src: image.url, alt: product.name, loading: 'lazy' }) : h('div', { className: 'noimg' }, 'No image'),
-    h('h3', {}, product.name),
-    h('p', { className: 'price' }, won(product.price)),
-    h('p', { className: 'muted' }, `${product.seller.name}${product.category ? ` · ${product.category.name}` : ''}`),
-    h(
-      'button',
-      { type: 'button', className: 'primary', disabled: !buyable, 'data-testid': 'add-to-cart', onclick: addToCart },
-      buyable ? '담기 (Add to cart)' : '품절 (Sold out)',
-    ),
-  );
-}
-
-function reloadCatalog(reset) {
-  if (reset) Object.assign(catalog, { after: null, stack: [] });
-  clearError();
-  showCatalog().catch(showError);
-}
-$('category').addEventListener('change', () => reloadCatalog(true));
-$('sort').addEventListener('change', () => reloadCatalog(true));
-$('next-page').addEventListener('click', () => {
-  catalog.stack.push(catalog.after);
-  catalog.after = $('next-page').dataset.cursor;
-  reloadCatalog(false);
-});
-$('prev-page').addEventListener('click', () => {
-  if (catalog.stack.length === 0) return;
-  catalog.after = catalog.stack.pop();
-  reloadCatalog(false);
-});
 
 // ---- Cart and order ---------------------------------------------------------------------
 function setCartCount(cart) {

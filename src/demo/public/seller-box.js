@@ -1,12 +1,14 @@
 // The demo seller box: a seller's own session beside the customer's. Its work queue (paid orders
 // with its lines still to ship), shipping picked lines with a carrier and a tracking number
 // (shipOrderItems), cancelling an unshipped line with a reason (판매 취소, cancelOrderItems) and
-// marking a shipment delivered (markShipmentDelivered). Refreshed live from sellerOrderEvents.
+// marking a shipment delivered (markShipmentDelivered). Refreshed live from sellerOrderEvents. Below it, the
+// seller's own catalog (내 상품, my-products.js).
 import { asSeller, carriers, CONFIG, hooks, logInSeller, logOutSeller, Q, seller, subscribe } from './api.js';
 import { $, action, h, showError, when, WS_STATE } from './dom.js';
 import { addressText } from './checkout-address.js';
 import { badge, carrierNamer, LINE_LABEL, SHIPMENT_LABEL, trackingParts } from './order-detail.js';
 import { sellerCancelForm, unitsLeft } from './cancel-items.js';
+import { clearMyProducts, loadMyProducts } from './my-products.js';
 
 const ORDER_LABEL = { ...LINE_LABEL, ORDER_COMPLETED: '결제 완료 (paid)' };
 const box = { currentOrderId: null, stop: null, drawn: '', loads: 0 };
@@ -48,7 +50,7 @@ $('seller-logout').addEventListener(
 );
 $('seller-refresh').addEventListener(
   'click',
-  action(() => loadQueue(true), null, where),
+  action(() => Promise.all([loadQueue(true), loadMyProducts()]), null, where),
 );
 hooks.sellerSignedOut = () => {
   leave();
@@ -63,6 +65,7 @@ function drawSession() {
   if (!session) {
     box.drawn = '';
     $('seller-queue').replaceChildren();
+    clearMyProducts();
   }
 }
 
@@ -90,7 +93,7 @@ async function enter() {
       if (state === 'live') loadQueue().catch((err) => showError(err, where));
     },
   });
-  await loadQueue();
+  await Promise.all([loadQueue(), loadMyProducts()]);
 }
 
 function leave() {

@@ -7,6 +7,7 @@ import { forbidden, notFound } from '../../schema/errors';
 import { parseNumericId } from '../../schema/ids';
 import { sqlOf } from '../../db/sql';
 import type { Logger } from '../../logger';
+import { statusAfterSellerChange, statusOfNewProduct } from '../stock/product-stock';
 import type { StockGuard } from '../stock/stock-guard';
 import type { CategoryService } from './category.service';
 import type { SearchIndex } from './search/search-index';
@@ -71,10 +72,10 @@ export class ProductService {
         description: data.description,
         price: data.price,
         stock: data.stock,
-        status: data.status ?? ProductStatus.ON_SALE,
+        status: statusOfNewProduct(data.stock, data.status),
       });
       await tx.flush();
-      await this.searchIndex.index(sqlOf(tx), product);
+      await this.searchIndex.index(sqlOf(tx), product, { isNew: true });
       return product;
     });
   }
@@ -82,14 +83,22 @@ export class ProductService {
   /**
    * Changes the given fields of a product the caller owns. `stock` is what can be bought from
    * now on; the row is locked so the change is a delta against concurrent orders, and the
-   * StockGuard's counter follows it by the same delta.
+   * StockGuard's counter follows it by the same delta. The status follows the stock
+   * (statusAfterSellerChange), so a change of either is made under the lock too.
    */
   async update(em: EntityManager, identity: Identity, id: string, data: UpdateProductData): Promise<Product> {
     let delta = 0;
     const product = await em.transactional(async (tx) => {
-      // Locked when the stock changes (a delta against concurrent orders) or the indexed text does
-      // (the index is written after the row, so concurrent renames index in the order they commit).
-      const p = await this.requireOwned(tx, identity, id, data.stock != null || data.name != null || data.description != null);
+      // Locked when the stock or the status changes (a delta against concurrent orders, and the
+      // status follows the stock: statusAfterSellerChange) or the indexed text does (the index is
+      // written after the row, so concurrent renames index in the order they commit).
+      const p = await this.requireOwned(
+        tx,
+        identity,
+        id,
+        data.stock != null || data.status != null || data.name != null || data.description != null,
+      );
+      const before = { status: p.status, stock: p.stock };
       if (data.categoryId !== undefined) {
         p.category = data.categoryId === null ? null : ref(await this.categories.require(tx, data.categoryId, 'categoryId'));
       }
@@ -100,7 +109,7 @@ export class ProductService {
         delta = data.stock - p.stock;
         p.stock = data.stock;
       }
-      if (data.status != null) p.status = data.status;
+      p.status = statusAfterSellerChange(before, p, data.status);
       if (data.name != null || data.description != null) {
         await tx.flush();
         await this.searchIndex.index(sqlOf(tx), p);

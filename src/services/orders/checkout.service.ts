@@ -7,6 +7,7 @@ import { badInput, outOfStock, serviceUnavailable, tooManyRequests } from '../..
 import { parseNumericId } from '../../schema/ids';
 import type { ActionLimit } from '../shared/action-limit';
 import { retryOnDeadlock } from '../shared/deadlock';
+import { TAKE_STOCK_SQL, takeStockParams } from '../stock/product-stock';
 import type { StockGuard, StockLine } from '../stock/stock-guard';
 import { newOrderId, orderNameFor } from './order-identity';
 import { pastMaxAmount, type OrderLimits } from './order-limits';
@@ -324,10 +325,8 @@ export class CheckoutService {
     // Last, in product id order: the hot rows stay locked only until the commit that follows,
     // and two orders never lock the same products in opposite orders.
     for (const { product, quantity } of [...lines].sort((a, b) => a.product.id - b.product.id)) {
-      const { affectedRows } = await sql.run(
-        `update product set stock = stock - ? where id = ? and stock >= ? and status = 'ON_SALE' and deleted_at is null`,
-        [quantity, product.id, quantity],
-      );
+      // The last unit taken makes the product SOLD_OUT in this same update (stock/product-stock.ts).
+      const { affectedRows } = await sql.run(TAKE_STOCK_SQL, takeStockParams(product.id, quantity));
       if (affectedRows === 0) throw new MysqlStockShort(product);
     }
     return { order: { id, ...order }, items };

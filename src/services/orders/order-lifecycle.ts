@@ -1,8 +1,10 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { raw, type FilterQuery } from '@mikro-orm/core';
-import { Order, OrderEventKind, OrderItem, OrderStatus, OrderStatusChange, Payment, PaymentStatus, Product } from '../../entities';
+import type { FilterQuery } from '@mikro-orm/core';
+import { Order, OrderEventKind, OrderItem, OrderStatus, OrderStatusChange, Payment, PaymentStatus } from '../../entities';
+import { sqlOf } from '../../db/sql';
 import type { Logger } from '../../logger';
 import { retryOnDeadlock } from '../shared/deadlock';
+import { GIVE_BACK_STOCK_SQL, giveBackStockParams } from '../stock/product-stock';
 import type { StockGuard } from '../stock/stock-guard';
 import { loadOrderRecord, type OrderRecord } from './order-records';
 
@@ -182,11 +184,15 @@ export class OrderLifecycle {
       { order: orderDbId },
       { fields: ['product', 'quantity', 'cancelledQuantity'], orderBy: { product: 'asc' } },
     );
+    // `tx` is the change's transaction (run's em.transactional, or the caller's for apply): the
+    // statements join it. A product sold out by its stock is ON_SALE again (stock/product-stock.ts).
+    if (!tx.isInTransaction()) throw new Error("returnStockInMysql runs inside the status change's transaction");
+    const sql = sqlOf(tx);
     // One product at a time, in id order, like createOrder: no lock-order deadlocks between the two.
     // Units refunded by partial cancels went back with them.
     for (const item of items) {
       const units = item.quantity - item.cancelledQuantity;
-      if (units > 0) await tx.nativeUpdate(Product, { id: item.product.id }, { stock: raw('stock + ?', [units]) });
+      if (units > 0) await sql.run(GIVE_BACK_STOCK_SQL, giveBackStockParams(item.product.id, units));
     }
   }
 }

@@ -19,6 +19,7 @@ import { badInput, conflict, notFound } from '../../schema/errors';
 import type { OrderLifecycle } from '../orders/order-lifecycle';
 import { retryOnDeadlock } from '../shared/deadlock';
 import { lockOrder } from '../shipping/order-lock';
+import { GIVE_BACK_STOCK_SQL, giveBackStockParams } from '../stock/product-stock';
 import type { StockGuard } from '../stock/stock-guard';
 import type { TossPayment, TossPaymentCancel } from './payment-gateway';
 import { applyTossPayment, ourStatus } from './payment-records';
@@ -228,7 +229,7 @@ export class ItemCancellations {
       if (affectedRows !== 1) throw new Error(`order item ${line.itemId} changed under its order's lock`);
     }
     for (const line of [...lines].sort((a, b) => a.productId - b.productId)) {
-      await sql.run('update product set stock = stock + ? where id = ?', [line.quantity, line.productId]);
+      await sql.run(GIVE_BACK_STOCK_SQL, giveBackStockParams(line.productId, line.quantity));
     }
   }
 

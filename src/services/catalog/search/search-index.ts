@@ -26,8 +26,8 @@ export type ReindexOptions = {
  * deleted one at all. Words reach `match` already normalized (search-text.ts `searchWords`).
  */
 export interface SearchIndex {
-  /** Indexes a product (again), replacing what was indexed for it before. */
-  index(sql: Sql, doc: SearchDoc): Promise<void>;
+  /** Indexes a product (again), replacing what was indexed for it before; `isNew`: it has never been indexed (created in this transaction). */
+  index(sql: Sql, doc: SearchDoc, options?: { isNew?: boolean }): Promise<void>;
   /** Drops a product from the index. */
   remove(sql: Sql, productId: number): Promise<void>;
   /** The products holding every word in their name or description (see SearchMatch). */

@@ -18,7 +18,8 @@ const MAX_GRAMS_PER_WORD = 6;
 
 /** The searchable form of a text (see the module comment). */
 export function normalize(text: string): string {
-  return text.normalize('NFKC').toLowerCase().normalize('NFKC').replace(NOT_SEARCHABLE, '');
+  // Greek final sigma: "ΚΟΣ" lower-cases to "κος" (final ς) but is the start of "κοσμος"; one sigma matches both.
+  return text.normalize('NFKC').toLowerCase().normalize('NFKC').replace(/ς/g, 'σ').replace(NOT_SEARCHABLE, '');
 }
 
 /** Characters as code points, so a character outside the BMP counts as one (as it does in MySQL and SQLite). */

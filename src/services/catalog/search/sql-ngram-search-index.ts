@@ -6,12 +6,10 @@ import { indexGrams, normalize, queryGrams } from './search-text';
 /** Rows per multi-row insert: well under SQLite's and MySQL's placeholder limits. */
 const INSERT_CHUNK = 1000;
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
-/**
- * Ids per `delete ... where product_id in (...)`: MariaDB turns an IN list of 1,000 values or more
- * (in_predicate_conversion_threshold) into a subquery, and a DELETE then scans the whole gram
- * table instead of its product_id index (a reindex in batches of 1,000 read every gram row per batch).
- */
-const DELETE_CHUNK = 500;
+
+/** A product's normalized texts, as stored in `product_search_doc`. */
+type StoredText = { id: number; name: string; body: string };
+const gramsOf = (text: StoredText): string[] => [...new Set([...indexGrams(text.name), ...indexGrams(text.body)])];
 
 /**
  * The SearchIndex on plain SQL tables, the same on MySQL 8, MariaDB and SQLite (README
@@ -24,39 +22,91 @@ const DELETE_CHUNK = 500;
  * skips short words and MariaDB's cannot split Korean compounds at all.
  */
 export class SqlNgramSearchIndex implements SearchIndex {
-  index(sql: Sql, doc: SearchDoc): Promise<void> {
-    return this.indexMany(sql, [doc]);
+  index(sql: Sql, doc: SearchDoc, options: { isNew?: boolean } = {}): Promise<void> {
+    return this.write(sql, [doc], options.isNew ?? false);
   }
 
   async remove(sql: Sql, productId: number): Promise<void> {
     await this.removeMany(sql, [productId]);
   }
 
-  /** Indexes several products (again) with a few multi-row statements. */
-  private async indexMany(sql: Sql, docs: readonly SearchDoc[]): Promise<void> {
+  /**
+   * Writes the entries of several products with a few multi-row statements, changing only what
+   * changed: the grams a new text lost are deleted by primary key, the ones it gained inserted.
+   * Nothing is ever deleted that is not there (a new product's `isNew`), because on InnoDB a
+   * delete that finds no row locks the gap where it would be, and two product creations doing
+   * that at once deadlock on each other's inserts.
+   */
+  private async write(sql: Sql, docs: readonly SearchDoc[], isNew: boolean): Promise<void> {
     if (docs.length === 0) return;
-    await this.removeMany(
-      sql,
-      docs.map((d) => d.id),
-    );
-    const texts = docs.map((d) => ({ id: d.id, name: normalize(d.name), body: normalize(d.description) }));
-    await sql.run(
-      `insert into product_search_doc (product_id, name_text, body_text) values ${texts.map(() => '(?, ?, ?)').join(', ')}`,
-      texts.flatMap((t) => [t.id, t.name, t.body]),
-    );
-    const rows = texts.flatMap((t) => [...new Set([...indexGrams(t.name), ...indexGrams(t.body)])].map((gram) => [gram, t.id]));
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      const chunk = rows.slice(i, i + INSERT_CHUNK);
+    const stored = isNew
+      ? new Map<number, StoredText>()
+      : await this.storedTexts(
+          sql,
+          docs.map((d) => d.id),
+        );
+    const inserts: StoredText[] = [];
+    const newGrams: Array<[string, number]> = [];
+    for (const doc of docs) {
+      const text: StoredText = { id: doc.id, name: normalize(doc.name), body: normalize(doc.description) };
+      const before = stored.get(doc.id);
+      if (!before) {
+        inserts.push(text);
+        for (const gram of gramsOf(text)) newGrams.push([gram, text.id]);
+        continue;
+      }
+      if (before.name === text.name && before.body === text.body) continue;
+      const had = new Set(gramsOf(before));
+      const has = new Set(gramsOf(text));
+      const lost = [...had].filter((g) => !has.has(g));
+      for (const gram of has) if (!had.has(gram)) newGrams.push([gram, text.id]);
+      await this.deleteGrams(sql, text.id, lost);
+      await sql.run('update product_search_doc set name_text = ?, body_text = ? where product_id = ?', [text.name, text.body, text.id]);
+    }
+    if (inserts.length > 0) {
+      await sql.run(
+        `insert into product_search_doc (product_id, name_text, body_text) values ${inserts.map(() => '(?, ?, ?)').join(', ')}`,
+        inserts.flatMap((t) => [t.id, t.name, t.body]),
+      );
+    }
+    for (let i = 0; i < newGrams.length; i += INSERT_CHUNK) {
+      const chunk = newGrams.slice(i, i + INSERT_CHUNK);
       await sql.run(`insert into product_search_gram (gram, product_id) values ${chunk.map(() => '(?, ?)').join(', ')}`, chunk.flat());
     }
   }
 
+  /** Drops products' entries: their grams by primary key (read from their stored texts), then the texts. */
   private async removeMany(sql: Sql, productIds: readonly number[]): Promise<void> {
-    for (let i = 0; i < productIds.length; i += DELETE_CHUNK) {
-      const ids = productIds.slice(i, i + DELETE_CHUNK);
-      await sql.run(`delete from product_search_gram where product_id in (${placeholders(ids.length)})`, ids);
-      await sql.run(`delete from product_search_doc where product_id in (${placeholders(ids.length)})`, ids);
+    if (productIds.length === 0) return;
+    const stored = await this.storedTexts(sql, productIds);
+    for (const text of stored.values()) await this.deleteGrams(sql, text.id, gramsOf(text));
+    const ids = [...stored.keys()];
+    if (ids.length > 0) await sql.run(`delete from product_search_doc where product_id in (${placeholders(ids.length)})`, ids);
+  }
+
+  private async deleteGrams(sql: Sql, productId: number, grams: readonly string[]): Promise<void> {
+    for (let i = 0; i < grams.length; i += INSERT_CHUNK) {
+      const chunk = grams.slice(i, i + INSERT_CHUNK);
+      await sql.run(`delete from product_search_gram where product_id = ? and gram in (${placeholders(chunk.length)})`, [
+        productId,
+        ...chunk,
+      ]);
     }
+  }
+
+  /**
+   * The stored texts of these products. A plain read: every writer of a product's entries holds
+   * the product's row locked first (created in the transaction, or locked by update, delete and
+   * reindex), so no other writer can change them meanwhile, and the read's snapshot, taken after
+   * that lock, sees the last one's commit. A locking read would also lock the gaps of products
+   * not indexed yet, where concurrent writers' inserts then deadlock.
+   */
+  private async storedTexts(sql: Sql, productIds: readonly number[]): Promise<Map<number, StoredText>> {
+    const rows = await sql.rows<{ product_id: number; name_text: string; body_text: string }>(
+      `select product_id, name_text, body_text from product_search_doc where product_id in (${placeholders(productIds.length)})`,
+      productIds,
+    );
+    return new Map(rows.map((r) => [Number(r.product_id), { id: Number(r.product_id), name: r.name_text, body: r.body_text }]));
   }
 
   match(words: readonly string[]): SearchMatch {
@@ -98,9 +148,10 @@ export class SqlNgramSearchIndex implements SearchIndex {
         const live = rows.filter((r) => r.deleted_at === null || r.deleted_at === undefined);
         const deleted = rows.filter((r) => !live.includes(r)).map((r) => Number(r.id));
         await this.removeMany(sql, deleted);
-        await this.indexMany(
+        await this.write(
           sql,
           live.map((r) => ({ id: Number(r.id), name: r.name, description: r.description })),
+          false,
         );
         progress.indexed += live.length;
         progress.removed += deleted.length;
