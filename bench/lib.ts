@@ -90,10 +90,30 @@ export async function spawnServer(entry: string, env: Record<string, string>, re
 
 export type LoadResult = { requestsPerSec: number; p50: number; p99: number; errors: number; non2xx: number; total: number };
 
-/** Drives `url` with autocannon (POST JSON) for `seconds`, after a short warm-up. */
-export async function load(url: string, body: string, connections: number, seconds = DURATION): Promise<LoadResult> {
-  const opts = { url, method: 'POST' as const, body, headers: { 'content-type': 'application/json' }, connections };
+/**
+ * Drives `url` with autocannon (POST JSON) for `seconds`, after a short warm-up. Several bodies
+ * are sent in turn: each connection cycles through them.
+ */
+export async function load(
+  url: string,
+  body: string | string[],
+  connections: number,
+  seconds = DURATION,
+  options: {
+    /** Seconds before a request counts as an error (autocannon's default: 10). */
+    timeout?: number;
+    /** Runs between the warm-up and the measurement (say, to let a slow server finish the warm-up's requests). */
+    afterWarmUp?: () => Promise<unknown>;
+  } = {},
+): Promise<LoadResult> {
+  const timeout = options.timeout ?? 10;
+  const headers = { 'content-type': 'application/json' };
+  const opts =
+    typeof body === 'string'
+      ? { url, method: 'POST' as const, body, headers, connections, timeout }
+      : { url, connections, timeout, requests: body.map((b) => ({ method: 'POST' as const, body: b, headers })) };
   await autocannon({ ...opts, duration: 2 });
+  await options.afterWarmUp?.();
   const r = await autocannon({ ...opts, duration: seconds });
   return {
     requestsPerSec: Math.round(r.requests.average),

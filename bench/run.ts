@@ -1,13 +1,17 @@
 /**
- * `npm run bench [-- listing] [-- checkout] [-- fanout]`: benchmarks on loopback. Figures are recorded in BENCHMARKS.md.
+ * `npm run bench [-- listing] [-- checkout] [-- fanout] [-- search]`: benchmarks on loopback. Figures are recorded in BENCHMARKS.md.
  * Env: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (50), BENCH_PRODUCTS (10000), BENCH_BUYERS (200), BENCH_SUBSCRIBERS (5000), BENCH_BURST (500),
  * BENCH_MYSQL_URL, BENCH_REDIS_URL.
+ * `search`: `products(search:)` on a generated Korean catalog of BENCH_SEARCH_PRODUCTS (100000) products against a bare
+ * `LIKE '%word%'` handler. Its database (mp_bench_search) is kept for the next run, which reuses it when it holds the same
+ * catalog (seeding and indexing take minutes); BENCH_SEARCH_RESEED=1 seeds and indexes it again.
  */
 import os from 'node:os';
 import { checkoutBenchmark } from './checkout.bench';
 import { benchAgent } from './lib';
 import { fanoutBenchmark } from './fanout.bench';
 import { listingBenchmark } from './listing.bench';
+import { printSearchResults, searchBenchmark } from './search.bench';
 
 const fmt = (r: { requestsPerSec: number; p50: number; p99: number; errors: number; non2xx: number }) =>
   `${String(r.requestsPerSec).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors + r.non2xx}`;
@@ -47,6 +51,8 @@ async function main() {
     console.log(`  memory per idle connection: ${r.kbPerConnection} KB (target < 50)`);
     if (r.delivered < r.events) process.exitCode = 1;
   }
+
+  if (runs('search')) printSearchResults(await searchBenchmark());
 }
 
 main()
