@@ -102,8 +102,8 @@ const COLUMNS = 'p.id, p.seller_id, p.category_id, p.name, p.description, p.pric
 /**
  * Product listings: the public one (`products`) and a seller's own catalog (`myProducts`), with
  * search, category and price filters and every sort, keyset-paged. The hottest read, so one plain
- * statement per page (db/sql.ts), plus one for `totalCount` when asked; a search adds no statement
- * (the SearchIndex's match is a derived table of the same statement).
+ * statement per page (db/sql.ts), `totalCount` included as a subquery when asked; a search adds no
+ * statement (the SearchIndex's match is a derived table of the same statement).
  */
 export class ProductListing {
   constructor(
@@ -141,7 +141,8 @@ export class ProductListing {
     );
     const page = rows.slice(0, size);
     return {
-      totalCount: rows.length > 0 && rows[0].total_count !== undefined ? Number(rows[0].total_count) : undefined,
+      // An empty first page means nothing matched in that same snapshot; past the end (`after`), the count is its own statement.
+      totalCount: !options.withCount ? undefined : rows.length > 0 ? Number(rows[0].total_count) : query.after ? undefined : 0,
       items: page.map(toRecord),
       cursors: page.map((r) => encodeCursor({ sort: sortName, value: sort.of(r), id: Number(r.id) })),
       hasNextPage: rows.length > size,
