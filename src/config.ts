@@ -97,6 +97,7 @@ const schema = z
     GRAPHQL_MAX_DEPTH: int(12, 2, 100),
     GRAPHQL_MAX_ALIASES: int(30, 0, 1000),
     GRAPHQL_MAX_COMPLEXITY: int(2000, 10, 1_000_000),
+    RESPONSE_CACHE_TTL_SECONDS: int(5, 0, 3600),
     RATE_LIMIT_IP_PER_MINUTE: int(3000, 0, 10_000_000),
     RATE_LIMIT_ACCOUNT_PER_MINUTE: int(1200, 0, 10_000_000),
     WS_MAX_MESSAGE_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),
@@ -314,6 +315,8 @@ export type Config = Readonly<{
     maxDepth: number;
     maxAliases: number;
     maxComplexity: number;
+    /** Seconds an anonymous public answer is kept in the shared response cache (0: off); README "Caching". */
+    responseCacheTtlSeconds: number;
   }>;
   /** Requests per minute per client IP and per account, orders per customer, sign-ups per client IP (0 turns a count off). */
   rateLimit: Readonly<{
@@ -449,6 +452,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxDepth: e.GRAPHQL_MAX_DEPTH,
       maxAliases: e.GRAPHQL_MAX_ALIASES,
       maxComplexity: e.GRAPHQL_MAX_COMPLEXITY,
+      responseCacheTtlSeconds: e.RESPONSE_CACHE_TTL_SECONDS,
     }),
     rateLimit: Object.freeze({
       perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,

@@ -15,6 +15,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type Redis from 'ioredis';
+import { responseCachePlugin } from './http/response-cache';
 import type { AuthState } from './auth/identity';
 import type { Config } from './config';
 import { RequestContext, type GraphQLContext } from './context';
@@ -26,7 +27,12 @@ import { jitGateway } from './schema/jit-gateway';
 import { queryLimits, type OperationCheck, type OperationInput } from './schema/limits';
 import type { AccountService } from './services/account/account.service';
 import type { OrderFeed } from './services/notifications/order-feed';
+import { ImmutableValues, RedisKeyValueCache } from './services/shared/key-value-cache';
 import { RequestRateLimit } from './services/shared/request-rate-limit';
+
+/** Automatic persisted queries: texts kept a day, none longer than this (README "Caching"). */
+const PERSISTED_QUERY_TTL_SECONDS = 24 * 3600;
+const PERSISTED_QUERY_MAX_CHARS = 20_000;
 
 /** What a client sends, on any transport. */
 export type OperationRequest = { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown };
@@ -81,20 +87,28 @@ export class GraphQLPipeline {
     const extraRules = config.graphql.introspection ? [] : [NoSchemaIntrospectionCustomRule];
     this.validationRules = [...specifiedRules, ...extraRules];
     this.checks = [inputHygiene, queryLimits(schema, config.graphql)];
+    // Redis when configured (every instance sees a text once registered), else this process.
+    const shared = redis ? new RedisKeyValueCache(redis, config.redisKeyPrefix, logger) : null;
+    const persistedQueryTexts = new ImmutableValues(shared, { maxChars: PERSISTED_QUERY_MAX_CHARS, localChars: 8 * 2 ** 20 });
     this.apollo = new ApolloServer<GraphQLContext>({
       // Queries and mutations run compiled by graphql-jit unless GRAPHQL_JIT=false (see BENCHMARKS.md).
       ...(config.graphqlJit ? { gateway: jitGateway(schema) } : { schema }),
       csrfPrevention: true,
-      // Automatic persisted queries are off: a `persistedQuery` extension answers PERSISTED_QUERY_NOT_SUPPORTED.
-      persistedQueries: false,
+      // Apollo's automatic persisted queries over POST and GET (README "Caching").
+      persistedQueries: { cache: persistedQueryTexts, ttl: PERSISTED_QUERY_TTL_SECONDS },
       // main.ts owns SIGTERM/SIGINT handling (drain, then close MySQL and Redis).
       stopOnTerminationSignals: false,
       // Introspection is refused by `validationRules` (the same rule as on the WebSocket), not by Apollo's own flag.
       introspection: true,
       validationRules: extraRules,
       includeStacktraceInErrorResponses: false,
-      formatError: (formatted) => maskUnexpected(formatted),
-      plugins: [...plugins, operationChecks(this.checks), requestLogging(logger)],
+      formatError: (formatted, error) => maskUnexpected(codedRefusal(formatted, error)),
+      plugins: [
+        ...plugins,
+        operationChecks(this.checks),
+        responseCachePlugin({ schema, ttlSeconds: config.graphql.responseCacheTtlSeconds, shared }),
+        requestLogging(logger),
+      ],
     });
   }
 
@@ -125,7 +139,7 @@ export class GraphQLPipeline {
    */
   prepare(request: OperationRequest): AdmittedOperation | GraphQLError[] {
     const { query, variables, operationName, extensions } = request;
-    // As on HTTP, where Apollo's automatic persisted queries are off.
+    // Persisted queries are an HTTP matter (a cacheable GET); over the socket the text is sent once anyway.
     if (extensions && typeof extensions === 'object' && 'persistedQuery' in extensions)
       return [protocolError('PERSISTED_QUERY_NOT_SUPPORTED', 'Persisted queries are not supported.')];
     if (typeof query !== 'string' || !query) return [protocolError('BAD_REQUEST', 'The operation must have a non-empty `query` string.')];
@@ -186,6 +200,22 @@ function maskUnexpected(formatted: GraphQLFormattedError): GraphQLFormattedError
   return { message: 'Internal server error', path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }
 
+/** The 4xx status of an error Apollo raised without a code (a persisted query's hash mismatch, an unknown APQ version). */
+function refusalStatus(error: unknown): number | undefined {
+  const status = (error as GraphQLError | undefined)?.extensions?.http as { status?: unknown } | undefined;
+  const code = (error as GraphQLError | undefined)?.extensions?.code;
+  return code === undefined && typeof status?.status === 'number' && status.status >= 400 && status.status < 500
+    ? status.status
+    : undefined;
+}
+
+/** Apollo's code-less refusals of a malformed request are the client's doing: BAD_REQUEST, not a masked INTERNAL_SERVER_ERROR. */
+function codedRefusal(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  if (formatted.extensions?.code !== undefined && formatted.extensions.code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+  if (!refusalStatus(unwrapResolverError(error))) return formatted;
+  return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_REQUEST' } };
+}
+
 /**
  * Apollo's side of `GraphQLPipeline.checks`: runs them once the operation is parsed and
  * validated. Their refusals are the client's doing, so HTTP answers them 400, never 500.
@@ -227,7 +257,7 @@ function requestLogging(logger: Logger): ApolloServerPlugin<GraphQLContext> {
       return {
         async didEncounterErrors({ contextValue, errors, request }) {
           for (const error of errors) {
-            if (isExpectedCode(error.extensions?.code)) continue;
+            if (isExpectedCode(error.extensions?.code) || refusalStatus(error)) continue;
             (contextValue?.logger ?? logger).error(
               { err: unwrapResolverError(error), operation: request.operationName },
               'unexpected error',

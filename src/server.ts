@@ -25,6 +25,7 @@ import type { OrderFeed } from './services/notifications/order-feed';
 import type { PaymentWebhook } from './services/payments/payment-webhook';
 import type { Storage } from './services/storage/storage';
 import { mediaRouter } from './http/media-route';
+import { NO_STORE } from './http/response-cache';
 import { uploadGate } from './http/upload-gate';
 import { attachWebSocketServer } from './ws-server';
 import { tossWebhookRouter } from './http/webhook-route';
@@ -60,7 +61,8 @@ export async function createHttpServer(deps: Deps) {
   let ws: { dispose(): Promise<void> } | null = null;
   const pipeline = new GraphQLPipeline({ config, logger, schema, orm, redis, accounts, feed: deps.feed }, [
     ApolloServerPluginDrainHttpServer({ httpServer }),
-    // No HTTP cache hints are used; disabling it also spares a wrapper around every field resolver.
+    // Cache hints are read from the document before execution (schema/cache-control.ts), which
+    // spares the wrapper Apollo's own plugin puts around every field resolver.
     ApolloServerPluginCacheControlDisabled(),
     {
       async serverWillStart() {
@@ -119,7 +121,9 @@ export async function createHttpServer(deps: Deps) {
 
   app.use(
     '/graphql',
+    noStoreUnlessPublic,
     cors<cors.CorsRequest>({ origin: config.corsOrigins, exposedHeaders: ['x-request-id'] }),
+    allowSafeGet,
     express.json({ limit: '1mb' }),
     uploadGate({ authenticate: (authorization) => pipeline.authenticate(authorization) }),
     graphqlUploadExpress({ maxFileSize: config.uploadMaxFileBytes, maxFiles: 10 }),
@@ -168,6 +172,26 @@ export async function createHttpServer(deps: Deps) {
     },
   };
 }
+
+/** Every /graphql answer, refusals before GraphQL included, is `private, no-store` unless the response cache says public. */
+const noStoreUnlessPublic: express.RequestHandler = (_req, res, next) => {
+  res.setHeader('cache-control', NO_STORE);
+  next();
+};
+
+/**
+ * Queries over GET (a CDN can cache them, README "Caching") without Apollo's preflight header.
+ * Apollo's CSRF prevention keeps refusing every POST a cross-site page could send without a
+ * preflight (simple content types, multipart uploads). A GET is let through it because here it
+ * cannot do harm: Apollo runs only queries over GET (a mutation answers 405), and no credential
+ * rides along on its own (accounts authenticate with an `Authorization` header, never a cookie),
+ * so a cross-site page can only read what it could read anonymously, and CORS still decides
+ * whether it may see the answer.
+ */
+const allowSafeGet: express.RequestHandler = (req, _res, next) => {
+  if (req.method === 'GET' || req.method === 'HEAD') req.headers['apollo-require-preflight'] = 'true';
+  next();
+};
 
 async function probe(check: () => Promise<unknown>, timeoutMs = 2000): Promise<string> {
   let timer: NodeJS.Timeout | undefined;

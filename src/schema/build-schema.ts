@@ -1,5 +1,5 @@
 import { GraphQLDateTime } from 'graphql-scalars';
-import type { GraphQLInterfaceType, GraphQLSchema } from 'graphql';
+import { specifiedDirectives, type GraphQLInterfaceType, type GraphQLSchema } from 'graphql';
 import { buildSchema, type ContainerType } from 'type-graphql';
 import { authChecker } from '../auth/auth-checker';
 import { AccountResolver } from '../resolvers/account/account.resolver';
@@ -14,6 +14,7 @@ import { ShippingAddressResolver } from '../resolvers/shipping/shipping-address.
 import { CarrierResolver, ShipmentResolver } from '../resolvers/shipping/shipment.resolver';
 import { CancelItemsResolver } from '../resolvers/orders/cancel-items.resolver';
 import { SettlementResolver } from '../resolvers/settlement/settlement.resolver';
+import { cacheControlDirective } from './cache-control';
 import './enums';
 import { validateInput } from './validate';
 
@@ -45,6 +46,7 @@ export async function buildAppSchema(container?: ContainerType): Promise<GraphQL
     container,
     authChecker,
     authMode: 'error',
+    directives: [...specifiedDirectives, cacheControlDirective],
     validateFn: validateInput,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     // Subscriptions bring their own source (the OrderFeed, via `subscribe`); type-graphql still asks for a PubSub.

@@ -1,5 +1,7 @@
+import { CacheInherit } from './cache-control';
 import { Field, ObjectType } from 'type-graphql';
 
+@CacheInherit()
 @ObjectType('PageInfo')
 export class PageInfo {
   @Field(() => Boolean)

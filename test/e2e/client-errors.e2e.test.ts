@@ -146,19 +146,19 @@ describe('requests the server cannot serve', () => {
       'BAD_USER_INPUT',
     ],
     [
-      'a persisted query (automatic persisted queries are off)',
+      'a persisted query this server does not know',
       () => json({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }),
-      'PERSISTED_QUERY_NOT_SUPPORTED',
+      'PERSISTED_QUERY_NOT_FOUND',
     ],
     [
       'a persisted query whose hash does not match its text',
       () => json({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'abc' } } }),
-      'PERSISTED_QUERY_NOT_SUPPORTED',
+      'BAD_REQUEST',
     ],
     [
       'a persisted query of an unknown version',
       () => json({ extensions: { persistedQuery: { version: 2, sha256Hash: 'abc' } } }),
-      'PERSISTED_QUERY_NOT_SUPPORTED',
+      'BAD_REQUEST',
     ],
     [
       'a GET without a query',

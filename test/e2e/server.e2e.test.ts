@@ -30,13 +30,21 @@ describe('health', () => {
 });
 
 describe('HTTP protocol', () => {
-  it('keeps CSRF prevention on: a simple GET query without a preflight header is refused', async () => {
+  it('answers queries over GET without a preflight header (cacheable), but never a mutation over GET', async () => {
     const res = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ me { id } }')}`);
-    expect(res.status).toBe(400);
-    const ok = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ me { id } }')}`, {
-      headers: { 'apollo-require-preflight': 'true' },
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { me: null } });
+    const mutation = await fetch(`${t.url}/graphql?query=${encodeURIComponent('mutation { logout }')}`);
+    expect(mutation.status).toBe(405);
+  });
+
+  it('keeps CSRF prevention on for POST: a simple (text/plain) cross-site POST is refused', async () => {
+    const res = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: '{ me { id } }' }),
     });
-    expect(ok.status).toBe(200);
+    expect(res.status).toBe(400);
   });
 
   it('accepts GraphQL multipart requests (graphql-upload) but only with a preflight header', async () => {

@@ -97,14 +97,14 @@ describe.each(TRANSPORTS)('the same protections over $name', (transport) => {
     }
   });
 
-  it('refuses a persisted query (automatic persisted queries are off) with PERSISTED_QUERY_NOT_SUPPORTED', async () => {
+  it('refuses an unknown persisted query: NOT_FOUND over HTTP (the client then sends the text), NOT_SUPPORTED on the socket', async () => {
     const extensions = { persistedQuery: { version: 1, sha256Hash: 'abc' } };
     let code: unknown;
     if (transport.name === 'HTTP') {
       const res = await fetch(`${t.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${customer.token}` },
-        body: JSON.stringify({ query: '{ __typename }', extensions }),
+        body: JSON.stringify({ extensions }),
       });
       code = ((await res.json()) as { errors: GraphQLErrorShape[] }).errors[0].extensions!.code;
     } else {
@@ -121,7 +121,7 @@ describe.each(TRANSPORTS)('the same protections over $name', (transport) => {
         ),
       );
     }
-    expect(code).toBe('PERSISTED_QUERY_NOT_SUPPORTED');
+    expect(code).toBe(transport.name === 'HTTP' ? 'PERSISTED_QUERY_NOT_FOUND' : 'PERSISTED_QUERY_NOT_SUPPORTED');
   });
 
   it('still answers well-formed operations', async () => {

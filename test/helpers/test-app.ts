@@ -83,6 +83,8 @@ export async function startTestApp(
     SIGNUP_PER_IP_PER_HOUR: '0',
     // Every webhook here comes from loopback; the per-IP webhook limit has its own test (toss-webhook).
     TOSS_WEBHOOK_PER_IP_PER_MINUTE: '0',
+    // Tests read their own writes anonymously at once; the response cache has its own tests (response-cache).
+    RESPONSE_CACHE_TTL_SECONDS: '0',
     ...env,
   };
   const config = loadConfig(baseEnv);

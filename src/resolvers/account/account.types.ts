@@ -1,3 +1,4 @@
+import { CachePrivate } from '../../schema/cache-control';
 import { Field, ID, InterfaceType, ObjectType } from 'type-graphql';
 import { Role } from '../../schema/enums';
 import type { AccountRecord } from '../../services/account/account.service';
@@ -11,6 +12,7 @@ export abstract class AccountType {
   @Field(() => ID)
   id!: string;
 
+  @CachePrivate()
   @Field(() => String, {
     description:
       'In full for the account itself and admins; masked for everyone else (`s***@d***.kr`: first characters and top-level domain).',

@@ -1,3 +1,4 @@
+import { CacheMaxAge, MAX_AGE } from '../../schema/cache-control';
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../../context';
 import { Role } from '../../entities/role';
@@ -9,6 +10,7 @@ import { CategoryType, toCategoryType } from './category.types';
 export class CategoryResolver {
   constructor(private readonly categoryService: CategoryService) {}
 
+  @CacheMaxAge(MAX_AGE.category)
   @Query(() => [CategoryType], { description: 'Every category, by name.' })
   async categories(@Ctx() ctx: GraphQLContext): Promise<CategoryType[]> {
     return (await this.categoryService.list(ctx.em)).map(toCategoryType);

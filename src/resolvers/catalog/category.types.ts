@@ -1,7 +1,9 @@
+import { CacheMaxAge, MAX_AGE } from '../../schema/cache-control';
 import { Field, ID, ObjectType } from 'type-graphql';
 import type { Category } from '../../entities';
 import type { CategoryRecord } from '../../services/catalog/catalog.loaders';
 
+@CacheMaxAge(MAX_AGE.category)
 @ObjectType('Category')
 export class CategoryType {
   @Field(() => ID)

@@ -1,3 +1,4 @@
+import { CacheInherit, CacheMaxAge, CachePrivate, MAX_AGE } from '../../schema/cache-control';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-ts';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
@@ -28,6 +29,7 @@ export class ProductResolver {
     private readonly imageService: ProductImageService,
   ) {}
 
+  @CacheMaxAge(MAX_AGE.product)
   @Query(() => ProductType, { nullable: true, description: 'A product; null when it does not exist, is deleted, or is hidden from you.' })
   async product(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ProductType | null> {
     const identity = ctx.auth.kind === 'authenticated' ? ctx.auth.identity : null;
@@ -35,6 +37,7 @@ export class ProductResolver {
     return product && toProductType(toProductRecord(product));
   }
 
+  @CacheMaxAge(MAX_AGE.product)
   @Query(() => ProductConnection, {
     description: `Listed products (not hidden, not deleted), at most ${MAX_PRODUCT_PAGE} a page: searched, filtered and sorted.`,
     complexity: pageComplexity(MAX_PRODUCT_PAGE),
@@ -122,6 +125,7 @@ export class ProductResolver {
     return toProductType(toProductRecord(await this.imageService.remove(ctx.em, requireIdentity(ctx.auth), productId, imageId)));
   }
 
+  @CacheInherit()
   @FieldResolver(() => SellerType)
   async seller(@Root() product: ProductType, @Ctx() ctx: GraphQLContext): Promise<SellerType> {
     const seller = await ctx.loaders.sellerById.load(product.sellerId);
@@ -136,6 +140,7 @@ export class ProductResolver {
     return category && toCategoryType(category);
   }
 
+  @CachePrivate()
   @FieldResolver(() => Int, {
     nullable: true,
     description: "Units held by unpaid orders (PAYMENT_PENDING), on top of `stock`: the product's own seller only, null for anyone else.",

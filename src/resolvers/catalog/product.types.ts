@@ -1,3 +1,4 @@
+import { CacheInherit, CacheMaxAge, MAX_AGE } from '../../schema/cache-control';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import type { ProductImageRecord } from '../../services/catalog/catalog.loaders';
 import { ProductStatus } from '../../schema/enums';
@@ -5,6 +6,7 @@ import { connectionOf, PageInfo } from '../../schema/pagination';
 import type { ProductPage } from '../../services/catalog/product-listing';
 import type { ProductRecord } from '../../services/catalog/product.service';
 
+@CacheMaxAge(MAX_AGE.image)
 @ObjectType('ProductImage')
 export class ProductImageType {
   @Field(() => ID)
@@ -17,6 +19,7 @@ export class ProductImageType {
   position!: number;
 }
 
+@CacheMaxAge(MAX_AGE.product)
 @ObjectType('Product')
 export class ProductType {
   @Field(() => ID)
@@ -49,6 +52,7 @@ export class ProductType {
   categoryId!: number | null;
 }
 
+@CacheInherit()
 @ObjectType('ProductEdge')
 export class ProductEdge {
   @Field(() => String)
@@ -58,6 +62,7 @@ export class ProductEdge {
   node!: ProductType;
 }
 
+@CacheInherit()
 @ObjectType('ProductConnection')
 export class ProductConnection {
   @Field(() => [ProductEdge])

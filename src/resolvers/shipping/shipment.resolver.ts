@@ -1,3 +1,4 @@
+import { CacheMaxAge, MAX_AGE } from '../../schema/cache-control';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { requireIdentity } from '../../auth/auth-checker';
 import type { GraphQLContext } from '../../context';
@@ -87,6 +88,7 @@ export class ShipmentResolver {
 
 @Resolver()
 export class CarrierResolver {
+  @CacheMaxAge(MAX_AGE.carrier)
   @Query(() => [CarrierInfoType], { description: 'The parcel carriers shipOrderItems accepts. Public.' })
   carriers(): CarrierInfoType[] {
     return Object.values(Carrier).map(toCarrierInfoType);

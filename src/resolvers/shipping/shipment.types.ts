@@ -1,3 +1,4 @@
+import { CacheInherit } from '../../schema/cache-control';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Carrier, ShipmentStatus } from '../../schema/enums';
 import { CARRIERS, trackingUrl } from '../../services/shipping/carriers';
@@ -31,6 +32,7 @@ export class ShipmentType {
   record!: ShipmentRecord;
 }
 
+@CacheInherit()
 @ObjectType('CarrierInfo', { description: 'A parcel carrier and the tracking numbers (송장번호) it issues.' })
 export class CarrierInfoType {
   @Field(() => Carrier)

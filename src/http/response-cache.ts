@@ -1,0 +1,116 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
+import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { GraphQLContext } from '../context';
+import { UNCACHEABLE, cachePolicyOf, type CachePolicy } from '../schema/cache-control';
+
+/** What every answer says unless it is a clean, anonymous, public one. */
+export const NO_STORE = 'private, no-store';
+
+/** Answers over this many characters are served but not kept. */
+const MAX_KEPT_CHARS = 1_000_000;
+
+type Kept = { storedAt: number; expiresAt: number; result: FormattedExecutionResult };
+
+/**
+ * HTTP caching of GraphQL answers (README "Caching"), as an Apollo plugin, so it applies to GET and
+ * POST alike, after authentication, rate limits, validation and the operation checks.
+ *
+ * - `Cache-Control`: `public, max-age=<the answer's policy>` only for an anonymous request (no
+ *   `Authorization` header at all) whose answer touches nothing personal (schema/cache-control.ts)
+ *   and has no error; everything else is `private, no-store`.
+ * - The shared response cache: such answers are kept for min(ttlSeconds, maxAge) in `shared`
+ *   (Redis, every instance; null on the embedded profile) under the query's hash, operation name
+ *   and variables, and served from there with an `Age` header. Each instance keeps a copy in
+ *   process until the shared entry expires, so a hot page costs no round trip and no instance
+ *   serves anything older than the TTL. Personal answers are never kept, so none can be shared.
+ */
+export function responseCachePlugin(options: {
+  schema: GraphQLSchema;
+  ttlSeconds: number;
+  shared: KeyValueCache<string> | null;
+}): ApolloServerPlugin<GraphQLContext> {
+  const { schema, ttlSeconds, shared } = options;
+  const local = new LRUCache<string, Kept>({
+    maxSize: 32 * 2 ** 20,
+    sizeCalculation: (_v, key) => key.length + 1024,
+    ttlAutopurge: false,
+  });
+  const keepFor = (policy: CachePolicy) => Math.min(ttlSeconds, policy.maxAge);
+
+  async function lookUp(key: string): Promise<Kept | undefined> {
+    const now = Date.now();
+    const copy = local.get(key);
+    if (copy && copy.expiresAt > now) return copy;
+    if (!shared) return undefined;
+    const text = await shared.get(key);
+    if (!text) return undefined;
+    const kept = JSON.parse(text) as Kept;
+    if (kept.expiresAt <= now) return undefined;
+    local.set(key, kept, { ttl: kept.expiresAt - now });
+    return kept;
+  }
+
+  async function keep(key: string, result: FormattedExecutionResult, seconds: number): Promise<void> {
+    const storedAt = Date.now();
+    const kept: Kept = { storedAt, expiresAt: storedAt + seconds * 1000, result };
+    const text = JSON.stringify(kept);
+    if (text.length > MAX_KEPT_CHARS) return;
+    local.set(key, kept, { ttl: seconds * 1000 });
+    await shared?.set(key, text, { ttl: seconds });
+  }
+
+  return {
+    async requestDidStart({ request, contextValue }) {
+      // Anonymous means no Authorization header at all: a bad or expired token is never public.
+      const anonymous = contextValue.auth.kind === 'anonymous' && !request.http?.headers.get('authorization');
+      let policy: CachePolicy = UNCACHEABLE;
+      let key: string | undefined;
+      let hit: Kept | undefined;
+      return {
+        async didResolveOperation({ document, operationName, queryHash }) {
+          if (!anonymous) return;
+          policy = cachePolicyOf(schema, document, operationName);
+          if (policy.scope === 'PUBLIC' && keepFor(policy) > 0) key = keyOf(queryHash, operationName, request.variables);
+        },
+        async responseForOperation({ response }) {
+          if (!key) return null;
+          hit = await lookUp(key);
+          if (!hit) return null;
+          return { http: response.http, body: { kind: 'single', singleResult: hit.result } };
+        },
+        async willSendResponse({ response, errors }) {
+          const headers = response.http.headers;
+          const clean = !errors?.length && response.body.kind === 'single' && !response.body.singleResult.errors;
+          if (!clean || policy.scope !== 'PUBLIC' || policy.maxAge <= 0) {
+            headers.set('cache-control', NO_STORE);
+            return;
+          }
+          headers.set('cache-control', `public, max-age=${policy.maxAge}`);
+          // The body's media type follows Accept; cors answers per Origin.
+          headers.set('vary', 'Accept, Origin');
+          if (hit) headers.set('age', String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000))));
+          // Kept after the answer leaves (a store that fails only logs).
+          else if (key && response.body.kind === 'single') void keep(key, response.body.singleResult, keepFor(policy));
+        },
+      };
+    },
+  };
+}
+
+/** The query's SHA-256 (Apollo's queryHash), the operation's name and the variables in a canonical order. */
+function keyOf(queryHash: string, operationName: string | null, variables: Record<string, unknown> | undefined): string {
+  const material = `${queryHash}\n${operationName ?? ''}\n${canonicalJson(variables ?? {})}`;
+  return `rc:${createHash('sha256').update(material).digest('base64url')}`;
+}
+
+function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.keys(value as object)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+  return `{${entries.join(',')}}`;
+}
