@@ -40,7 +40,11 @@ const MY_PRODUCTS_SCREENSHOT = path.join(RESULTS_DIR, 'storefront-my-products.pn
 /** The catalog's search box, sorts, price range, category and paging; a sold-out product's 품절 badge. */
 export async function searchJourney({ app, browser }: Pick<Storefront, 'app' | 'browser'>): Promise<void> {
   const { page, pageErrors } = await openAsCustomer(browser, app.url);
-  const search = async (variables: SearchProductsQueryVariables) => (await app.client.ok(SearchProductsDocument, variables)).products;
+  // The test's own reads carry a token, as the page's do: anonymous answers may come from the response cache
+  // (RESPONSE_CACHE_TTL_SECONDS) and lag the journeys' writes by a few seconds; its own test covers them.
+  const reader = { token: await customerToken(app.client) };
+  const search = async (variables: SearchProductsQueryVariables) =>
+    (await app.client.ok(SearchProductsDocument, variables, reader)).products;
   const ids = (connection: { edges: Array<{ node: { id: string } }> }) => connection.edges.map((e) => e.node.id);
   const total = async (label: string, count: number) => {
     await page.waitForFunction(
@@ -120,7 +124,7 @@ export async function searchJourney({ app, browser }: Pick<Storefront, 'app' | '
   expect(await page.locator('[data-testid=product]').count()).toBe(0);
   await total('검색 결과', 0);
   await page.fill('#search', '');
-  const { products: all } = await app.client.ok(ProductsDocument, { first: 12 });
+  const { products: all } = await app.client.ok(ProductsDocument, { first: 12 }, reader);
   await waitForCards(page, ids(all));
   await total('총', all.totalCount);
   expect(await page.isHidden('#no-results')).toBe(true);
@@ -128,7 +132,7 @@ export async function searchJourney({ app, browser }: Pick<Storefront, 'app' | '
   expect(await page.locator('#sort option[value=RELEVANCE]').evaluate((o) => (o as { hidden: boolean }).hidden)).toBe(true);
 
   // A product its seller marked SOLD_OUT: a 품절 badge, and it cannot be added to the cart. (Set back afterwards.)
-  const { products: towels } = await app.client.ok(SearchProductsDocument, { search: '행주', sort: 'NAME', first: 1 });
+  const { products: towels } = await app.client.ok(SearchProductsDocument, { search: '행주', sort: 'NAME', first: 1 }, reader);
   const towel = towels.edges[0].node;
   const token = await sellerToken(app.client, await demoSellerOf(app.client, towel.id));
   await app.client.ok(UpdateProductDocument, { id: towel.id, input: { status: 'SOLD_OUT' } }, { token });
@@ -189,15 +193,15 @@ export async function myProductsJourney({ app, browser }: Pick<Storefront, 'app'
   const statuses = await page.locator('[data-testid=my-product]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status')));
   expect(new Set(statuses)).toEqual(new Set(['HIDDEN']));
   expect(await hiddenRow.textContent()).toContain('숨김');
-  expect((await app.client.ok(SearchProductsDocument, { search: hiddenName })).products.totalCount).toBe(0);
+  expect((await app.client.ok(SearchProductsDocument, { search: hiddenName }, { token: customer })).products.totalCount).toBe(0);
 
   // 보이기 puts it on sale (the public search finds it), 숨기기 hides it again.
   await hiddenRow.locator('[data-testid=toggle-hidden]').click();
   await page.waitForSelector(`[data-testid=my-product][data-product-id="${hidden.id}"][data-status=ON_SALE]`);
-  expect((await app.client.ok(SearchProductsDocument, { search: hiddenName })).products.totalCount).toBe(1);
+  expect((await app.client.ok(SearchProductsDocument, { search: hiddenName }, { token: customer })).products.totalCount).toBe(1);
   await hiddenRow.locator('[data-testid=toggle-hidden]').click();
   await page.waitForSelector(`[data-testid=my-product][data-product-id="${hidden.id}"][data-status=HIDDEN]`);
-  expect((await app.client.ok(SearchProductsDocument, { search: hiddenName })).products.totalCount).toBe(0);
+  expect((await app.client.ok(SearchProductsDocument, { search: hiddenName }, { token: customer })).products.totalCount).toBe(0);
 
   // Every status, searched by name: the held units show as 결제 대기; a restock sets the stock.
   await page.selectOption('#my-status', '');

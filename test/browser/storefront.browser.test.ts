@@ -263,6 +263,8 @@ it('lets a seller cancel its line of a paid order from the seller box (판매 �
   page.on('pageerror', (err) => pageErrors.push(err.message));
   await page.goto(`${app.url}/demo`);
   await page.click('#login');
+  // The cards drawn for the logged-in customer (an anonymous first draw may be a few seconds old: response cache).
+  await page.waitForSelector('#account:not(:empty)');
   await page.waitForSelector('[data-testid=product]');
 
   // One product in the cart, ordered to an address of the book (the first journey saved one) or a typed one.
