@@ -65,7 +65,7 @@ export function responseCachePlugin(options: {
   return {
     async requestDidStart({ request, contextValue }) {
       // Anonymous means no Authorization header at all: a bad or expired token is never public.
-      const anonymous = contextValue.auth.kind === 'anonymous' && !request.http?.headers.get('authorization');
+      const anonymous = contextValue.auth.kind === 'anonymous' && !request.http?.headers.has('authorization');
       let policy: CachePolicy = UNCACHEABLE;
       let key: string | undefined;
       let hit: Kept | undefined;
