@@ -15,7 +15,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type Redis from 'ioredis';
-import { responseCachePlugin } from './http/response-cache';
+import { responseCachePlugin, stringifyResult } from './http/response-cache';
 import type { AuthState } from './auth/identity';
 import type { Config } from './config';
 import { RequestContext, type GraphQLContext } from './context';
@@ -102,6 +102,8 @@ export class GraphQLPipeline {
       introspection: true,
       validationRules: extraRules,
       includeStacktraceInErrorResponses: false,
+      // Answers from the response cache go out as the text made when they were kept.
+      stringifyResult,
       formatError: (formatted, error) => maskUnexpected(codedRefusal(formatted, error)),
       plugins: [
         ...plugins,

@@ -14,6 +14,24 @@ const MAX_KEPT_CHARS = 1_000_000;
 
 type Kept = { storedAt: number; expiresAt: number; result: FormattedExecutionResult };
 
+/** The JSON body of each kept answer's `data`, made once: a hit is not serialized again (see `stringifyResult`). */
+const bodies = new WeakMap<object, string>();
+
+/**
+ * Apollo's `stringifyResult` (its own is `JSON.stringify(value) + '\n'`): the body of an answer
+ * served from the response cache was written when it was kept.
+ */
+export function stringifyResult(value: FormattedExecutionResult): string {
+  const kept = value.data && !value.errors && !value.extensions ? bodies.get(value.data) : undefined;
+  return kept ?? JSON.stringify(value) + '\n';
+}
+
+function remember(kept: Kept): Kept {
+  const data = kept.result.data;
+  if (data && !bodies.has(data)) bodies.set(data, JSON.stringify({ data }) + '\n');
+  return kept;
+}
+
 /**
  * HTTP caching of GraphQL answers (README "Caching"), as an Apollo plugin, so it applies to GET and
  * POST alike, after authentication, rate limits, validation and the operation checks.
@@ -49,6 +67,7 @@ export function responseCachePlugin(options: {
     if (!text) return undefined;
     const kept = JSON.parse(text) as Kept;
     if (kept.expiresAt <= now) return undefined;
+    remember(kept);
     local.set(key, kept, { ttl: kept.expiresAt - now });
     return kept;
   }
@@ -58,7 +77,7 @@ export function responseCachePlugin(options: {
     const kept: Kept = { storedAt, expiresAt: storedAt + seconds * 1000, result };
     const text = JSON.stringify(kept);
     if (text.length > MAX_KEPT_CHARS) return;
-    local.set(key, kept, { ttl: seconds * 1000 });
+    local.set(key, remember(kept), { ttl: seconds * 1000 });
     await shared?.set(key, text, { ttl: seconds });
   }
 
@@ -70,10 +89,11 @@ export function responseCachePlugin(options: {
       let key: string | undefined;
       let hit: Kept | undefined;
       return {
-        async didResolveOperation({ document, operationName, queryHash }) {
+        async didResolveOperation({ document, queryHash }) {
           if (!anonymous) return;
-          policy = cachePolicyOf(schema, document, operationName);
-          if (policy.scope === 'PUBLIC' && keepFor(policy) > 0) key = keyOf(queryHash, operationName, request.variables);
+          policy = cachePolicyOf(schema, document, request.operationName);
+          // The request's own operationName: what the client sent picks the operation (and the answer).
+          if (policy.scope === 'PUBLIC' && keepFor(policy) > 0) key = keyOf(queryHash, request.operationName, request.variables);
         },
         async responseForOperation({ response }) {
           if (!key) return null;
@@ -101,7 +121,7 @@ export function responseCachePlugin(options: {
 }
 
 /** The query's SHA-256 (Apollo's queryHash), the operation's name and the variables in a canonical order. */
-function keyOf(queryHash: string, operationName: string | null, variables: Record<string, unknown> | undefined): string {
+function keyOf(queryHash: string, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): string {
   const material = `${queryHash}\n${operationName ?? ''}\n${canonicalJson(variables ?? {})}`;
   return `rc:${createHash('sha256').update(material).digest('base64url')}`;
 }
