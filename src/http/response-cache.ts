@@ -51,11 +51,8 @@ export function responseCachePlugin(options: {
   shared: KeyValueCache<string> | null;
 }): ApolloServerPlugin<GraphQLContext> {
   const { schema, ttlSeconds, shared } = options;
-  const local = new LRUCache<string, Kept>({
-    maxSize: 32 * 2 ** 20,
-    sizeCalculation: (_v, key) => key.length + 1024,
-    ttlAutopurge: false,
-  });
+  // Bounded by the characters of what it holds (an answer is counted by its JSON text).
+  const local = new LRUCache<string, Kept>({ maxSize: 32 * 2 ** 20 });
   const keepFor = (policy: CachePolicy) => Math.min(ttlSeconds, policy.maxAge);
 
   async function lookUp(key: string): Promise<Kept | undefined> {
@@ -68,7 +65,7 @@ export function responseCachePlugin(options: {
     const kept = JSON.parse(text) as Kept;
     if (kept.expiresAt <= now) return undefined;
     remember(kept);
-    local.set(key, kept, { ttl: kept.expiresAt - now });
+    local.set(key, kept, { ttl: kept.expiresAt - now, size: key.length + text.length });
     return kept;
   }
 
@@ -77,7 +74,7 @@ export function responseCachePlugin(options: {
     const kept: Kept = { storedAt, expiresAt: storedAt + seconds * 1000, result };
     const text = JSON.stringify(kept);
     if (text.length > MAX_KEPT_CHARS) return;
-    local.set(key, remember(kept), { ttl: seconds * 1000 });
+    local.set(key, remember(kept), { ttl: seconds * 1000, size: key.length + text.length });
     await shared?.set(key, text, { ttl: seconds });
   }
 

@@ -104,7 +104,8 @@ function compute(schema: GraphQLSchema, document: DocumentNode, operationName?: 
           const hint = { ...typeHint(returned), ...fieldHint(field) };
           if (hint.scope === 'PRIVATE') scope = 'PRIVATE';
           if (hint.maxAge !== undefined) restrict(hint.maxAge);
-          else if (!hint.inheritMaxAge && (isRoot || isCompositeType(returned))) restrict(0);
+          // A root field has no parent to inherit from: without its own maxAge it is uncacheable.
+          else if (isRoot || (isCompositeType(returned) && !hint.inheritMaxAge)) restrict(0);
           if (selection.selectionSet && isCompositeType(returned)) walk(possible(schema, returned), selection.selectionSet, false, seen);
         }
       }
