@@ -174,6 +174,33 @@ describe('Cache-Control, Vary and Age', () => {
     expect((await http.getByHash(LISTING, listingOf(categoryId))).text).toBe(first.text);
   });
 
+  it('the cache tells apart the variables and the operation named in one document', async () => {
+    const one = await shelf([{ price: 4200 }]);
+    const two = await shelf([{ price: 4300 }]);
+    for (let round = 0; round < 2; round++) {
+      expect(nodesOf(await http.getText<ProductsQuery>(LISTING, listingOf(one.categoryId))).map((n) => n.price)).toEqual([4200]);
+      expect(nodesOf(await http.getText<ProductsQuery>(LISTING, listingOf(two.categoryId))).map((n) => n.price)).toEqual([4300]);
+    }
+    const document = `query Shelf { categories { id } } query Carriers { carriers { code } } query Mine { me { id } } # ${Math.random()}`;
+    for (let round = 0; round < 2; round++) {
+      const shelfAnswer = await http.getText(document, undefined, { operationName: 'Shelf' });
+      expect(Object.keys(shelfAnswer.data ?? {})).toEqual(['categories']);
+      expect(shelfAnswer.cacheControl).toBe('public, max-age=60');
+      const carriers = await http.getText(document, undefined, { operationName: 'Carriers' });
+      expect(Object.keys(carriers.data ?? {})).toEqual(['carriers']);
+      expect(carriers.cacheControl).toBe('public, max-age=3600');
+      const mine = await http.getText(document, undefined, { operationName: 'Mine' });
+      expect(mine.data).toEqual({ me: null });
+      expect(mine.cacheControl).toBe(NO_STORE);
+    }
+  });
+
+  it('__typename alone is not public (no field gives the answer a maxAge)', async () => {
+    const answer = await http.getText('{ __typename }');
+    expect(answer.data).toEqual({ __typename: 'Query' });
+    expect(answer.cacheControl).toBe(NO_STORE);
+  });
+
   it('any Authorization header (a valid token, a bad one) makes the answer private, no-store, and never a cached one', async () => {
     const { categoryId } = await shelf();
     const anonymous = await http.getText(LISTING, listingOf(categoryId));
