@@ -1,0 +1,79 @@
+import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
+import { parse, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { createHash } from 'node:crypto';
+import { ANONYMOUS } from '../../src/auth/identity';
+import type { GraphQLContext } from '../../src/context';
+import { responseCachePlugin } from '../../src/http/response-cache';
+import { buildAppSchema } from '../../src/schema/build-schema';
+
+// The in-process copy of the shared response cache (issue 18: a lean server, under 200 MB). What it
+// keeps cannot be seen deterministically through the endpoint (the Redis copy answers too, and the
+// TTL runs meanwhile), so these drive the plugin's hooks the way Apollo calls them for one
+// anonymous GET, on the embedded profile's set-up (no shared store: the process copy is the cache).
+
+const QUERY = 'query Page($minPrice: Int) { products(minPrice: $minPrice) { totalCount } }';
+const document = parse(QUERY);
+const queryHash = createHash('sha256').update(QUERY).digest('hex');
+
+let schema: GraphQLSchema;
+beforeAll(async () => {
+  schema = await buildAppSchema();
+});
+
+type Listener = GraphQLRequestListener<GraphQLContext>;
+
+/** One anonymous request through the plugin: a hit answers from the cache, a miss "executes" to `result`. */
+async function request(plugin: ApolloServerPlugin<GraphQLContext>, minPrice: number, result: FormattedExecutionResult) {
+  const http = { method: 'GET', headers: new HeaderMap(), search: '', body: undefined };
+  const start = plugin.requestDidStart as (arg: unknown) => Promise<Listener>;
+  const listener = await start({
+    request: { query: QUERY, operationName: 'Page', variables: { minPrice }, http },
+    contextValue: { auth: ANONYMOUS },
+  });
+  await listener.didResolveOperation!({ document, operationName: 'Page', queryHash } as never);
+  const response = { http: { headers: new HeaderMap(), status: undefined } };
+  const hit = (await listener.responseForOperation!({ response } as never)) as { body: { singleResult: FormattedExecutionResult } } | null;
+  const body = { kind: 'single' as const, singleResult: hit ? hit.body.singleResult : result };
+  await listener.willSendResponse!({ response: { http: response.http, body }, errors: undefined } as never);
+  return {
+    hit: hit !== null,
+    cacheControl: response.http.headers.get('cache-control') ?? null,
+    age: response.http.headers.get('age') ?? null,
+    body,
+  };
+}
+
+const page = (filler: string, n: number): FormattedExecutionResult => ({ data: { products: { totalCount: n, filler } } });
+
+describe('response cache plugin, in process', () => {
+  it('keeps a clean anonymous public answer and serves it again, with an Age header', async () => {
+    const plugin = responseCachePlugin({ schema, ttlSeconds: 60, shared: null });
+    const first = await request(plugin, 1, page('a', 1));
+    expect(first).toMatchObject({ hit: false, cacheControl: 'public, max-age=10', age: null });
+    const second = await request(plugin, 1, page('changed', 1));
+    expect(second).toMatchObject({ hit: true, cacheControl: 'public, max-age=10', age: '0' });
+    expect(second.body.singleResult).toEqual(page('a', 1));
+    expect((await request(plugin, 2, page('b', 2))).hit).toBe(false);
+  });
+
+  it('does not keep an answer over 1,000,000 characters', async () => {
+    const plugin = responseCachePlugin({ schema, ttlSeconds: 60, shared: null });
+    const huge = 'x'.repeat(1_000_001);
+    expect((await request(plugin, 1, page(huge, 1))).hit).toBe(false);
+    expect((await request(plugin, 1, page(huge, 1))).hit).toBe(false);
+  });
+
+  // BUG (issue 18, lean server): the LRU's sizeCalculation counts `key.length + 1024` and ignores the
+  // answer, so its 32 MiB maxSize bounds the number of entries (~32,000) instead of their size: up to
+  // ~32,000 answers of up to 1,000,000 characters each stay in memory (and, with ttlAutopurge off,
+  // expired ones stay too until they are evicted or asked for again). Anonymous listing pages that
+  // differ by one variable (minPrice, search, a cursor) each make a new entry of ~20-100 KB.
+  it('holds at most about 32 MiB of answers: 60 answers of 900,000 characters push the first ones out', async () => {
+    const plugin = responseCachePlugin({ schema, ttlSeconds: 60, shared: null });
+    const filler = 'x'.repeat(900_000);
+    for (let n = 0; n < 60; n++) expect((await request(plugin, n, page(filler, n))).hit).toBe(false);
+    // The latest answer is still kept; the oldest cannot all be (60 x 900,000 characters > 32 MiB).
+    expect((await request(plugin, 59, page('', 59))).hit).toBe(true);
+    expect((await request(plugin, 0, page('', 0))).hit).toBe(false);
+  });
+});
