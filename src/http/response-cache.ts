@@ -106,8 +106,8 @@ export function responseCachePlugin(options: {
             return;
           }
           headers.set('cache-control', `public, max-age=${policy.maxAge}`);
-          // The body's media type follows Accept; cors answers per Origin.
-          headers.set('vary', 'Accept, Origin');
+          // The body's media type follows Accept; cors answers per Origin; a CDN must not give it to a caller with a token.
+          headers.set('vary', 'Accept, Origin, Authorization');
           if (hit) headers.set('age', String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000))));
           // Kept after the answer leaves (a store that fails only logs).
           else if (key && response.body.kind === 'single') void keep(key, response.body.singleResult, keepFor(policy));
