@@ -30,9 +30,9 @@ import type { OrderFeed } from './services/notifications/order-feed';
 import { ImmutableValues, RedisKeyValueCache } from './services/shared/key-value-cache';
 import { RequestRateLimit } from './services/shared/request-rate-limit';
 
-/** Automatic persisted queries: texts kept a day, none longer than this (README "Caching"). */
-const PERSISTED_QUERY_TTL_SECONDS = 24 * 3600;
-const PERSISTED_QUERY_MAX_CHARS = 20_000;
+/** Automatic persisted queries: texts kept an hour, none longer than this (README "Caching"). */
+const PERSISTED_QUERY_TTL_SECONDS = 3600;
+const PERSISTED_QUERY_MAX_CHARS = 10_000;
 
 /** What a client sends, on any transport. */
 export type OperationRequest = { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown };

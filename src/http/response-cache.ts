@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
-import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
+import type { FormattedExecutionResult, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { GraphQLContext } from '../context';
@@ -10,7 +10,7 @@ import { UNCACHEABLE, cachePolicyOf, type CachePolicy } from '../schema/cache-co
 export const NO_STORE = 'private, no-store';
 
 /** Answers over this many characters are served but not kept. */
-const MAX_KEPT_CHARS = 1_000_000;
+const MAX_KEPT_CHARS = 256 * 1024;
 
 type Kept = { storedAt: number; expiresAt: number; result: FormattedExecutionResult };
 
@@ -51,8 +51,9 @@ export function responseCachePlugin(options: {
   shared: KeyValueCache<string> | null;
 }): ApolloServerPlugin<GraphQLContext> {
   const { schema, ttlSeconds, shared } = options;
-  // Bounded by the characters of what it holds (an answer is counted by its JSON text).
+  // About 32 MB of answers: each is held twice (the result's objects and its body text), counted by its JSON.
   const local = new LRUCache<string, Kept>({ maxSize: 32 * 2 ** 20 });
+  const sizeOf = (key: string, text: string) => key.length + 2 * text.length;
   const keepFor = (policy: CachePolicy) => Math.min(ttlSeconds, policy.maxAge);
 
   async function lookUp(key: string): Promise<Kept | undefined> {
@@ -65,7 +66,7 @@ export function responseCachePlugin(options: {
     const kept = JSON.parse(text) as Kept;
     if (kept.expiresAt <= now) return undefined;
     remember(kept);
-    local.set(key, kept, { ttl: kept.expiresAt - now, size: key.length + text.length });
+    local.set(key, kept, { ttl: kept.expiresAt - now, size: sizeOf(key, text) });
     return kept;
   }
 
@@ -74,7 +75,7 @@ export function responseCachePlugin(options: {
     const kept: Kept = { storedAt, expiresAt: storedAt + seconds * 1000, result };
     const text = JSON.stringify(kept);
     if (text.length > MAX_KEPT_CHARS) return;
-    local.set(key, remember(kept), { ttl: seconds * 1000, size: key.length + text.length });
+    local.set(key, remember(kept), { ttl: seconds * 1000, size: sizeOf(key, text) });
     await shared?.set(key, text, { ttl: seconds });
   }
 
@@ -86,11 +87,13 @@ export function responseCachePlugin(options: {
       let key: string | undefined;
       let hit: Kept | undefined;
       return {
-        async didResolveOperation({ document, queryHash }) {
-          if (!anonymous) return;
+        async didResolveOperation({ document, operation, queryHash }) {
+          // No operation by that name: execution refuses it (OPERATION_RESOLUTION_FAILURE), nothing is served.
+          if (!anonymous || !operation) return;
           policy = cachePolicyOf(schema, document, request.operationName);
-          // The request's own operationName: what the client sent picks the operation (and the answer).
-          if (policy.scope === 'PUBLIC' && keepFor(policy) > 0) key = keyOf(queryHash, request.operationName, request.variables);
+          if (policy.scope !== 'PUBLIC' || keepFor(policy) <= 0) return;
+          // The operation the request picked (named or not), and only the variables it declares, make the answer.
+          key = keyOf(queryHash, operation.name?.value, declaredVariables(operation, request.variables));
         },
         async responseForOperation({ response }) {
           if (!key) return null;
@@ -121,6 +124,15 @@ export function responseCachePlugin(options: {
 function keyOf(queryHash: string, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): string {
   const material = `${queryHash}\n${operationName ?? ''}\n${canonicalJson(variables ?? {})}`;
   return `rc:${createHash('sha256').update(material).digest('base64url')}`;
+}
+
+function declaredVariables(operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined) {
+  const kept: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (variables && Object.prototype.hasOwnProperty.call(variables, name)) kept[name] = variables[name];
+  }
+  return kept;
 }
 
 function canonicalJson(value: unknown): string {

@@ -94,9 +94,9 @@ export function queryLimits(schema: GraphQLSchema, limits: QueryLimits): Operati
     // Variables are coerced once, stopping at the first problem: graphql-js would otherwise report
     // every one, each message printing the whole value (quadratic in a wide object's keys).
     const operation = getOperationAST(document, operationName ?? undefined);
-    const problems = operation
-      ? getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1 }).errors
-      : undefined;
+    // No such operation: execution answers OPERATION_RESOLUTION_FAILURE (the cost estimate would fail on it).
+    if (!operation) return;
+    const problems = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1 }).errors;
     if (problems?.length) {
       const [first] = problems;
       throw new GraphQLError(shorten(first.message), { nodes: first.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } });

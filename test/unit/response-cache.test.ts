@@ -1,5 +1,5 @@
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
-import { parse, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { getOperationAST, parse, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { createHash } from 'node:crypto';
 import { ANONYMOUS } from '../../src/auth/identity';
 import type { GraphQLContext } from '../../src/context';
@@ -30,7 +30,12 @@ async function request(plugin: ApolloServerPlugin<GraphQLContext>, minPrice: num
     request: { query: QUERY, operationName: 'Page', variables: { minPrice }, http },
     contextValue: { auth: ANONYMOUS },
   });
-  await listener.didResolveOperation!({ document, operationName: 'Page', queryHash } as never);
+  await listener.didResolveOperation!({
+    document,
+    operation: getOperationAST(document, 'Page'),
+    operationName: 'Page',
+    queryHash,
+  } as never);
   const response = { http: { headers: new HeaderMap(), status: undefined } };
   const hit = (await listener.responseForOperation!({ response } as never)) as { body: { singleResult: FormattedExecutionResult } } | null;
   const body = { kind: 'single' as const, singleResult: hit ? hit.body.singleResult : result };
@@ -56,24 +61,21 @@ describe('response cache plugin, in process', () => {
     expect((await request(plugin, 2, page('b', 2))).hit).toBe(false);
   });
 
-  it('does not keep an answer over 1,000,000 characters', async () => {
+  it('does not keep an answer over 256 K characters', async () => {
     const plugin = responseCachePlugin({ schema, ttlSeconds: 60, shared: null });
-    const huge = 'x'.repeat(1_000_001);
+    const huge = 'x'.repeat(256 * 1024 + 1);
     expect((await request(plugin, 1, page(huge, 1))).hit).toBe(false);
     expect((await request(plugin, 1, page(huge, 1))).hit).toBe(false);
   });
 
-  // BUG (issue 18, lean server): the LRU's sizeCalculation counts `key.length + 1024` and ignores the
-  // answer, so its 32 MiB maxSize bounds the number of entries (~32,000) instead of their size: up to
-  // ~32,000 answers of up to 1,000,000 characters each stay in memory (and, with ttlAutopurge off,
-  // expired ones stay too until they are evicted or asked for again). Anonymous listing pages that
-  // differ by one variable (minPrice, search, a cursor) each make a new entry of ~20-100 KB.
-  it('holds at most about 32 MiB of answers: 60 answers of 900,000 characters push the first ones out', async () => {
+  // Found by this test: the LRU once counted `key.length + 1024` per entry whatever the answer, so its
+  // 32 MiB bounded the number of entries (~32,000) instead of their size. It counts each answer's JSON now.
+  it('holds at most about 32 MB of answers: 200 answers of 250,000 characters push the first ones out', async () => {
     const plugin = responseCachePlugin({ schema, ttlSeconds: 60, shared: null });
-    const filler = 'x'.repeat(900_000);
-    for (let n = 0; n < 60; n++) expect((await request(plugin, n, page(filler, n))).hit).toBe(false);
-    // The latest answer is still kept; the oldest cannot all be (60 x 900,000 characters > 32 MiB).
-    expect((await request(plugin, 59, page('', 59))).hit).toBe(true);
+    const filler = 'x'.repeat(250_000);
+    for (let n = 0; n < 200; n++) expect((await request(plugin, n, page(filler, n))).hit).toBe(false);
+    // The latest answer is still kept; the oldest cannot all be (200 x 250,000 characters > 32 MiB).
+    expect((await request(plugin, 199, page('', 199))).hit).toBe(true);
     expect((await request(plugin, 0, page('', 0))).hit).toBe(false);
   });
 });
