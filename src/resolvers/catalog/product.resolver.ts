@@ -52,7 +52,7 @@ export class ProductResolver {
     @Arg('maxPrice', () => Int, { nullable: true, description: 'Only products costing at most this (KRW).' }) maxPrice?: number | null,
   ): Promise<ProductConnection> {
     const query = { first, after, sort, categoryId, search, minPrice, maxPrice };
-    return this.page(ctx, await this.listing.list(ctx.em, query, { kind: 'listed' }, pageOptions(info)));
+    return this.page(ctx, await this.listing.list(ctx.reader, query, { kind: 'listed' }, pageOptions(info)));
   }
 
   @Authorized(Role.SELLER)
@@ -76,7 +76,7 @@ export class ProductResolver {
     const identity = requireIdentity(ctx.auth);
     const query = { first, after, sort, categoryId, search, minPrice, maxPrice };
     const scope = { kind: 'seller' as const, sellerId: identity.accountId, status };
-    return this.page(ctx, await this.listing.list(ctx.em, query, scope, pageOptions(info)));
+    return this.page(ctx, await this.listing.list(ctx.reader, query, scope, pageOptions(info)));
   }
 
   /** A page as a connection; the sellers and categories read with it go to the request's loaders. */
@@ -176,6 +176,6 @@ export class ProductConnectionResolver {
   @FieldResolver(() => Int, { description: 'Products matching the filter, across all pages.' })
   async totalCount(@Root() connection: ProductConnection, @Ctx() ctx: GraphQLContext): Promise<number> {
     // Read with the page when it has rows (see ProductListing.list); an empty page counts on its own.
-    return connection.page.totalCount ?? this.listing.count(ctx.em, connection.page.filter);
+    return connection.page.totalCount ?? this.listing.count(ctx.reader, connection.page.filter);
   }
 }
