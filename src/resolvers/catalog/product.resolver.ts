@@ -1,5 +1,5 @@
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-ts';
-import type { GraphQLResolveInfo } from 'graphql';
+import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { selects, selectsPath } from '../../schema/selection';
 import { requireIdentity } from '../../auth/auth-checker';
@@ -158,14 +158,24 @@ export class ProductResolver {
   }
 }
 
-/** What a listing reads besides its products, from what the operation asks of its connection. */
+/**
+ * What a listing reads besides its products, from what the operation asks of its connection. Kept
+ * per field node: Apollo reuses a known query's parsed document, so a repeated query walks it once.
+ */
 function pageOptions(info: GraphQLResolveInfo): PageOptions {
-  return {
-    withCount: selects(info, 'totalCount'),
-    withSeller: selectsPath(info, NODE_SELLER),
-    withCategory: selectsPath(info, NODE_CATEGORY),
-  };
+  const node = info.fieldNodes[0];
+  let options = PAGE_OPTIONS.get(node);
+  if (!options) {
+    options = {
+      withCount: selects(info, 'totalCount'),
+      withSeller: selectsPath(info, NODE_SELLER),
+      withCategory: selectsPath(info, NODE_CATEGORY),
+    };
+    if (info.fieldNodes.length === 1) PAGE_OPTIONS.set(node, options);
+  }
+  return options;
 }
+const PAGE_OPTIONS = new WeakMap<FieldNode, PageOptions>();
 const NODE_SELLER = ['edges', 'node', 'seller'];
 const NODE_CATEGORY = ['edges', 'node', 'category'];
 
