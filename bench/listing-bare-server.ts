@@ -1,6 +1,7 @@
 /**
  * The baseline for the listing benchmark: a bare node:http handler that runs the same SQL as the
- * API's `products(first: 20)` page (page, count, sellers, categories, images) and answers the same JSON.
+ * API's `products(first: 20)` page and answers the same JSON: the page with its count, sellers and
+ * categories in one statement (the page a derived table of 21 rows, joined), then the page's images.
  */
 import http from 'node:http';
 import mysql from 'mysql2/promise';
@@ -23,49 +24,43 @@ type ProductRow = {
   created_at: Date;
   seller_id: number;
   category_id: number | null;
+  total_count: number;
+  seller_name: string;
+  category_name: string | null;
 };
 
 async function page() {
   const [rows] = await pool.query<(ProductRow & mysql.RowDataPacket)[]>(
-    'select * from `product` as `p0` where `p0`.`listed` = true order by `p0`.`created_at` desc, `p0`.`id` desc limit 21',
+    `select p.*, s.name as seller_name, c.name as category_name from (
+       select p.*, (select count(*) from product q where q.listed = true) as total_count
+       from product p where p.listed = true order by p.created_at desc, p.id desc limit 21
+     ) p left join seller s on s.id = p.seller_id left join category c on c.id = p.category_id
+     order by p.created_at desc, p.id desc`,
   );
   const items = rows.slice(0, 20);
-  const [[count]] = await pool.query<mysql.RowDataPacket[]>('select count(*) as `count` from `product` as `p0` where `p0`.`listed` = true');
-  const sellerIds = [...new Set(items.map((p) => p.seller_id))];
-  const categoryIds = [...new Set(items.map((p) => p.category_id).filter((id): id is number => id !== null))];
-  const [[sellers], [categories], [images]] = await Promise.all([
-    pool.query<mysql.RowDataPacket[]>('select * from `seller` as `s0` where `s0`.`id` in (?)', [sellerIds]),
-    categoryIds.length ? pool.query<mysql.RowDataPacket[]>('select * from `category` as `c0` where `c0`.`id` in (?)', [categoryIds]) : [[]],
-    pool.query<mysql.RowDataPacket[]>(
-      'select * from `product_image` as `p0` where `p0`.`product_id` in (?) order by `p0`.`position` asc, `p0`.`id` asc',
-      [items.map((p) => p.id)],
-    ),
-  ]);
-  const sellerById = new Map(sellers.map((s) => [s.id, s]));
-  const categoryById = new Map((categories as mysql.RowDataPacket[]).map((c) => [c.id, c]));
+  const [images] = await pool.query<mysql.RowDataPacket[]>(
+    'select * from `product_image` as `p0` where `p0`.`product_id` in (?) order by `p0`.`position` asc, `p0`.`id` asc',
+    [items.map((p) => p.id)],
+  );
   return {
     data: {
       products: {
-        totalCount: count.count,
+        totalCount: items.length ? Number(items[0].total_count) : 0,
         pageInfo: { hasNextPage: rows.length > 20, endCursor: items.length ? cursor(items.at(-1)!.created_at, items.at(-1)!.id) : null },
-        edges: items.map((p) => {
-          const category = p.category_id === null ? null : categoryById.get(p.category_id);
-          const seller = sellerById.get(p.seller_id)!;
-          return {
-            cursor: cursor(p.created_at, p.id),
-            node: {
-              id: String(p.id),
-              name: p.name,
-              price: p.price,
-              stock: p.stock,
-              status: p.status,
-              createdAt: p.created_at.toISOString(),
-              category: category ? { id: String(category.id), name: category.name } : null,
-              seller: { id: String(seller.id), name: seller.name },
-              images: images.filter((i) => i.product_id === p.id).map((i) => ({ id: String(i.id), url: i.url, position: i.position })),
-            },
-          };
-        }),
+        edges: items.map((p) => ({
+          cursor: cursor(p.created_at, p.id),
+          node: {
+            id: String(p.id),
+            name: p.name,
+            price: p.price,
+            stock: p.stock,
+            status: p.status,
+            createdAt: p.created_at.toISOString(),
+            category: p.category_name === null ? null : { id: String(p.category_id), name: p.category_name },
+            seller: { id: String(p.seller_id), name: p.seller_name },
+            images: images.filter((i) => i.product_id === p.id).map((i) => ({ id: String(i.id), url: i.url, position: i.position })),
+          },
+        })),
       },
     },
   };

@@ -9,6 +9,11 @@ import { createOrderLoaders } from './services/orders/order.loaders';
 /** Per-request context handed to every resolver: its own EntityManager fork and who is calling. */
 export type GraphQLContext = {
   em: EntityManager;
+  /**
+   * For plain-SQL reads outside any transaction (db/sql.ts) and nothing else: the ORM's root
+   * EntityManager, so a read-only request (the listing) forks none. Never for entities.
+   */
+  reader: EntityManager;
   auth: AuthState;
   requestId: string;
   ip: string;
@@ -19,9 +24,12 @@ export type GraphQLContext = {
   feed: OrderFeed;
 };
 
-/** Every per-request DataLoader, made fresh for each request so nothing is cached across callers. */
-export function createLoaders(em: EntityManager) {
-  return { ...createCatalogLoaders(em), ...createOrderLoaders(em) };
+/**
+ * Every per-request DataLoader, made fresh for each request so nothing is cached across callers.
+ * The catalog's read plain SQL (`reader`); the orders' read entities, through the request's fork (`em`, made when first needed).
+ */
+export function createLoaders(reader: EntityManager, em: () => EntityManager) {
+  return { ...createCatalogLoaders(reader), ...createOrderLoaders(em) };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -55,8 +63,12 @@ export class RequestContext implements GraphQLContext {
     return (this.forked ??= this.orm.em.fork());
   }
 
+  get reader(): EntityManager {
+    return this.orm.em;
+  }
+
   get loaders(): Loaders {
-    return (this.made ??= createLoaders(this.em));
+    return (this.made ??= createLoaders(this.reader, () => this.em));
   }
 
   get logger(): Logger {

@@ -15,13 +15,15 @@ export function uploadGate(deps: {
   /** The request pipeline's authentication (a store that cannot answer throws). */
   authenticate: (authorization: unknown) => Promise<AuthState>;
 }): RequestHandler {
-  return async (req, res, next) => {
-    if (!isMultipart(req.headers['content-type'])) {
-      next();
-      return;
-    }
+  // Not async itself: every /graphql request passes here, and only a multipart one has anything to wait for.
+  return (req, res, next) => {
+    if (!isMultipart(req.headers['content-type'])) return next();
+    void gate(req.headers.authorization, res, next);
+  };
+
+  async function gate(authorization: unknown, res: Response, next: () => void): Promise<void> {
     try {
-      const auth = await deps.authenticate(req.headers.authorization);
+      const auth = await deps.authenticate(authorization);
       if (auth.kind !== 'authenticated') refuse(res, 401, ErrorCode.UNAUTHENTICATED, 'You must be logged in as a seller to upload files.');
       else if (auth.identity.role !== Role.SELLER) refuse(res, 403, ErrorCode.FORBIDDEN, 'Only sellers may upload files.');
       else next();
@@ -29,7 +31,7 @@ export function uploadGate(deps: {
       // Logged by the pipeline.
       refuse(res, 503, ErrorCode.SERVICE_UNAVAILABLE, 'The service is unavailable; try again shortly.');
     }
-  };
+  }
 }
 
 function isMultipart(contentType: string | undefined): boolean {

@@ -1,4 +1,4 @@
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 
 /** Whether the operation asks for `field` directly under the field being resolved (through fragments too). */
 export function selects(info: GraphQLResolveInfo, field: string): boolean {
@@ -11,4 +11,31 @@ export function selects(info: GraphQLResolveInfo, field: string): boolean {
       return within(info.fragments[selection.name.value]?.selectionSet, seen);
     });
   return info.fieldNodes.some((node) => within(node.selectionSet, new Set()));
+}
+
+/**
+ * Whether the operation asks for the field at `path` below the field being resolved (through
+ * fragments too), say `['edges', 'node', 'seller']` under a connection.
+ */
+export function selectsPath(info: GraphQLResolveInfo, path: readonly string[]): boolean {
+  let nodes: readonly FieldNode[] = info.fieldNodes;
+  for (const name of path) {
+    const found: FieldNode[] = [];
+    const collect = (set: SelectionSetNode | undefined, seen: Set<string>): void => {
+      for (const selection of set?.selections ?? []) {
+        if (selection.kind === Kind.FIELD) {
+          if (selection.name.value === name) found.push(selection);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          collect(selection.selectionSet, seen);
+        } else if (!seen.has(selection.name.value)) {
+          seen.add(selection.name.value);
+          collect(info.fragments[selection.name.value]?.selectionSet, seen);
+        }
+      }
+    };
+    for (const node of nodes) collect(node.selectionSet, new Set());
+    if (found.length === 0) return false;
+    nodes = found;
+  }
+  return true;
 }

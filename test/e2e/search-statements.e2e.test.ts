@@ -7,6 +7,7 @@ import { sqlOf } from '../../src/db/sql';
 let t: TestApp;
 const queries: string[] = [];
 let parentId: string;
+let sellerToken: string;
 
 // Every product holds all eight words (and 25 of them do), so each search below fills a page of 20.
 const EIGHT_WORDS = 'red apple sweet crisp fresh juicy round organic';
@@ -29,6 +30,7 @@ beforeAll(async () => {
   const parent = await createCategory(t.client, admin.token, 'fruit');
   const children = [await createCategory(t.client, admin.token, 'apples', parent.id), await createCategory(t.client, admin.token, 'more')];
   parentId = parent.id;
+  sellerToken = sellers[0].token;
   const em = t.app.orm.em.fork();
   for (let i = 0; i < 25; i++) {
     const product = await createProduct(t.client, sellers[i % 3].token, {
@@ -66,21 +68,22 @@ async function statementsFor(search: string | undefined, first: number): Promise
 }
 
 describe('SQL statements per search page (no N+1, no statement per word)', () => {
-  it.each(SEARCHES)('%s: exactly 5 statements for a page of 1 and a page of 20', async (_label, search) => {
+  it.each(SEARCHES)('%s: exactly 3 statements for a page of 1 and a page of 20', async (_label, search) => {
     for (const first of [1, 20]) {
       const ran = await statementsFor(search, first);
       // 1. select id, parent_id from category            (the category filter's subtree)
-      // 2. select p.*, (select count(*) ... the same from and where) ... from product p [join the search's match]
-      //    where ... order by ... limit ?   (the page, with totalCount in the same statement: one snapshot)
-      // 3. select ... from seller where id in (...)      (Product.seller, one batch)
-      // 4. select ... from category where id in (...)    (Product.category, one batch)
-      // 5. select ... from product_image where product_id in (...)   (Product.images, one batch)
-      expect({ search, first, count: ran.length }).toEqual({ search, first, count: 5 });
+      // 2. select p.*, seller and category columns from (
+      //      select p.*, (select count(*) ... the same from and where) ... from product p [join the search's match]
+      //      where ... order by ... limit ?   (the page, with totalCount in the same statement: one snapshot)
+      //    ) p left join seller s ... left join category c ...   (Product.seller and Product.category, for the page's rows only)
+      // 3. select ... from product_image where product_id in (...)   (Product.images, one batch)
+      expect({ search, first, count: ran.length }).toEqual({ search, first, count: 3 });
       expect(ran[0]).toMatch(/from category\b/);
       expect(ran[1]).toMatch(/from .*product p/s);
+      expect(ran[1]).toMatch(/\) p left join seller s on s\.id = p\.seller_id left join category c on c\.id = p\.category_id/);
       expect(ran.filter((q) => /product_search_gram/.test(q))).toHaveLength(search?.trim().match(/[a-z]/) ? 1 : 0);
-      expect(ran.filter((q) => /from seller where id in/.test(q))).toHaveLength(1);
-      expect(ran.filter((q) => /from category where id in/.test(q))).toHaveLength(1);
+      expect(ran.filter((q) => /from seller\b/.test(q))).toHaveLength(0);
+      expect(ran.filter((q) => /from category where id in/.test(q))).toHaveLength(0);
       expect(ran.filter((q) => /from product_image where product_id in/.test(q))).toHaveLength(1);
       expect(ran.filter((q) => /^select count\(\*\) as n from/.test(q))).toHaveLength(0);
       expect(ran[1]).toMatch(/\(select count\(\*\) from .* as total_count/s);
@@ -90,6 +93,56 @@ describe('SQL statements per search page (no N+1, no statement per word)', () =>
   it('is the same count for every search and page size', async () => {
     const counts = new Set<number>();
     for (const [, search] of SEARCHES) for (const first of [1, 7, 20]) counts.add((await statementsFor(search, first)).length);
-    expect([...counts]).toEqual([5]);
+    expect([...counts]).toEqual([3]);
+  });
+
+  it('joins the seller and category only when the page asks for them, fragments included', async () => {
+    const run = async (query: string, token?: string) => {
+      queries.length = 0;
+      const res = await t.client.raw<Record<string, { edges: Array<{ node: Record<string, any> }> }>>(query, {}, { token });
+      expect(res.errors).toBeUndefined();
+      return { ran: [...queries], edges: Object.values(res.data!)[0].edges };
+    };
+    const bare = await run('{ products(first: 3) { edges { node { id name } } } }');
+    expect(bare.ran).toHaveLength(1);
+    expect(bare.ran[0]).not.toMatch(/join seller|join category/);
+
+    const viaFragments = await run(
+      `query { products(first: 3) { ...Page } }
+       fragment Page on ProductConnection { edges { ... on ProductEdge { node { ...Node } } } }
+       fragment Node on Product { seller { name } category { name } }`,
+    );
+    // The page and its sellers and categories; nothing for Product.seller or Product.category.
+    expect(viaFragments.ran).toHaveLength(1);
+    expect(viaFragments.ran[0]).toMatch(/left join seller s .* left join category c/s);
+    for (const { node } of viaFragments.edges) {
+      expect(node.seller.name).toMatch(/^seller /);
+      expect(['fruit', 'apples', 'more', null]).toContain(node.category?.name ?? null);
+    }
+
+    const sellerOnly = await run('{ products(first: 3) { edges { node { seller { id } } } } }');
+    expect(sellerOnly.ran).toHaveLength(1);
+    expect(sellerOnly.ran[0]).toMatch(/left join seller s/);
+    expect(sellerOnly.ran[0]).not.toMatch(/join category/);
+  });
+
+  it("myProducts: the seller's page with its seller and categories, and one batch of images", async () => {
+    queries.length = 0;
+    const res = await t.client.raw<{ myProducts: { totalCount: number; edges: Array<{ node: Record<string, any> }> } }>(
+      '{ myProducts(first: 20) { totalCount edges { node { id seller { name } category { name } images { url } } } } }',
+      {},
+      { token: sellerToken },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.myProducts.edges.length).toBeGreaterThan(5);
+    for (const { node } of res.data!.myProducts.edges) {
+      expect(node.seller.name).toMatch(/^seller /);
+      expect(node.category.name).toBeTruthy();
+    }
+    // The session check and the account lookup of a signed-in call come first; the listing itself is the page and the images.
+    const listing = queries.filter((q) => /\bproduct(_image)? /.test(q) || /from (seller|category) where id in/.test(q));
+    expect(listing).toHaveLength(2);
+    expect(listing[0]).toMatch(/left join seller s .* left join category c/s);
+    expect(listing[1]).toMatch(/from product_image where product_id in/);
   });
 });

@@ -1,15 +1,15 @@
 import { CacheInherit, CacheMaxAge, CachePrivate, MAX_AGE } from '../../schema/cache-control';
 import { GraphQLUpload, type FileUpload } from 'graphql-upload-ts';
-import type { GraphQLResolveInfo } from 'graphql';
+import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { selects } from '../../schema/selection';
+import { selects, selectsPath } from '../../schema/selection';
 import { requireIdentity } from '../../auth/auth-checker';
 import type { GraphQLContext } from '../../context';
 import { Role } from '../../entities/role';
 import { ProductSort, ProductStatus } from '../../schema/enums';
 import { pageComplexity } from '../../schema/limits';
 import { ProductImageService } from '../../services/catalog/product-image.service';
-import { MAX_PRODUCT_PAGE, ProductListing } from '../../services/catalog/product-listing';
+import { MAX_PRODUCT_PAGE, primeLoaders, ProductListing, type PageOptions, type ProductPage } from '../../services/catalog/product-listing';
 import { ProductService, toProductRecord } from '../../services/catalog/product.service';
 import { MAX_SEARCH_LENGTH, MAX_SEARCH_WORDS } from '../../services/catalog/search/search-text';
 import { SellerType, toAccountType } from '../account/account.types';
@@ -55,7 +55,7 @@ export class ProductResolver {
     @Arg('maxPrice', () => Int, { nullable: true, description: 'Only products costing at most this (KRW).' }) maxPrice?: number | null,
   ): Promise<ProductConnection> {
     const query = { first, after, sort, categoryId, search, minPrice, maxPrice };
-    return toProductConnection(await this.listing.list(ctx.em, query, { kind: 'listed' }, { withCount: selects(info, 'totalCount') }));
+    return this.page(ctx, await this.listing.list(ctx.reader, query, { kind: 'listed' }, pageOptions(info)));
   }
 
   @Authorized(Role.SELLER)
@@ -79,7 +79,13 @@ export class ProductResolver {
     const identity = requireIdentity(ctx.auth);
     const query = { first, after, sort, categoryId, search, minPrice, maxPrice };
     const scope = { kind: 'seller' as const, sellerId: identity.accountId, status };
-    return toProductConnection(await this.listing.list(ctx.em, query, scope, { withCount: selects(info, 'totalCount') }));
+    return this.page(ctx, await this.listing.list(ctx.reader, query, scope, pageOptions(info)));
+  }
+
+  /** A page as a connection; the sellers and categories read with it go to the request's loaders. */
+  private page(ctx: GraphQLContext, page: ProductPage): ProductConnection {
+    if (page.sellers || page.categories) primeLoaders(ctx.loaders, page);
+    return toProductConnection(page);
   }
 
   @Authorized(Role.SELLER)
@@ -157,6 +163,27 @@ export class ProductResolver {
   }
 }
 
+/**
+ * What a listing reads besides its products, from what the operation asks of its connection. Kept
+ * per field node: Apollo reuses a known query's parsed document, so a repeated query walks it once.
+ */
+function pageOptions(info: GraphQLResolveInfo): PageOptions {
+  const node = info.fieldNodes[0];
+  let options = PAGE_OPTIONS.get(node);
+  if (!options) {
+    options = {
+      withCount: selects(info, 'totalCount'),
+      withSeller: selectsPath(info, NODE_SELLER),
+      withCategory: selectsPath(info, NODE_CATEGORY),
+    };
+    if (info.fieldNodes.length === 1) PAGE_OPTIONS.set(node, options);
+  }
+  return options;
+}
+const PAGE_OPTIONS = new WeakMap<FieldNode, PageOptions>();
+const NODE_SELLER = ['edges', 'node', 'seller'];
+const NODE_CATEGORY = ['edges', 'node', 'category'];
+
 @Resolver(() => ProductConnection)
 export class ProductConnectionResolver {
   constructor(private readonly listing: ProductListing) {}
@@ -164,6 +191,6 @@ export class ProductConnectionResolver {
   @FieldResolver(() => Int, { description: 'Products matching the filter, across all pages.' })
   async totalCount(@Root() connection: ProductConnection, @Ctx() ctx: GraphQLContext): Promise<number> {
     // Read with the page when it has rows (see ProductListing.list); an empty page counts on its own.
-    return connection.page.totalCount ?? this.listing.count(ctx.em, connection.page.filter);
+    return connection.page.totalCount ?? this.listing.count(ctx.reader, connection.page.filter);
   }
 }

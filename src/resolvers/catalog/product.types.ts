@@ -75,20 +75,25 @@ export class ProductConnection {
   page!: ProductPage;
 }
 
+/**
+ * A ProductType instance, not a bare object: type-graphql copies a field resolver's `@Root()` into an
+ * instance of its class unless it is one already, and a listing page runs 60 of them (seller,
+ * category and images of 20 products).
+ */
 export function toProductType(product: ProductRecord): ProductType {
-  return {
-    id: String(product.id),
-    name: product.name,
-    description: product.description,
-    price: product.price,
-    stock: product.stock,
-    status: product.status,
-    createdAt: product.createdAt,
-    updatedAt: product.updatedAt,
-    productId: product.id,
-    sellerId: product.sellerId,
-    categoryId: product.categoryId,
-  };
+  const type = new ProductType();
+  type.id = String(product.id);
+  type.name = product.name;
+  type.description = product.description;
+  type.price = product.price;
+  type.stock = product.stock;
+  type.status = product.status;
+  type.createdAt = product.createdAt;
+  type.updatedAt = product.updatedAt;
+  type.productId = product.id;
+  type.sellerId = product.sellerId;
+  type.categoryId = product.categoryId;
+  return type;
 }
 
 export function toProductImageType(image: ProductImageRecord): ProductImageType {
@@ -96,5 +101,6 @@ export function toProductImageType(image: ProductImageRecord): ProductImageType 
 }
 
 export function toProductConnection(page: ProductPage): ProductConnection {
-  return { ...connectionOf(page, toProductType), page };
+  // An instance too: ProductConnection.totalCount's `@Root()`.
+  return Object.assign(new ProductConnection(), connectionOf(page, toProductType), { page });
 }

@@ -3,6 +3,7 @@ import { ProductStatus } from '../../entities';
 import { asDate, sqlOf } from '../../db/sql';
 import { badInput } from '../../schema/errors';
 import { decodeCursor, encodeCursor, pageSize, type CursorValue } from '../shared/cursor';
+import type { CatalogLoaders, CategoryRecord, SellerRecord } from './catalog.loaders';
 import type { CategoryService } from './category.service';
 import type { ProductRecord } from './product.service';
 import type { SearchIndex } from './search/search-index';
@@ -28,8 +29,21 @@ export type ProductScope = { kind: 'listed' } | { kind: 'seller'; sellerId: numb
 
 /** A listing's rows as SQL (`from` and `where`, parameters in that order), reused for `totalCount`. */
 export type ListFilter = { from: string; where: string; params: unknown[] };
-/** A page; `totalCount` when it was asked for (`withCount`) and the page has rows to carry it. */
-export type ProductPage = { items: ProductRecord[]; cursors: string[]; hasNextPage: boolean; filter: ListFilter; totalCount?: number };
+/**
+ * A page; `totalCount` when it was asked for (`withCount`) and the page has rows to carry it; the
+ * sellers and categories of its products when asked for (`with`), read in the page's own statement.
+ */
+export type ProductPage = {
+  items: ProductRecord[];
+  cursors: string[];
+  hasNextPage: boolean;
+  filter: ListFilter;
+  totalCount?: number;
+  sellers?: SellerRecord[];
+  categories?: CategoryRecord[];
+};
+/** What a page reads besides its products: `totalCount`, and each product's seller and category. */
+export type PageOptions = { withCount?: boolean; withSeller?: boolean; withCategory?: boolean };
 
 type ListedRow = {
   id: number;
@@ -44,6 +58,11 @@ type ListedRow = {
   updated_at: unknown;
   search_rank?: number | string;
   total_count?: number | string;
+  seller_email?: string;
+  seller_name?: string | null;
+  seller_created_at?: unknown;
+  category_name?: string | null;
+  category_parent_id?: number | null;
 };
 type Keyset = { sql: string; params: unknown[] };
 
@@ -54,7 +73,7 @@ type Keyset = { sql: string; params: unknown[] };
  */
 const SORTS: Record<
   Exclude<ProductSort, 'RELEVANCE'> | 'RANKED',
-  { order: string; value: CursorValue; of(r: ListedRow): string | number; after(v: string | number, id: number): Keyset }
+  { order: string; outer?: string; value: CursorValue; of(r: ListedRow): string | number; after(v: string | number, id: number): Keyset }
 > = {
   NEWEST: {
     order: 'p.created_at desc, p.id desc',
@@ -83,6 +102,7 @@ const SORTS: Record<
   // RELEVANCE with a search: name matches (rank 0) before description-only matches (rank 1), each newest first.
   RANKED: {
     order: 'm.search_rank asc, p.created_at desc, p.id desc',
+    outer: 'p.search_rank asc, p.created_at desc, p.id desc',
     value: 'rankEpochMs',
     of: (r) => `${Number(r.search_rank)}:${asDate(r.created_at).getTime()}`,
     after: (v, id) => {
@@ -98,12 +118,16 @@ function newestAfter(at: Date, id: number): Keyset {
 }
 
 const COLUMNS = 'p.id, p.seller_id, p.category_id, p.name, p.description, p.price, p.stock, p.status, p.created_at, p.updated_at';
+const SELLER_COLUMNS = ', s.email as seller_email, s.name as seller_name, s.created_at as seller_created_at';
+const CATEGORY_COLUMNS = ', c.name as category_name, c.parent_id as category_parent_id';
 
 /**
  * Product listings: the public one (`products`) and a seller's own catalog (`myProducts`), with
  * search, category and price filters and every sort, keyset-paged. The hottest read, so one plain
- * statement per page (db/sql.ts), `totalCount` included as a subquery when asked; a search adds no
- * statement (the SearchIndex's match is a derived table of the same statement).
+ * statement per page (db/sql.ts): `totalCount` is a subquery of it when asked, and the products'
+ * sellers and categories are joined to the page's own rows (the page is a derived table, so the join
+ * touches its rows only: joined inside the page's query, MySQL sorted every listed product). A search
+ * adds no statement (the SearchIndex's match is a derived table of the same statement).
  */
 export class ProductListing {
   constructor(
@@ -116,7 +140,7 @@ export class ProductListing {
     em: EntityManager,
     query: ProductListQuery,
     scope: ProductScope = { kind: 'listed' },
-    options: { withCount?: boolean } = {},
+    options: PageOptions = {},
   ): Promise<ProductPage> {
     const size = pageSize(query.first, MAX_PRODUCT_PAGE);
     const words = wordsOf(query.search);
@@ -135,10 +159,15 @@ export class ProductListing {
     // The count, when asked for, is a subquery of the page's own statement: one snapshot, so the page
     // and its totalCount always agree (two statements could straddle a product being hidden).
     const count = options.withCount ? `, (select count(*) from ${filter.from} where ${filter.where}) as total_count` : '';
-    const rows = await sqlOf(em).rows<ListedRow>(
-      `select ${COLUMNS}${rank}${count} from ${filter.from} where ${where} order by ${sort.order} limit ?`,
-      [...(options.withCount ? filter.params : []), ...params, size + 1],
-    );
+    let sql = `select ${COLUMNS}${rank}${count} from ${filter.from} where ${where} order by ${sort.order} limit ?`;
+    if (options.withSeller || options.withCategory) {
+      sql =
+        `select p.*${options.withSeller ? SELLER_COLUMNS : ''}${options.withCategory ? CATEGORY_COLUMNS : ''} from (${sql}) p` +
+        (options.withSeller ? ' left join seller s on s.id = p.seller_id' : '') +
+        (options.withCategory ? ' left join category c on c.id = p.category_id' : '') +
+        ` order by ${sort.outer ?? sort.order}`;
+    }
+    const rows = await sqlOf(em).rows<ListedRow>(sql, [...(options.withCount ? filter.params : []), ...params, size + 1]);
     const page = rows.slice(0, size);
     return {
       // An empty first page means nothing matched in that same snapshot; past the end (`after`), the count is its own statement.
@@ -147,6 +176,9 @@ export class ProductListing {
       cursors: page.map((r) => encodeCursor({ sort: sortName, value: sort.of(r), id: Number(r.id) })),
       hasNextPage: rows.length > size,
       filter,
+      // A row whose seller or category did not join (none, or gone) leaves that to the loaders.
+      sellers: options.withSeller ? page.filter((r) => r.seller_name != null).map(toSeller) : undefined,
+      categories: options.withCategory ? page.filter((r) => r.category_name != null).map(toCategory) : undefined,
     };
   }
 
@@ -238,4 +270,19 @@ function toRecord(r: ListedRow): ProductRecord {
     createdAt: asDate(r.created_at),
     updatedAt: asDate(r.updated_at),
   };
+}
+
+function toSeller(r: ListedRow): SellerRecord {
+  return { id: Number(r.seller_id), email: r.seller_email!, name: r.seller_name!, createdAt: asDate(r.seller_created_at) };
+}
+
+function toCategory(r: ListedRow): CategoryRecord {
+  const parentId = r.category_parent_id;
+  return { id: Number(r.category_id), name: r.category_name!, parentId: parentId == null ? null : Number(parentId) };
+}
+
+/** Hands a page's joined sellers and categories to the request's loaders, so its products' `seller` and `category` read nothing more. */
+export function primeLoaders(loaders: CatalogLoaders, page: ProductPage): void {
+  for (const seller of page.sellers ?? []) loaders.sellerById.prime(seller.id, seller);
+  for (const category of page.categories ?? []) loaders.categoryById.prime(category.id, category);
 }

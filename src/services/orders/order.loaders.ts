@@ -6,23 +6,23 @@ import { toPaymentRecord, type PaymentRecord } from '../payments/payment-records
 import { toShipmentRecord, type ShipmentRecord } from '../shipping/shipment-records';
 import { itemRecords, type OrderItemRecord } from './order-records';
 
-/** Batches the reads an order list needs (one query for every order's lines). Made per request. */
-export function createOrderLoaders(em: EntityManager) {
+/** Batches the reads an order list needs (one query for every order's lines). Made per request; `em` is the request's fork. */
+export function createOrderLoaders(em: () => EntityManager) {
   return {
     orderItemsByOrderId: new DataLoader<number, OrderItemRecord[]>(async (orderIds) => {
-      const rows = await itemRecords(sqlOf(em), `i.order_id in (${orderIds.map(() => '?').join(', ')})`, [...orderIds]);
+      const rows = await itemRecords(sqlOf(em()), `i.order_id in (${orderIds.map(() => '?').join(', ')})`, [...orderIds]);
       const grouped = new Map<number, OrderItemRecord[]>();
       for (const row of rows) grouped.set(row.orderDbId, [...(grouped.get(row.orderDbId) ?? []), row]);
       return orderIds.map((id) => grouped.get(id) ?? []);
     }),
     shipmentsByOrderId: new DataLoader<number, ShipmentRecord[]>(async (orderIds) => {
-      const rows = await em.find(Shipment, { order: { $in: [...orderIds] } }, { orderBy: { id: 'asc' }, disableIdentityMap: true });
+      const rows = await em().find(Shipment, { order: { $in: [...orderIds] } }, { orderBy: { id: 'asc' }, disableIdentityMap: true });
       const grouped = new Map<number, ShipmentRecord[]>();
       for (const row of rows.map(toShipmentRecord)) grouped.set(row.orderDbId, [...(grouped.get(row.orderDbId) ?? []), row]);
       return orderIds.map((id) => grouped.get(id) ?? []);
     }),
     paymentByOrderId: new DataLoader<number, PaymentRecord | null>(async (orderIds) => {
-      const rows = await em.find(Payment, { order: { $in: [...orderIds] } }, { disableIdentityMap: true });
+      const rows = await em().find(Payment, { order: { $in: [...orderIds] } }, { disableIdentityMap: true });
       const byOrder = new Map(rows.map((p) => [p.order.id, toPaymentRecord(p)]));
       return orderIds.map((id) => byOrder.get(id) ?? null);
     }),
