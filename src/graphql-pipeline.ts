@@ -1,4 +1,4 @@
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequestListener } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import {
   GraphQLError,
@@ -117,7 +117,8 @@ export class GraphQLPipeline {
   /** Who is calling, from an `Authorization` value. A store that cannot answer is SERVICE_UNAVAILABLE. */
   async authenticate(authorization: unknown): Promise<AuthState> {
     try {
-      return await this.deps.accounts.authenticate(this.deps.orm.em.fork(), authorization);
+      // Plain SQL only (and nothing at all without a header): the root EntityManager, no fork per request.
+      return await this.deps.accounts.authenticate(this.deps.orm.em, authorization);
     } catch (err) {
       this.deps.logger.error({ err }, 'could not authenticate the request');
       throw serviceUnavailable();
@@ -254,9 +255,11 @@ function requestLogging(logger: Logger): ApolloServerPlugin<GraphQLContext> {
   return {
     async requestDidStart({ request, contextValue }) {
       const started = performance.now();
-      const log = contextValue?.logger ?? logger;
-      if (log.isLevelEnabled('trace')) log.trace({ operation: request.operationName, variables: request.variables }, 'graphql request');
-      return {
+      // The request's child logger is made only when something is logged (pino children cost per request).
+      const log = () => contextValue?.logger ?? logger;
+      if (logger.isLevelEnabled('trace'))
+        log().trace({ operation: request.operationName, variables: request.variables }, 'graphql request');
+      const onErrors: GraphQLRequestListener<GraphQLContext> = {
         async didEncounterErrors({ contextValue, errors, request }) {
           for (const error of errors) {
             if (isExpectedCode(error.extensions?.code) || refusalStatus(error)) continue;
@@ -266,10 +269,14 @@ function requestLogging(logger: Logger): ApolloServerPlugin<GraphQLContext> {
             );
           }
         },
+      };
+      if (!logger.isLevelEnabled('debug')) return onErrors;
+      return {
+        ...onErrors,
         async willSendResponse({ response, errors }) {
           const ms = Math.round((performance.now() - started) * 10) / 10;
           const codes = errors?.map((e) => e.extensions?.code);
-          log.debug({ operation: request.operationName, ms, status: response.http.status, codes }, 'graphql response');
+          log().debug({ operation: request.operationName, ms, status: response.http.status, codes }, 'graphql response');
         },
       };
     },

@@ -125,8 +125,10 @@ export async function createHttpServer(deps: Deps) {
     cors<cors.CorsRequest>({ origin: config.corsOrigins, exposedHeaders: ['x-request-id'] }),
     allowSafeGet,
     express.json({ limit: '1mb' }),
-    uploadGate({ authenticate: (authorization) => pipeline.authenticate(authorization) }),
-    graphqlUploadExpress({ maxFileSize: config.uploadMaxFileBytes, maxFiles: 10 }),
+    uploadGate({
+      authenticate: (authorization) => pipeline.authenticate(authorization),
+      uploads: graphqlUploadExpress({ maxFileSize: config.uploadMaxFileBytes, maxFiles: 10 }),
+    }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
         const header = req.headers['x-request-id'];
