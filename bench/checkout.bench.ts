@@ -1,13 +1,15 @@
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
+import { formatCpu, sampleCpu, type CpuReport } from './cpu-sample';
 import { benchAppEnv, gql, MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
 
 const BUYERS = Number(process.env.BENCH_BUYERS ?? 200);
 const HOT_STOCK = Number(process.env.BENCH_HOT_STOCK ?? 1_000_000);
 const SECONDS = Number(process.env.BENCH_DURATION ?? 10);
 const SCARCE_STOCK = 50;
-const DB = 'mp_bench_checkout';
-const PREFIX = 'mp_bench_checkout:';
+// Per run: two sessions benchmarking at once on one MariaDB must not drop each other's database.
+const DB = `mp_bench_checkout_${process.pid}`;
+const PREFIX = `${DB}:`;
 
 export type CheckoutResult = {
   ordersPerSec: number;
@@ -18,6 +20,8 @@ export type CheckoutResult = {
   oversold: number;
   redisAgrees: boolean;
   scarce: { buyers: number; stock: number; orders: number; outOfStock: number; oversold: number };
+  /** Where the CPU went during the measured window (see cpu-sample.ts). */
+  cpu: CpuReport;
 };
 
 async function must(url: string, query: string, variables: Record<string, unknown> = {}, token?: string) {
@@ -105,20 +109,25 @@ export async function checkoutBenchmark(): Promise<CheckoutResult> {
     console.log(`checkout: ${BUYERS} buyers ordering the hot product for ${SECONDS} s...`);
     const latencies: number[] = [];
     let errors = 0;
+    const sampler = await sampleCpu(admin, DB, { 'instance A': procs[0].child.pid!, 'instance B': procs[1].child.pid! });
     const started = performance.now();
     const deadline = started + SECONDS * 1000;
     await Promise.all(
       hotBuyers.map(async (b) => {
         while (performance.now() < deadline) {
           const t0 = performance.now();
-          const res = await gql(b.url, ORDER, {}, b.token);
-          if (res.data?.createOrder) latencies.push(performance.now() - t0);
+          // A reset connection counts as an error, not the end of the run.
+          const res = await gql(b.url, ORDER, {}, b.token).catch(() => null);
+          if (res?.data?.createOrder) latencies.push(performance.now() - t0);
           else errors++;
         }
       }),
     );
     const elapsed = (performance.now() - started) / 1000;
+    const cpu = await sampler.stop();
     latencies.sort((a, b) => a - b);
+    console.log(`checkout: CPU during the measured ${SECONDS} s (${Math.round(latencies.length / elapsed)} orders/s):`);
+    for (const line of formatCpu(cpu, latencies.length / elapsed)) console.log(line);
 
     const conn = await mysql.createConnection(`${MYSQL_URL}/${DB}`);
     const hotStock = await stockOf(conn, hot);
@@ -143,6 +152,7 @@ export async function checkoutBenchmark(): Promise<CheckoutResult> {
       oversold,
       redisAgrees,
       scarce: { buyers: BUYERS, stock: SCARCE_STOCK, orders: scarceOrders, outOfStock, oversold: scarceOversold },
+      cpu,
     };
   } finally {
     for (const p of procs) await p.stop();

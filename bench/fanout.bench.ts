@@ -6,12 +6,14 @@ import mysql from 'mysql2/promise';
 import WebSocket from 'ws';
 import { TokenService } from '../src/auth/tokens';
 import { Role } from '../src/entities/role';
+import { formatCpu, sampleCpu, type CpuReport } from './cpu-sample';
 import { BENCH_TOKEN_SECRET, benchAppEnv, gql, MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 5000);
 const BURST = Number(process.env.BENCH_BURST ?? 500);
-const DB = 'mp_bench_fanout';
-const PREFIX = 'mp_bench_fanout:';
+// Per run: two sessions benchmarking at once on one MariaDB must not drop each other's database.
+const DB = `mp_bench_fanout_${process.pid}`;
+const PREFIX = `${DB}:`;
 
 export type FanoutResult = {
   subscribers: number;
@@ -21,6 +23,14 @@ export type FanoutResult = {
   p99: number;
   max: number;
   kbPerConnection: number;
+  /**
+   * The latency in two legs, from the bench's own subscription to the event bus's Redis channel:
+   * commit time (`at`) to publication (instance B's commit and outbox relay), and publication to
+   * receipt (Redis, instance A's fan-out and WebSocket write, the client). p50 / p99 in ms.
+   */
+  legs: { toPublish: [number, number]; toReceipt: [number, number]; burstMs: number };
+  /** CPU during the burst (see cpu-sample.ts). */
+  cpu: CpuReport;
 };
 
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
@@ -106,6 +116,8 @@ export async function fanoutBenchmark(): Promise<FanoutResult> {
     console.log(`fan-out: opening ${SUBSCRIBERS} subscriptions on instance A...`);
     const baseline = rssKb(hostA.child.pid!);
     const received: number[] = [];
+    const atOf = new Map<number, number>();
+    let recording = false;
     let subscribed = 0;
     await pool(SUBSCRIBERS, 200, async (i) => {
       await new Promise<void>((resolve, reject) => {
@@ -119,10 +131,16 @@ export async function fanoutBenchmark(): Promise<FanoutResult> {
           onNonLazyError: reject,
         });
         clients.push(client);
-        client.subscribe<{ orderEvents: { at: string } }>(
+        client.subscribe<{ orderEvents: { id: string; at: string } }>(
           { query: 'subscription { orderEvents { id at kind } }' },
           {
-            next: (r) => r.data && received.push(Date.now() - Date.parse(r.data.orderEvents.at)),
+            next: (r) => {
+              if (!r.data) return;
+              const now = Date.now();
+              received.push(now - Date.parse(r.data.orderEvents.at));
+              atOf.set(Number(r.data.orderEvents.id), Date.parse(r.data.orderEvents.at));
+              if (recording) ids.set(Number(r.data.orderEvents.id), now);
+            },
             error: () => undefined,
             complete: () => undefined,
           },
@@ -133,7 +151,20 @@ export async function fanoutBenchmark(): Promise<FanoutResult> {
     await new Promise((r) => setTimeout(r, 3000)); // idle: let every subscribe settle and the heap calm down
     const kbPerConnection = (rssKb(hostA.child.pid!) - baseline) / subscribed;
 
+    // The bench hears each event when the relay publishes it, like instance A does.
+    const published = new Map<number, number>();
+    const listener = redis.duplicate();
+    await listener.subscribe(`${PREFIX}order.event`);
+    listener.on('message', (_channel: string, message: string) => {
+      const event = JSON.parse(message) as { id: number };
+      if (!published.has(event.id)) published.set(event.id, Date.now());
+    });
+    const ids = new Map<number, number>(); // event id -> receipt time
+
     console.log(`fan-out: ${BURST} status changes through instance B at once...`);
+    const sampler = await sampleCpu(admin, DB, { 'instance A (subscribers)': hostA.child.pid!, 'instance B (changes)': hostB.child.pid! });
+    const burstStarted = Date.now();
+    recording = true;
     await Promise.all(
       orderIds.map((orderId, i) =>
         gql(hostB.url, 'mutation($o: String!) { cancelOrder(orderId: $o) { status } }', { o: orderId }, tokenOf[i]),
@@ -141,7 +172,26 @@ export async function fanoutBenchmark(): Promise<FanoutResult> {
     );
     const deadline = Date.now() + 30_000;
     while (received.length < BURST && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const cpu = await sampler.stop();
+    const burstMs = Math.max(...ids.values()) - burstStarted;
+    listener.disconnect();
     const sorted = [...received].sort((x, y) => x - y);
+    const toPublish: number[] = [];
+    const toReceipt: number[] = [];
+    for (const [id, receivedAt] of ids) {
+      const at = atOf.get(id);
+      const pub = published.get(id);
+      if (at === undefined || pub === undefined) continue;
+      toPublish.push(pub - at);
+      toReceipt.push(receivedAt - pub);
+    }
+    toPublish.sort((x, y) => x - y);
+    toReceipt.sort((x, y) => x - y);
+    console.log(`fan-out: CPU from the burst's start to the last receipt (${burstMs} ms after the start; sampled until the check ends):`);
+    for (const line of formatCpu(cpu, BURST / cpu.seconds, 'event')) console.log(line);
+    console.log(
+      `fan-out: commit -> published p50 ${percentile(toPublish, 50)} / p99 ${percentile(toPublish, 99)} ms; published -> received p50 ${percentile(toReceipt, 50)} / p99 ${percentile(toReceipt, 99)} ms`,
+    );
     return {
       subscribers: subscribed,
       events: BURST,
@@ -150,6 +200,12 @@ export async function fanoutBenchmark(): Promise<FanoutResult> {
       p99: percentile(sorted, 99),
       max: sorted.at(-1) ?? 0,
       kbPerConnection: Math.round(kbPerConnection * 10) / 10,
+      legs: {
+        toPublish: [percentile(toPublish, 50), percentile(toPublish, 99)],
+        toReceipt: [percentile(toReceipt, 50), percentile(toReceipt, 99)],
+        burstMs,
+      },
+      cpu,
     };
   } finally {
     await Promise.all(clients.map((c) => c.dispose()));

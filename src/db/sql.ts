@@ -1,4 +1,4 @@
-import { IsolationLevel, type QueryResult, type Transaction } from '@mikro-orm/core';
+import { type QueryResult, type Transaction } from '@mikro-orm/core';
 import { BaseSqlitePlatform, type EntityManager } from '@mikro-orm/knex';
 import type { Pool } from 'mysql2';
 import { readPoolOf } from './read-pool';
@@ -59,6 +59,66 @@ function executor(em: EntityManager, ctx?: Transaction): Sql {
 /** Plain SQL on the EntityManager's connection (inside its transaction, if it has one). */
 export const sqlOf = (em: EntityManager): Sql => executor(em, em.getTransactionContext());
 
+/** A mysql2 connection as knex's pool hands it out (callback API). */
+type RawConnection = {
+  query(sql: string, values: unknown[], callback: (err: Error | null, result: unknown) => void): void;
+};
+type KnexClient = { acquireConnection(): Promise<RawConnection>; releaseConnection(connection: RawConnection): Promise<unknown> };
+type KnexConnection = { ensureConnection(): Promise<void>; getKnex(): { client: KnexClient } };
+
+/**
+ * Plain SQL straight on a mysql2 connection of MikroORM's pool (the transaction pool), inside a
+ * transaction `mysqlTransaction` opened on it. Statements reach the query tap, when one is set.
+ */
+function connectionExecutor(em: EntityManager, connection: RawConnection): Sql & { exec(sql: string): Promise<unknown> } {
+  const log = em.config.get('debug') ? (em.getConnection() as unknown as QueryLog) : null;
+  const exec = (sql: string, params: unknown[] = []): Promise<unknown> => {
+    log?.logQuery(sql, { query: sql, params });
+    return new Promise((resolve, reject) => connection.query(sql, params, (err, result) => (err ? reject(err) : resolve(result))));
+  };
+  return {
+    forUpdate: ' for update',
+    exec,
+    rows: <T>(sql: string, params: readonly unknown[] = []) => exec(sql, [...params]) as Promise<T[]>,
+    async run(sql: string, params: readonly unknown[] = []) {
+      const result = (await exec(sql, [...params])) as { affectedRows: number; insertId: number | string };
+      return { affectedRows: result.affectedRows, insertId: Number(result.insertId) };
+    },
+  };
+}
+
+/**
+ * A MySQL transaction on a connection taken from MikroORM's pool: BEGIN, the work's statements
+ * and COMMIT go to mysql2 as they are. MikroORM's and knex's transaction machinery (a knex
+ * transaction client built per transaction, the query runner and MikroORM's formatting for each
+ * statement) cost about as much CPU as the statements' round trips on the checkout (see
+ * bench/NOTES-checkout-fanout.md); the connection, its session settings and the pool's size are
+ * the same. Errors are the driver's (MySQL's errno, which retryOnDeadlock reads).
+ */
+async function mysqlTransaction<T>(em: EntityManager, work: (sql: Sql) => Promise<T>, readCommitted: boolean): Promise<T> {
+  const orm = em.getConnection() as unknown as KnexConnection;
+  await orm.ensureConnection();
+  const client = orm.getKnex().client;
+  const connection = await client.acquireConnection();
+  try {
+    const sql = connectionExecutor(em, connection);
+    // Like knex's: the level applies to the next transaction only.
+    if (readCommitted) await sql.exec('set transaction isolation level read committed');
+    await sql.exec('begin');
+    try {
+      const result = await work(sql);
+      await sql.exec('commit');
+      return result;
+    } catch (err) {
+      await sql.exec('rollback').catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    // A connection that died meanwhile is dropped by the pool's validation on its next acquire.
+    await client.releaseConnection(connection);
+  }
+}
+
 /**
  * Runs `work` in a transaction of plain SQL: committed when it resolves, rolled back when it
  * throws. `readCommitted` drops InnoDB's gap locks, for a transaction whose locking reads must
@@ -69,10 +129,10 @@ export async function sqlTransaction<T>(
   work: (sql: Sql) => Promise<T>,
   options: { readCommitted?: boolean } = {},
 ): Promise<T> {
-  const connection = em.getConnection();
   // SQLite transactions are always serializable (one writer at a time), so the level is MySQL's only.
-  const readCommitted = options.readCommitted && !isSqliteEm(em);
-  const trx = await connection.begin(readCommitted ? { isolationLevel: IsolationLevel.READ_COMMITTED } : {});
+  if (!isSqliteEm(em)) return mysqlTransaction(em, work, options.readCommitted === true);
+  const connection = em.getConnection();
+  const trx = await connection.begin();
   try {
     const result = await work(executor(em, trx));
     await connection.commit(trx);

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
+import { sqlOf } from '../../db/sql';
 import type { Order } from '../../entities';
 import { ShippingAddress } from '../../entities';
 import { badInput, notFound } from '../../schema/errors';
@@ -73,8 +74,21 @@ export async function resolveOrderAddress(
     return snapshotOf(address);
   }
   if (!options.useDefault) throw badInput('shippingAddress', 'give shippingAddressId or shippingAddress');
-  const fallback = await em.fork().findOne(ShippingAddress, { customer: customerId, isDefault: true });
-  return fallback ? snapshotOf(fallback) : null;
+  // Plain SQL on the read pool: every createOrder without an address asks this (see db/sql.ts).
+  const [row] = await sqlOf(em).rows<Record<string, unknown>>(
+    'select recipient_name, phone, postcode, road_address, detail, memo from shipping_address where customer_id = ? and is_default = true limit 1',
+    [customerId],
+  );
+  return row
+    ? snapshotOf({
+        recipientName: String(row.recipient_name),
+        phone: String(row.phone),
+        postcode: String(row.postcode),
+        roadAddress: String(row.road_address),
+        detail: String(row.detail),
+        memo: row.memo == null ? null : String(row.memo),
+      })
+    : null;
 }
 
 function snapshotOf(a: Omit<AddressSnapshot, 'memo'> & { memo?: string | null }): AddressSnapshot {
