@@ -83,10 +83,13 @@ export function freePort(): Promise<number> {
 
 export type Proc = { child: ChildProcess; url: string; stop(): Promise<void> };
 
-/** Runs the built app (`dist/src/main.js`, built first if this process has not yet) as `npm start` does, and waits for `readyPath`. */
-export function spawnApp(env: Record<string, string>, readyPath = '/healthz'): Promise<Proc> {
+/**
+ * Runs the built app (`dist/src/main.js`, built first if this process has not yet) as `npm start` does, and waits
+ * for `readyPath`. `extraNodeArgs` come after the flags of `npm start` (say, `--heapsnapshot-signal=SIGUSR2`).
+ */
+export function spawnApp(env: Record<string, string>, readyPath = '/healthz', extraNodeArgs: string[] = []): Promise<Proc> {
   buildApp();
-  return spawnNode(APP_ENTRY, [path.join(ROOT, APP_ENTRY)], env, readyPath);
+  return spawnNode(APP_ENTRY, [...extraNodeArgs, path.join(ROOT, APP_ENTRY)], env, readyPath);
 }
 
 /** Runs a TypeScript entry point (through @swc-node/register) in its own process (so it has a core to itself) and waits for `readyPath`. */

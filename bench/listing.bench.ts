@@ -55,10 +55,28 @@ async function seed(): Promise<void> {
   }
 }
 
-async function dropDatabase() {
+/** Drops the listing benchmark's database (BENCH_LISTING_DB). */
+export async function dropListingDatabase(): Promise<void> {
   const conn = await mysql.createConnection(MYSQL_URL);
   await conn.query(`drop database if exists \`${DB}\``);
   await conn.end();
+}
+
+/**
+ * Creates the listing benchmark's database afresh (migrated, seeded, indexed for search) and returns
+ * the environment of an app instance on it. Seeded by SQL, so indexed for search here, before the app
+ * starts: its boot catch-up (which indexes products lacking a search doc) would otherwise run in the
+ * background of the measurement.
+ */
+export async function prepareListingDatabase(): Promise<Record<string, string>> {
+  await dropListingDatabase();
+  console.log(`seeding ${PRODUCTS} products with 2 images each...`);
+  await withBenchOrm(DB, async (orm) => {
+    await seed();
+    const { indexed, seconds } = await indexProducts(orm);
+    console.log(`indexed ${indexed} products for search in ${seconds.toFixed(1)} s`);
+  });
+  return benchAppEnv(DB, `${DB}:`);
 }
 
 /** The servers of the listing benchmark, measured one at a time in each round. */
@@ -161,18 +179,9 @@ const loadAverage = () => os.loadavg().map((l) => Math.round(l * 100) / 100);
  */
 export async function listingBenchmark(): Promise<ListingResult> {
   const variants = selectedVariants();
-  await dropDatabase();
-  const env = benchAppEnv(DB, `${DB}:`);
   const procs: Partial<Record<ListingVariant, Proc>> = {};
   try {
-    console.log(`seeding ${PRODUCTS} products with 2 images each...`);
-    // Seeded by SQL, so indexed for search here, before the app starts: its boot catch-up (which
-    // indexes products lacking a search doc) would otherwise run in the background of the measurement.
-    await withBenchOrm(DB, async (orm) => {
-      await seed();
-      const { indexed, seconds } = await indexProducts(orm);
-      console.log(`indexed ${indexed} products for search in ${seconds.toFixed(1)} s`);
-    });
+    const env = await prepareListingDatabase();
     // Started one after the other: the first migrates (nothing to do after withBenchOrm, but it checks).
     procs.uncached = await spawnApp({ ...env, RESPONSE_CACHE_TTL_SECONDS: '0' });
     if (variants.includes('cached')) procs.cached = await spawnApp({ ...env, MIGRATE_ON_START: 'false' });
@@ -215,7 +224,7 @@ export async function listingBenchmark(): Promise<ListingResult> {
     };
   } finally {
     for (const proc of Object.values(procs)) await proc.stop();
-    await dropDatabase();
+    await dropListingDatabase();
   }
 }
 
