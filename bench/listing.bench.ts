@@ -3,7 +3,7 @@ import os from 'node:os';
 import mysql from 'mysql2/promise';
 import { indexProducts, withBenchOrm } from './bench-orm';
 import { benchAppEnv, load, MYSQL_URL, spawnApp, spawnServer, type LoadResult, type Proc } from './lib';
-import { sampleRss } from './rss';
+import { cpuMs, sampleRss } from './rss';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -88,7 +88,8 @@ export const LISTING_VARIANT_LABELS: Record<ListingVariant, string> = {
   bare: 'bare handler',
 };
 
-export type Measured = LoadResult & { peakRssMb: number };
+/** A load's result with its server's peak RSS (MB) and CPU time per request served (ms, user + system, the measured part). */
+export type Measured = LoadResult & { peakRssMb: number; cpuMsPerRequest: number };
 export type ListingResult = {
   connections: number;
   seconds: number;
@@ -149,14 +150,22 @@ async function checkApqGet(app: Proc): Promise<void> {
   }
 }
 
-/** Runs one load against `proc`, sampling its RSS (every 100 ms) from the warm-up to the end. */
-async function measure(proc: Proc, run: () => Promise<LoadResult>): Promise<Measured> {
-  const rss = sampleRss(proc.child.pid!);
-  const result = await run().catch((err: unknown) => {
+type LoadOptions = { afterWarmUp: () => Promise<unknown> };
+
+/**
+ * Runs one load against `proc`, sampling its RSS (every 100 ms) from the warm-up to the end, and
+ * reading its CPU time from the end of the warm-up to the end.
+ */
+async function measure(proc: Proc, run: (options: LoadOptions) => Promise<LoadResult>): Promise<Measured> {
+  const pid = proc.child.pid!;
+  const rss = sampleRss(pid);
+  let cpuAtStart = 0;
+  const result = await run({ afterWarmUp: async () => (cpuAtStart = cpuMs(pid)) }).catch((err: unknown) => {
     rss.stop();
     throw err;
   });
-  return { ...result, peakRssMb: rss.stop().peakMb };
+  const cpu = cpuMs(pid) - cpuAtStart;
+  return { ...result, peakRssMb: rss.stop().peakMb, cpuMsPerRequest: result.total ? Math.round((cpu / result.total) * 100) / 100 : NaN };
 }
 
 function selectedVariants(): ListingVariant[] {
@@ -207,10 +216,10 @@ export async function listingBenchmark(): Promise<ListingResult> {
         if (variant === 'cached') await checkApqGet(proc);
         const run =
           variant === 'uncached'
-            ? () => load(`${proc.url}/graphql`, body, CONNECTIONS)
+            ? (o: LoadOptions) => load(`${proc.url}/graphql`, body, CONNECTIONS, undefined, o)
             : variant === 'cached'
-              ? () => load(proc.url + APQ_GET_PATH, null, CONNECTIONS, undefined, { headers: GET_HEADERS })
-              : () => load(proc.url, body, CONNECTIONS);
+              ? (o: LoadOptions) => load(proc.url + APQ_GET_PATH, null, CONNECTIONS, undefined, { ...o, headers: GET_HEADERS })
+              : (o: LoadOptions) => load(proc.url, body, CONNECTIONS, undefined, o);
         results[variant] = await measure(proc, run);
         console.log(`  round ${round}: ${LISTING_VARIANT_LABELS[variant].padEnd(22)} ${formatMeasured(results[variant])}`);
       }
@@ -231,7 +240,7 @@ export async function listingBenchmark(): Promise<ListingResult> {
 export function formatMeasured(r: Measured): string {
   return (
     `${String(r.requestsPerSec).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms` +
-    `   peak RSS ${String(r.peakRssMb).padStart(4)} MB   errors ${r.errors + r.non2xx}`
+    `   CPU ${r.cpuMsPerRequest.toFixed(2).padStart(5)} ms/req   peak RSS ${String(r.peakRssMb).padStart(4)} MB   errors ${r.errors + r.non2xx}`
   );
 }
 
@@ -258,6 +267,7 @@ export function printListingResults(r: ListingResult): void {
       p50: of('p50'),
       p99: of('p99'),
       peakRssMb: of('peakRssMb'),
+      cpuMsPerRequest: median(r.rounds.map((round) => round[v]!.cpuMsPerRequest)),
       errors: r.rounds.reduce((n, round) => n + round[v]!.errors, 0),
       non2xx: r.rounds.reduce((n, round) => n + round[v]!.non2xx, 0),
       total: r.rounds.reduce((n, round) => n + round[v]!.total, 0),
@@ -269,6 +279,11 @@ export function printListingResults(r: ListingResult): void {
     const ratios = r.rounds.map((round) => round.uncached!.requestsPerSec / round.bare!.requestsPerSec);
     console.log(
       `  ratio uncached/bare: median ${median(ratios).toFixed(2)} (rounds ${ratios.map((x) => x.toFixed(2)).join(', ')}; target >= 0.6)`,
+    );
+    // CPU per request moves much less than req/s when other work shares the cores.
+    const cpuRatios = r.rounds.map((round) => round.bare!.cpuMsPerRequest / round.uncached!.cpuMsPerRequest);
+    console.log(
+      `  CPU per request bare/uncached: median ${median(cpuRatios).toFixed(2)} (rounds ${cpuRatios.map((x) => x.toFixed(2)).join(', ')})`,
     );
   }
   if (med.cached) {

@@ -6,8 +6,8 @@
  * connections, BENCH_DURATION seconds) while sampling the server's RSS, and halfway through has the
  * server write a heap snapshot. V8 collects garbage before it writes one, so the snapshot holds only
  * live objects: compared with the RSS, it tells live data (a leak, a cache) from garbage V8 has not
- * collected yet. Prints the RSS (sampled peak, the kernel's VmHWM, at the end), the snapshot's size by
- * kind of object and its largest constructors. BENCH_KEEP_SNAPSHOT=1 keeps the file (open it in Chrome
+ * collected yet. Prints the RSS (the sampled peak under load before the snapshot; after it, which includes
+ * the snapshot's own memory), the snapshot's size by kind of object and its largest constructors. BENCH_KEEP_SNAPSHOT=1 keeps the file (open it in Chrome
  * DevTools' Memory tab).
  */
 import fs from 'node:fs';
@@ -86,14 +86,15 @@ async function main() {
     const running = load(`${app.url}/graphql`, body, CONNECTIONS, DURATION);
     // load() warms up for 2 s, then measures DURATION seconds: the snapshot is taken halfway.
     await new Promise((r) => setTimeout(r, (2 + DURATION / 2) * 1000));
-    const rssAtSnapshot = status(pid, 'VmRSS');
+    // Writing a snapshot takes memory of its own (about as much again as the heap): the peak under load is the one before it.
+    const beforeSnapshot = rss.stop();
     process.kill(pid, 'SIGUSR2');
     const result = await running;
-    const sampled = rss.stop();
     const file = await snapshotFile(dir, app);
     console.log(
-      `listing under load: ${result.requestsPerSec} req/s (the snapshot stops the server for a while), RSS peak ${sampled.peakMb} MB ` +
-        `(sampled every 100 ms), VmHWM ${status(pid, 'VmHWM')}, at the snapshot ${rssAtSnapshot}, after ${status(pid, 'VmRSS')}`,
+      `listing under load: ${result.requestsPerSec} req/s (the snapshot stops the server for a while); RSS peak before the snapshot ` +
+        `${beforeSnapshot.peakMb} MB (sampled every 100 ms), at it ${beforeSnapshot.lastMb} MB; after it ${status(pid, 'VmRSS')}, ` +
+        `VmHWM ${status(pid, 'VmHWM')} (the snapshot's own memory included)`,
     );
     const { total, byType, byName } = summarize(file);
     console.log(`heap snapshot (live objects only, after V8's full GC): ${mb(total)}, file ${mb(fs.statSync(file).size)}`);

@@ -1,6 +1,6 @@
 /**
- * A server's resident memory, read from `/proc/<pid>/status` (Linux): the process itself, not the
- * benchmark's, so what the load generator allocates is not counted.
+ * A server's resident memory and CPU time, read from `/proc/<pid>/status` and `/proc/<pid>/stat`
+ * (Linux): the process itself, not the benchmark's, so what the load generator does is not counted.
  */
 import fs from 'node:fs';
 
@@ -39,4 +39,20 @@ export function sampleRss(pid: number, intervalMs = 100): { stop(): RssSample } 
       return { peakMb: Math.round(peakKb / 1024), lastMb: Math.round(lastKb / 1024), samples: samples + 1 };
     },
   };
+}
+
+/**
+ * CPU time (user + system) `pid` has used so far, in ms, from `/proc/<pid>/stat` (clock ticks of
+ * 10 ms). Its difference over a load divided by the requests served is CPU per request, which
+ * varies much less than req/s on a shared machine: waiting for a core costs time, not CPU.
+ */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name (which may hold spaces), in brackets: utime and stime are the 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
 }
