@@ -44,7 +44,8 @@ export function sampleRss(pid: number, intervalMs = 100): { stop(): RssSample } 
 /**
  * CPU time (user + system) `pid` has used so far, in ms, from `/proc/<pid>/stat` (clock ticks of
  * 10 ms). Its difference over a load divided by the requests served is CPU per request, which
- * varies much less than req/s on a shared machine: waiting for a core costs time, not CPU.
+ * varies less than req/s on a shared machine (waiting for a core costs time, not CPU), though a
+ * saturated one still inflates it.
  */
 export function cpuMs(pid: number): number {
   try {
