@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import mysql from 'mysql2/promise';
 import { indexProducts, withBenchOrm } from './bench-orm';
-import { benchAppEnv, load, MYSQL_URL, spawnApp, spawnServer, type LoadResult, type Proc } from './lib';
+import { benchAppEnv, DURATION, load, MYSQL_URL, spawnApp, spawnServer, type LoadResult, type Proc } from './lib';
 import { cpuMs, sampleRss } from './rss';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 10_000);
@@ -192,6 +192,7 @@ export async function listingBenchmark(): Promise<ListingResult> {
   try {
     const env = await prepareListingDatabase();
     // Started one after the other: the first migrates (nothing to do after withBenchOrm, but it checks).
+    // The uncached instance always runs: its answer is the reference the bare handler's must equal.
     procs.uncached = await spawnApp({ ...env, RESPONSE_CACHE_TTL_SECONDS: '0' });
     if (variants.includes('cached')) procs.cached = await spawnApp({ ...env, MIGRATE_ON_START: 'false' });
     if (variants.includes('bare')) procs.bare = await spawnServer('bench/listing-bare-server.ts', env);
@@ -227,7 +228,7 @@ export async function listingBenchmark(): Promise<ListingResult> {
     }
     return {
       connections: CONNECTIONS,
-      seconds: Number(process.env.BENCH_DURATION ?? 10),
+      seconds: DURATION,
       rounds,
       loadAverage: { before, after: loadAverage() },
     };
