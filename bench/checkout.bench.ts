@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
 import { formatCpu, sampleCpu, type CpuReport } from './cpu-sample';
-import { benchAppEnv, gql, MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
+import { benchAppEnv, gql, MYSQL_URL, REDIS_URL, spawnApp, type Proc } from './lib';
 
 const BUYERS = Number(process.env.BENCH_BUYERS ?? 200);
 const HOT_STOCK = Number(process.env.BENCH_HOT_STOCK ?? 1_000_000);
@@ -83,8 +83,8 @@ export async function checkoutBenchmark(): Promise<CheckoutResult> {
   const env = benchAppEnv(DB, PREFIX, { PASSWORD_HASH_MEMORY_KIB: '4096', PASSWORD_HASH_TIME_COST: '1' });
   const procs: Proc[] = [];
   try {
-    procs.push(await spawnServer('src/main.ts', env, '/readyz'));
-    procs.push(await spawnServer('src/main.ts', { ...env, MIGRATE_ON_START: 'false' }, '/readyz'));
+    procs.push(await spawnApp(env, '/readyz'));
+    procs.push(await spawnApp({ ...env, MIGRATE_ON_START: 'false' }, '/readyz'));
     const urls = procs.map((p) => p.url);
     const { signUp: seller } = await must(urls[0], SIGN_UP, {
       input: { role: 'SELLER', email: 'seller@bench.kr', password: 'bench-password', name: '판매자' },

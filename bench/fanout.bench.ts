@@ -1,13 +1,13 @@
 import { createClient, type Client } from 'graphql-ws';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
 import WebSocket from 'ws';
 import { TokenService } from '../src/auth/tokens';
 import { Role } from '../src/entities/role';
 import { formatCpu, sampleCpu, type CpuReport } from './cpu-sample';
-import { BENCH_TOKEN_SECRET, benchAppEnv, gql, MYSQL_URL, REDIS_URL, spawnServer, type Proc } from './lib';
+import { BENCH_TOKEN_SECRET, benchAppEnv, gql, MYSQL_URL, REDIS_URL, spawnApp, type Proc } from './lib';
+import { rssKb } from './rss';
 
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 5000);
 const BURST = Number(process.env.BENCH_BURST ?? 500);
@@ -33,7 +33,6 @@ export type FanoutResult = {
   cpu: CpuReport;
 };
 
-const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 async function pool<T>(n: number, limit: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(n);
@@ -62,9 +61,9 @@ export async function fanoutBenchmark(): Promise<FanoutResult> {
   const procs: Proc[] = [];
   const clients: Client[] = [];
   try {
-    const hostA = await spawnServer('src/main.ts', env, '/readyz');
+    const hostA = await spawnApp(env, '/readyz');
     procs.push(hostA);
-    const hostB = await spawnServer('src/main.ts', { ...env, MIGRATE_ON_START: 'false' }, '/readyz');
+    const hostB = await spawnApp({ ...env, MIGRATE_ON_START: 'false' }, '/readyz');
     procs.push(hostB);
 
     console.log(`fan-out: seeding ${SUBSCRIBERS} customers with sessions, and ${BURST} pending orders...`);

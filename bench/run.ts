@@ -1,35 +1,34 @@
 /**
  * `npm run bench [-- listing] [-- checkout] [-- fanout] [-- search]`: benchmarks on loopback. Figures are recorded in BENCHMARKS.md.
+ * The app runs built, as `npm start` runs it (`npm run build` first, then `node <start's flags> dist/src/main.js`).
  * Env: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (50), BENCH_PRODUCTS (10000), BENCH_BUYERS (200), BENCH_SUBSCRIBERS (5000), BENCH_BURST (500),
- * BENCH_MYSQL_URL, BENCH_REDIS_URL.
+ * BENCH_MYSQL_URL, BENCH_REDIS_URL, BENCH_NODE_ARGS (every server's node flags instead of `npm start`'s; '' for none).
+ * `listing`: BENCH_ROUNDS (3) rounds of ours uncached (POST), ours through APQ GET with the response cache, and the bare
+ * handler, each with its server's peak RSS; BENCH_LISTING (say `uncached,bare`) picks some; BENCH_LISTING_DB names its database.
  * `search`: `products(search:)` on a generated Korean catalog of BENCH_SEARCH_PRODUCTS (100000) products against a bare
  * `LIKE '%word%'` handler. Its database (mp_bench_search) is kept for the next run, which reuses it when it holds the same
  * catalog (seeding and indexing take minutes); BENCH_SEARCH_RESEED=1 seeds and indexes it again.
  */
 import os from 'node:os';
 import { checkoutBenchmark } from './checkout.bench';
-import { benchAgent } from './lib';
+import { benchAgent, benchNodeFlags, buildApp } from './lib';
 import { fanoutBenchmark } from './fanout.bench';
-import { listingBenchmark } from './listing.bench';
+import { listingBenchmark, printListingResults } from './listing.bench';
 import { printSearchResults, searchBenchmark } from './search.bench';
-
-const fmt = (r: { requestsPerSec: number; p50: number; p99: number; errors: number; non2xx: number }) =>
-  `${String(r.requestsPerSec).padStart(6)} req/s   p50 ${String(r.p50).padStart(4)} ms   p99 ${String(r.p99).padStart(4)} ms   errors ${r.errors + r.non2xx}`;
 
 async function main() {
   const wanted = process.argv.slice(2);
   const runs = (name: string) => wanted.length === 0 || wanted.includes(name);
   console.log(
-    `machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+    `machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; ` +
+      `servers' node flags: ${benchNodeFlags().join(' ') || '(none)'}; load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
   );
+  buildApp();
 
-  if (runs('listing')) {
-    const { ours, bare } = await listingBenchmark();
-    console.log('\nlisting: products(first: 20) with images, category and seller');
-    console.log(`  ours  ${fmt(ours)}`);
-    console.log(`  bare  ${fmt(bare)}`);
-    console.log(`  ratio ours/bare: ${(ours.requestsPerSec / bare.requestsPerSec).toFixed(2)} (target >= 0.6); p99 target < 50 ms`);
-  }
+  if (runs('listing')) printListingResults(await listingBenchmark());
 
   if (runs('checkout')) {
     const r = await checkoutBenchmark();

@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import { indexProducts, withBenchOrm } from './bench-orm';
-import { benchAppEnv, DURATION, gql, load, MYSQL_URL, spawnServer, type LoadResult, type Proc } from './lib';
+import { benchAppEnv, DURATION, gql, load, MYSQL_URL, spawnApp, spawnServer, type LoadResult, type Proc } from './lib';
 import { product, QUERY_SETS } from './search-data';
 
 const PRODUCTS = Number(process.env.BENCH_SEARCH_PRODUCTS ?? 100_000);
@@ -182,7 +182,7 @@ export async function searchBenchmark(): Promise<{ data: SearchData; sets: Searc
   const env = benchAppEnv(DB, 'mp_bench_search:');
   const procs: Proc[] = [];
   try {
-    const app = await spawnServer('src/main.ts', env);
+    const app = await spawnApp(env);
     procs.push(app);
     const like = await spawnServer('bench/search-like-server.ts', env);
     procs.push(like);
