@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLResponse, HTTPGraphQLHead } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { FormattedExecutionResult, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { createHash } from 'node:crypto';
@@ -8,6 +8,9 @@ import { UNCACHEABLE, cachePolicyOf, type CachePolicy } from '../schema/cache-co
 
 /** What every answer says unless it is a clean, anonymous, public one. */
 export const NO_STORE = 'private, no-store';
+
+/** How long a request waits for the same answer being made by another request of this instance. */
+const WAIT_FOR_LEADER_MS = 5_000;
 
 /** Answers over this many characters are served but not kept. */
 const MAX_KEPT_CHARS = 256 * 1024;
@@ -44,6 +47,9 @@ function remember(kept: Kept): Kept {
  *   and variables, and served from there with an `Age` header. Each instance keeps a copy in
  *   process until the shared entry expires, so a hot page costs no round trip and no instance
  *   serves anything older than the TTL. Personal answers are never kept, so none can be shared.
+ * - When an entry is missing (or just expired), the first request for it in this instance runs
+ *   the operation and the others that arrive meanwhile wait for its answer (at most
+ *   WAIT_FOR_LEADER_MS; if it errs they run their own), instead of every connection running it.
  */
 export function responseCachePlugin(options: {
   schema: GraphQLSchema;
@@ -55,6 +61,18 @@ export function responseCachePlugin(options: {
   const local = new LRUCache<string, Kept>({ maxSize: 32 * 2 ** 20 });
   const sizeOf = (key: string, text: string) => key.length + 2 * text.length;
   const keepFor = (policy: CachePolicy) => Math.min(ttlSeconds, policy.maxAge);
+  /** Answers being made in this instance, by key: later requests for the same key wait for them. */
+  const making = new Map<string, Promise<Kept | undefined>>();
+
+  async function waitFor(made: Promise<Kept | undefined>): Promise<Kept | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), WAIT_FOR_LEADER_MS)));
+    try {
+      return await Promise.race([made, gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async function lookUp(key: string): Promise<Kept | undefined> {
     const now = Date.now();
@@ -70,13 +88,15 @@ export function responseCachePlugin(options: {
     return kept;
   }
 
-  async function keep(key: string, result: FormattedExecutionResult, seconds: number): Promise<void> {
+  /** Keeps an answer in process at once and in the shared store after (a store that fails only logs). */
+  function keep(key: string, result: FormattedExecutionResult, seconds: number): Kept | undefined {
     const storedAt = Date.now();
     const kept: Kept = { storedAt, expiresAt: storedAt + seconds * 1000, result };
     const text = JSON.stringify(kept);
-    if (text.length > MAX_KEPT_CHARS) return;
+    if (text.length > MAX_KEPT_CHARS) return undefined;
     local.set(key, remember(kept), { ttl: seconds * 1000, size: sizeOf(key, text) });
-    await shared?.set(key, text, { ttl: seconds });
+    void shared?.set(key, text, { ttl: seconds });
+    return kept;
   }
 
   return {
@@ -86,6 +106,12 @@ export function responseCachePlugin(options: {
       let policy: CachePolicy = UNCACHEABLE;
       let key: string | undefined;
       let hit: Kept | undefined;
+      /** Set when this request makes an answer others wait for: settles them (with nothing if it fails). */
+      let settle: ((kept: Kept | undefined) => void) | undefined;
+      const served = (response: { http: HTTPGraphQLHead }, kept: Kept): GraphQLResponse => ({
+        http: response.http,
+        body: { kind: 'single', singleResult: kept.result },
+      });
       return {
         async didResolveOperation({ document, operation, queryHash }) {
           // No operation by that name: execution refuses it (OPERATION_RESOLUTION_FAILURE), nothing is served.
@@ -98,13 +124,22 @@ export function responseCachePlugin(options: {
         async responseForOperation({ response }) {
           if (!key) return null;
           hit = await lookUp(key);
-          if (!hit) return null;
-          return { http: response.http, body: { kind: 'single', singleResult: hit.result } };
+          if (hit) return served(response, hit);
+          const made = making.get(key);
+          if (made) {
+            hit = await waitFor(made);
+            return hit ? served(response, hit) : null;
+          }
+          const mine = new Promise<Kept | undefined>((resolve) => (settle = resolve));
+          making.set(key, mine);
+          void mine.then(() => making.get(key!) === mine && making.delete(key!));
+          return null;
         },
         async willSendResponse({ response, errors }) {
           const headers = response.http.headers;
           const clean = !errors?.length && response.body.kind === 'single' && !response.body.singleResult.errors;
           if (!clean || policy.scope !== 'PUBLIC' || policy.maxAge <= 0) {
+            settle?.(undefined);
             headers.set('cache-control', NO_STORE);
             return;
           }
@@ -112,8 +147,8 @@ export function responseCachePlugin(options: {
           // The body's media type follows Accept; cors answers per Origin; a CDN must not give it to a caller with a token.
           headers.set('vary', 'Accept, Origin, Authorization');
           if (hit) headers.set('age', String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000))));
-          // Kept after the answer leaves (a store that fails only logs).
-          else if (key && response.body.kind === 'single') void keep(key, response.body.singleResult, keepFor(policy));
+          else if (key && response.body.kind === 'single') settle?.(keep(key, response.body.singleResult, keepFor(policy)));
+          settle?.(undefined);
         },
       };
     },

@@ -78,4 +78,70 @@ describe('response cache plugin, in process', () => {
     expect((await request(plugin, 199, page('', 199))).hit).toBe(true);
     expect((await request(plugin, 0, page('', 0))).hit).toBe(false);
   });
+
+  it('makes a missing answer once: requests that arrive meanwhile wait for the first one and get its answer', async () => {
+    const plugin = responseCachePlugin({ schema, ttlSeconds: 60, shared: null });
+    const start = plugin.requestDidStart as (arg: unknown) => Promise<Listener>;
+    const begin = async () => {
+      const http = { method: 'GET', headers: new HeaderMap(), search: '', body: undefined };
+      const listener = await start({
+        request: { query: QUERY, operationName: 'Page', variables: { minPrice: 7 }, http },
+        contextValue: { auth: ANONYMOUS },
+      });
+      await listener.didResolveOperation!({
+        document,
+        operation: getOperationAST(document, 'Page'),
+        operationName: 'Page',
+        queryHash,
+      } as never);
+      const response = { http: { headers: new HeaderMap(), status: undefined } };
+      return {
+        listener,
+        response,
+        answer: listener.responseForOperation!({ response } as never) as Promise<{ body: { singleResult: unknown } } | null>,
+      };
+    };
+    const leader = await begin();
+    expect(await leader.answer).toBeNull(); // it runs the operation
+    const follower = await begin();
+    let settled = false;
+    void follower.answer.then(() => (settled = true));
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false); // waiting for the leader, not running it
+    await leader.listener.willSendResponse!({
+      response: { http: leader.response.http, body: { kind: 'single', singleResult: page('made once', 7) } },
+      errors: undefined,
+    } as never);
+    expect((await follower.answer)?.body.singleResult).toEqual(page('made once', 7));
+  });
+
+  it('lets the waiting requests run their own when the first one fails', async () => {
+    const plugin = responseCachePlugin({ schema, ttlSeconds: 60, shared: null });
+    const start = plugin.requestDidStart as (arg: unknown) => Promise<Listener>;
+    const begin = async () => {
+      const http = { method: 'GET', headers: new HeaderMap(), search: '', body: undefined };
+      const listener = await start({
+        request: { query: QUERY, operationName: 'Page', variables: { minPrice: 8 }, http },
+        contextValue: { auth: ANONYMOUS },
+      });
+      await listener.didResolveOperation!({
+        document,
+        operation: getOperationAST(document, 'Page'),
+        operationName: 'Page',
+        queryHash,
+      } as never);
+      const response = { http: { headers: new HeaderMap(), status: undefined } };
+      return { listener, response, answer: listener.responseForOperation!({ response } as never) };
+    };
+    const leader = await begin();
+    await leader.answer;
+    const follower = await begin();
+    const failed = { errors: [{ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
+    await leader.listener.willSendResponse!({
+      response: { http: leader.response.http, body: { kind: 'single', singleResult: failed } },
+      errors: undefined,
+    } as never);
+    expect(await follower.answer).toBeNull();
+    expect(leader.response.http.headers.get('cache-control')).toBe('private, no-store');
+  });
 });
