@@ -92,7 +92,7 @@ function connectionExecutor(em: EntityManager, connection: RawConnection): Sql &
  * and COMMIT go to mysql2 as they are. MikroORM's and knex's transaction machinery (a knex
  * transaction client built per transaction, the query runner and MikroORM's formatting for each
  * statement) cost about as much CPU as the statements' round trips on the checkout (see
- * bench/NOTES-checkout-fanout.md); the connection, its session settings and the pool's size are
+ * BENCHMARKS.md, "Checkout and fan-out on a shared host"); the connection, its session settings and the pool's size are
  * the same. Errors are the driver's (MySQL's errno, which retryOnDeadlock reads).
  */
 async function mysqlTransaction<T>(em: EntityManager, work: (sql: Sql) => Promise<T>, readCommitted: boolean): Promise<T> {

@@ -5,7 +5,7 @@ import { EMBEDDED, startTestApp, type TestApp } from '../helpers/test-app';
 
 /**
  * createOrder is the hottest write: every statement it runs is a round trip while the buyer waits,
- * and the last two hold the product's row lock (bench/NOTES-checkout-fanout.md). This pins them.
+ * and the last two hold the product's row lock (BENCHMARKS.md, "Checkout and fan-out on a shared host"). This pins them.
  */
 let t: TestApp;
 const queries: string[] = [];
