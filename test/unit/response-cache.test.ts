@@ -81,67 +81,48 @@ describe('response cache plugin, in process', () => {
 
   it('makes a missing answer once: requests that arrive meanwhile wait for the first one and get its answer', async () => {
     const plugin = responseCachePlugin({ schema, ttlSeconds: 60, shared: null });
-    const start = plugin.requestDidStart as (arg: unknown) => Promise<Listener>;
-    const begin = async () => {
-      const http = { method: 'GET', headers: new HeaderMap(), search: '', body: undefined };
-      const listener = await start({
-        request: { query: QUERY, operationName: 'Page', variables: { minPrice: 7 }, http },
-        contextValue: { auth: ANONYMOUS },
-      });
-      await listener.didResolveOperation!({
-        document,
-        operation: getOperationAST(document, 'Page'),
-        operationName: 'Page',
-        queryHash,
-      } as never);
-      const response = { http: { headers: new HeaderMap(), status: undefined } };
-      return {
-        listener,
-        response,
-        answer: listener.responseForOperation!({ response } as never) as Promise<{ body: { singleResult: unknown } } | null>,
-      };
-    };
-    const leader = await begin();
+    const leader = await begin(plugin, 7);
     expect(await leader.answer).toBeNull(); // it runs the operation
-    const follower = await begin();
+    const follower = await begin(plugin, 7);
     let settled = false;
     void follower.answer.then(() => (settled = true));
     await new Promise((r) => setImmediate(r));
     expect(settled).toBe(false); // waiting for the leader, not running it
-    await leader.listener.willSendResponse!({
-      response: { http: leader.response.http, body: { kind: 'single', singleResult: page('made once', 7) } },
-      errors: undefined,
-    } as never);
+    await leader.send(page('made once', 7));
     expect((await follower.answer)?.body.singleResult).toEqual(page('made once', 7));
   });
 
   it('lets the waiting requests run their own when the first one fails', async () => {
     const plugin = responseCachePlugin({ schema, ttlSeconds: 60, shared: null });
-    const start = plugin.requestDidStart as (arg: unknown) => Promise<Listener>;
-    const begin = async () => {
-      const http = { method: 'GET', headers: new HeaderMap(), search: '', body: undefined };
-      const listener = await start({
-        request: { query: QUERY, operationName: 'Page', variables: { minPrice: 8 }, http },
-        contextValue: { auth: ANONYMOUS },
-      });
-      await listener.didResolveOperation!({
-        document,
-        operation: getOperationAST(document, 'Page'),
-        operationName: 'Page',
-        queryHash,
-      } as never);
-      const response = { http: { headers: new HeaderMap(), status: undefined } };
-      return { listener, response, answer: listener.responseForOperation!({ response } as never) };
-    };
-    const leader = await begin();
+    const leader = await begin(plugin, 8);
     await leader.answer;
-    const follower = await begin();
-    const failed = { errors: [{ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] };
-    await leader.listener.willSendResponse!({
-      response: { http: leader.response.http, body: { kind: 'single', singleResult: failed } },
-      errors: undefined,
-    } as never);
+    const follower = await begin(plugin, 8);
+    await leader.send({ errors: [{ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
     expect(await follower.answer).toBeNull();
     expect(leader.response.http.headers.get('cache-control')).toBe('private, no-store');
   });
 });
+
+/** One anonymous request, started: resolved and asked for a cached answer; `send` finishes it with `result`. */
+async function begin(plugin: ApolloServerPlugin<GraphQLContext>, minPrice: number) {
+  const start = plugin.requestDidStart as (arg: unknown) => Promise<Listener>;
+  const http = { method: 'GET', headers: new HeaderMap(), search: '', body: undefined };
+  const listener = await start({
+    request: { query: QUERY, operationName: 'Page', variables: { minPrice }, http },
+    contextValue: { auth: ANONYMOUS },
+  });
+  await listener.didResolveOperation!({
+    document,
+    operation: getOperationAST(document, 'Page'),
+    operationName: 'Page',
+    queryHash,
+  } as never);
+  const response = { http: { headers: new HeaderMap(), status: undefined } };
+  const answer = listener.responseForOperation!({ response } as never) as Promise<{ body: { singleResult: unknown } } | null>;
+  const send = (result: FormattedExecutionResult) =>
+    listener.willSendResponse!({
+      response: { http: response.http, body: { kind: 'single', singleResult: result } },
+      errors: undefined,
+    } as never);
+  return { response, answer, send };
+}
