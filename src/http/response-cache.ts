@@ -29,9 +29,13 @@ export function stringifyResult(value: FormattedExecutionResult): string {
   return kept ?? JSON.stringify(value) + '\n';
 }
 
-function remember(kept: Kept): Kept {
-  const data = kept.result.data;
-  if (data && !bodies.has(data)) bodies.set(data, JSON.stringify({ data }) + '\n');
+/**
+ * Notes the body of a kept answer (`resultJson`: its result's JSON, made once, also for the stored
+ * text). An answer of data alone (no errors are kept) is sent exactly as that JSON.
+ */
+function remember(kept: Kept, resultJson: string): Kept {
+  const { data, extensions } = kept.result;
+  if (data && !extensions) bodies.set(data, resultJson + '\n');
   return kept;
 }
 
@@ -83,8 +87,7 @@ export function responseCachePlugin(options: {
     if (!text) return undefined;
     const kept = JSON.parse(text) as Kept;
     if (kept.expiresAt <= now) return undefined;
-    remember(kept);
-    local.set(key, kept, { ttl: kept.expiresAt - now, size: sizeOf(key, text) });
+    local.set(key, remember(kept, JSON.stringify(kept.result)), { ttl: kept.expiresAt - now, size: sizeOf(key, text) });
     return kept;
   }
 
@@ -92,9 +95,11 @@ export function responseCachePlugin(options: {
   function keep(key: string, result: FormattedExecutionResult, seconds: number): Kept | undefined {
     const storedAt = Date.now();
     const kept: Kept = { storedAt, expiresAt: storedAt + seconds * 1000, result };
-    const text = JSON.stringify(kept);
+    // The result is serialized once: for the shared store's text and for the answer's body.
+    const resultJson = JSON.stringify(result);
+    const text = `{"storedAt":${storedAt},"expiresAt":${kept.expiresAt},"result":${resultJson}}`;
     if (text.length > MAX_KEPT_CHARS) return undefined;
-    local.set(key, remember(kept), { ttl: seconds * 1000, size: sizeOf(key, text) });
+    local.set(key, remember(kept, resultJson), { ttl: seconds * 1000, size: sizeOf(key, text) });
     void shared?.set(key, text, { ttl: seconds });
     return kept;
   }
@@ -137,18 +142,20 @@ export function responseCachePlugin(options: {
         },
         async willSendResponse({ response, errors }) {
           const headers = response.http.headers;
-          const clean = !errors?.length && response.body.kind === 'single' && !response.body.singleResult.errors;
+          const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const clean = !errors?.length && result !== undefined && !result.errors;
           if (!clean || policy.scope !== 'PUBLIC' || policy.maxAge <= 0) {
-            settle?.(undefined);
             headers.set('cache-control', NO_STORE);
+            settle?.(undefined);
             return;
           }
           headers.set('cache-control', `public, max-age=${policy.maxAge}`);
           // The body's media type follows Accept; cors answers per Origin; a CDN must not give it to a caller with a token.
           headers.set('vary', 'Accept, Origin, Authorization');
           if (hit) headers.set('age', String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000))));
-          else if (key && response.body.kind === 'single') settle?.(keep(key, response.body.singleResult, keepFor(policy)));
-          settle?.(undefined);
+          // A request that made the answer keeps it, and hands it to those waiting for it (none if it was too large).
+          const kept = key && !hit ? keep(key, result, keepFor(policy)) : undefined;
+          settle?.(kept);
         },
       };
     },
