@@ -7,6 +7,7 @@ import {
   GraphQLInt,
   Kind,
   getDirectiveValues,
+  getOperationAST,
   getNamedType,
   isAbstractType,
   isCompositeType,
@@ -17,7 +18,6 @@ import {
   type GraphQLField,
   type GraphQLNamedType,
   type GraphQLSchema,
-  type OperationDefinitionNode,
   type SelectionSetNode,
   type TypeDefinitionNode,
 } from 'graphql';
@@ -68,12 +68,8 @@ export function cachePolicyOf(schema: GraphQLSchema, document: DocumentNode, ope
 const memo = new WeakMap<DocumentNode, Map<string, CachePolicy>>();
 
 function compute(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): CachePolicy {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName
-    ? operations.find((o) => o.name?.value === operationName)
-    : operations.length === 1
-      ? operations[0]
-      : undefined;
+  // An empty name counts as none (as the memo's key does).
+  const operation = getOperationAST(document, operationName || undefined);
   const root = schema.getQueryType();
   if (!operation || operation.operation !== 'query' || !root) return UNCACHEABLE;
   const fragments = new Map<string, FragmentDefinitionNode>();
