@@ -1,6 +1,5 @@
 import { type QueryResult, type Transaction } from '@mikro-orm/core';
 import { BaseSqlitePlatform, type EntityManager } from '@mikro-orm/knex';
-import type { Pool } from 'mysql2';
 import { readPoolOf } from './read-pool';
 
 /**
@@ -22,16 +21,20 @@ export const isSqliteEm = (em: EntityManager): boolean => em.getPlatform() insta
 
 type QueryLog = { logQuery(query: string, context: { query: string; params: unknown[] }): void };
 
+/** A mysql2 pool or connection (callback API), as the read pool and knex's pool hand them out. */
+type Queryable = { query(sql: string, values: unknown[], callback: (err: Error | null, result: unknown) => void): void };
+
 /**
- * A read outside any transaction, on the read pool (`read-pool.ts`): the statement and its
- * values go to mysql2 as they are, skipping MikroORM's and knex's per-statement work (formatting
- * the values into the string, the query runner, the log context), which cost about as much CPU
- * as the database round trip on the listing page. Statements still reach the query tap, when one is set.
+ * A statement straight on mysql2 (the read pool outside transactions, `read-pool.ts`; a connection
+ * of MikroORM's pool inside `mysqlTransaction`): the statement and its values go as they are,
+ * skipping MikroORM's and knex's per-statement work (formatting the values into the string, the
+ * query runner, the log context), which cost about as much CPU as the database round trip on the
+ * listing page. Statements still reach the query tap, when one is set.
  */
-function directRead<T>(em: EntityManager, pool: Pool, sql: string, params: unknown[]): Promise<T[]> {
+function direct<T>(em: EntityManager, target: Queryable, sql: string, params: unknown[]): Promise<T> {
   // MikroORM's query log (protected): the same entry connection.execute would make.
   if (em.config.get('debug')) (em.getConnection() as unknown as QueryLog).logQuery(sql, { query: sql, params });
-  return new Promise<T[]>((resolve, reject) => pool.query(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[]))));
+  return new Promise<T>((resolve, reject) => target.query(sql, params, (err, result) => (err ? reject(err) : resolve(result as T))));
 }
 
 function executor(em: EntityManager, ctx?: Transaction): Sql {
@@ -45,7 +48,7 @@ function executor(em: EntityManager, ctx?: Transaction): Sql {
     forUpdate: sqlite ? '' : ' for update',
     rows: <T>(sql: string, params: readonly unknown[] = []) => {
       const pool = ctx ? undefined : readPoolOf(em);
-      return pool ? directRead<T>(em, pool, sql, [...params]) : (connection.execute(sql, bind(params), 'all', ctx) as Promise<T[]>);
+      return pool ? direct<T[]>(em, pool, sql, [...params]) : (connection.execute(sql, bind(params), 'all', ctx) as Promise<T[]>);
     },
     async run(sql: string, params: readonly unknown[] = []) {
       const result = await connection.execute<QueryResult>(sql, bind(params), 'run', ctx);
@@ -59,23 +62,15 @@ function executor(em: EntityManager, ctx?: Transaction): Sql {
 /** Plain SQL on the EntityManager's connection (inside its transaction, if it has one). */
 export const sqlOf = (em: EntityManager): Sql => executor(em, em.getTransactionContext());
 
-/** A mysql2 connection as knex's pool hands it out (callback API). */
-type RawConnection = {
-  query(sql: string, values: unknown[], callback: (err: Error | null, result: unknown) => void): void;
-};
-type KnexClient = { acquireConnection(): Promise<RawConnection>; releaseConnection(connection: RawConnection): Promise<unknown> };
+type KnexClient = { acquireConnection(): Promise<Queryable>; releaseConnection(connection: Queryable): Promise<unknown> };
 type KnexConnection = { ensureConnection(): Promise<void>; getKnex(): { client: KnexClient } };
 
 /**
  * Plain SQL straight on a mysql2 connection of MikroORM's pool (the transaction pool), inside a
  * transaction `mysqlTransaction` opened on it. Statements reach the query tap, when one is set.
  */
-function connectionExecutor(em: EntityManager, connection: RawConnection): Sql & { exec(sql: string): Promise<unknown> } {
-  const log = em.config.get('debug') ? (em.getConnection() as unknown as QueryLog) : null;
-  const exec = (sql: string, params: unknown[] = []): Promise<unknown> => {
-    log?.logQuery(sql, { query: sql, params });
-    return new Promise((resolve, reject) => connection.query(sql, params, (err, result) => (err ? reject(err) : resolve(result))));
-  };
+function connectionExecutor(em: EntityManager, connection: Queryable): Sql & { exec(sql: string): Promise<unknown> } {
+  const exec = (sql: string, params: unknown[] = []): Promise<unknown> => direct(em, connection, sql, params);
   return {
     forUpdate: ' for update',
     exec,
