@@ -3,8 +3,8 @@
  * API's `products(first: 20)` page and answers the same JSON: the page with its count, sellers and
  * categories in one statement (the page a derived table of 21 rows, joined), then the page's images.
  */
-import http from 'node:http';
 import mysql from 'mysql2/promise';
+import { serveJson } from './bare-http';
 
 // As many connections as the API reads this page with: its read pool (DATABASE_READ_POOL_SIZE, set by the benchmark for both).
 const pool = mysql.createPool({
@@ -66,20 +66,7 @@ async function page() {
   };
 }
 
-const server = http.createServer((req, res) => {
-  if (req.url === '/healthz') return void res.end('ok');
-  req.resume();
-  req.on('end', () => {
-    page()
-      .then((body) => {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify(body));
-      })
-      .catch((err) => {
-        res.statusCode = 500;
-        res.end(String(err));
-      });
-  });
-});
-server.listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => server.close(() => pool.end().then(() => process.exit(0))));
+serveJson(
+  () => page(),
+  () => pool.end(),
+);

@@ -6,8 +6,8 @@
  * newest first, plus the count. No index can serve a leading wildcard: every search reads the
  * listed products.
  */
-import http from 'node:http';
 import mysql from 'mysql2/promise';
+import { serveJson } from './bare-http';
 
 // As many connections as the API reads with: its read pool (DATABASE_READ_POOL_SIZE, set by the benchmark for both).
 const pool = mysql.createPool({
@@ -37,22 +37,10 @@ async function search(q: string) {
   };
 }
 
-const server = http.createServer((req, res) => {
-  if (req.url === '/healthz') return void res.end('ok');
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    Promise.resolve()
-      .then(() => search(String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { variables: { q: string } }).variables.q)))
-      .then((body) => {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify(body));
-      })
-      .catch((err) => {
-        res.statusCode = 500;
-        res.end(String(err));
-      });
-  });
-});
-server.listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => server.close(() => pool.end().then(() => process.exit(0))));
+serveJson(
+  (body) => search(String((JSON.parse(body) as { variables: { q: string } }).variables.q)),
+  () => pool.end(),
+  {
+    readsBody: true,
+  },
+);
