@@ -24,22 +24,10 @@ type Listener = GraphQLRequestListener<GraphQLContext>;
 
 /** One anonymous request through the plugin: a hit answers from the cache, a miss "executes" to `result`. */
 async function request(plugin: ApolloServerPlugin<GraphQLContext>, minPrice: number, result: FormattedExecutionResult) {
-  const http = { method: 'GET', headers: new HeaderMap(), search: '', body: undefined };
-  const start = plugin.requestDidStart as (arg: unknown) => Promise<Listener>;
-  const listener = await start({
-    request: { query: QUERY, operationName: 'Page', variables: { minPrice }, http },
-    contextValue: { auth: ANONYMOUS },
-  });
-  await listener.didResolveOperation!({
-    document,
-    operation: getOperationAST(document, 'Page'),
-    operationName: 'Page',
-    queryHash,
-  } as never);
-  const response = { http: { headers: new HeaderMap(), status: undefined } };
-  const hit = (await listener.responseForOperation!({ response } as never)) as { body: { singleResult: FormattedExecutionResult } } | null;
+  const { response, answer, send } = await begin(plugin, minPrice);
+  const hit = (await answer) as { body: { singleResult: FormattedExecutionResult } } | null;
   const body = { kind: 'single' as const, singleResult: hit ? hit.body.singleResult : result };
-  await listener.willSendResponse!({ response: { http: response.http, body }, errors: undefined } as never);
+  await send(body.singleResult);
   return {
     hit: hit !== null,
     cacheControl: response.http.headers.get('cache-control') ?? null,
