@@ -52,6 +52,8 @@ import { createHttpServer } from './server';
 import { tossSdkUrlFor } from './demo/demo-route';
 import { startEmbeddedToss } from './services/payments/embedded-toss';
 import type { TossSandbox } from '../toss-sandbox';
+import { PrometheusMetrics } from './telemetry/metrics';
+import { startMetricsListener } from './telemetry/metrics-route';
 
 export type App = Awaited<ReturnType<typeof createApp>>;
 
@@ -65,6 +67,9 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
 
   try {
     for (const line of describeProfile(config)) logger.info(line);
+    // Prometheus metrics exist only where they can be scraped: a listener of their own, or the main port with a token.
+    const { metrics: metricsConfig } = config.telemetry;
+    const metrics = metricsConfig.listener || metricsConfig.token ? new PrometheusMetrics({ ...metricsConfig, logger }) : null;
     const orm: Orm = await openOrm(config, logger, options.onQuery).catch((err: Error) => {
       throw new Error(`Cannot open the database at ${describeDatabase(config)}: ${err.message}`);
     });
@@ -156,7 +161,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     });
 
     // Order events: written with each change, published after commit by the outbox relay.
-    const relay = new OutboxRelay({ em: () => orm.em.fork(), events, logger });
+    const relay = new OutboxRelay({ em: () => orm.em.fork(), events, logger, metrics: metrics ?? undefined });
     const onEvent = () => relay.kick();
     const feed = new OrderFeed({ em: () => orm.em.fork(), events });
     await feed.start();
@@ -185,7 +190,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       logger,
       onEvent,
     });
-    const payments = createPayments(paymentConfig, { em: () => orm.em.fork(), lifecycle, stock, logger });
+    const payments = createPayments(paymentConfig, { em: () => orm.em.fork(), lifecycle, stock, logger, metrics: metrics ?? undefined });
     const shipments = new ShipmentService(lifecycle);
     const ledger = new SettlementLedger({ commissionBps: config.settlement.commissionBps });
     const payouts = new SellerPayouts();
@@ -239,9 +244,12 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       webhook: payments.webhook,
       feed,
       demo: { tossClientKey: paymentConfig.clientKey, tossSdkUrl: tossSdkUrlFor(paymentConfig.apiUrl) },
+      metrics,
     });
+    metrics?.observe({ outboxLagSeconds: () => relay.lagSeconds(), connections: server.connections });
 
     let url: string | null = null;
+    let metricsUrl: string | null = null;
     return {
       config,
       logger,
@@ -274,7 +282,17 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
         if (!url) throw new Error('the app is not listening yet');
         return url;
       },
+      /** The metrics listener's `/metrics` URL (METRICS_PORT); null without one. */
+      get metricsUrl() {
+        return metricsUrl;
+      },
       async listen(): Promise<string> {
+        if (metrics && metricsConfig.listener) {
+          const listener = await startMetricsListener(metrics, metricsConfig.listener, logger);
+          closers.push(() => listener.close());
+          metricsUrl = listener.url;
+          logger.info(`metrics: ${listener.url}`);
+        }
         url = await server.listen();
         // The sandbox tells this app about payment status changes, as Toss would.
         sandbox?.setWebhookUrl(`${url}/webhooks/toss`);

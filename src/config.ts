@@ -139,6 +139,15 @@ const schema = z
           });
       }),
     CORS_ORIGINS: z.string().optional(),
+    METRICS_PORT: int(0, 0, 65535),
+    METRICS_HOST: z.string().default('127.0.0.1'),
+    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+    METRICS_OPERATION_NAMES: z.string().optional(),
+    METRICS_MAX_OPERATION_NAMES: int(100, 0, 10_000),
+    // Read by the OpenTelemetry SDK itself (README "Observability"); here only to decide whether tracing starts.
+    OTEL_EXPORTER_OTLP_ENDPOINT: url(['http', 'https']).optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http', 'https']).optional(),
+    OTEL_SDK_DISABLED: bool(false),
   })
   .superRefine((env, ctx) => {
     if (env.STORAGE === 's3' && !env.S3_BUCKET) {
@@ -190,6 +199,9 @@ const schema = z
         message: 'is required when DATABASE_URL is set (the built-in development secret is public)',
       });
     }
+    if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['METRICS_PORT'], message: 'must differ from PORT (or be unset)' });
+    }
     // The production profile (DATABASE_URL) listens on every interface whatever NODE_ENV says: no placeholder secrets there either.
     if (env.NODE_ENV === 'production' || env.DATABASE_URL) productionSecretIssues(env).forEach((issue) => ctx.addIssue(issue));
   });
@@ -198,6 +210,7 @@ const schema = z
 function productionSecretIssues(env: {
   AUTH_TOKEN_SECRET?: string;
   ADMIN_INVITE_CODE?: string;
+  METRICS_TOKEN?: string;
   TOSS_SECRET_KEY?: string;
   TOSS_CLIENT_KEY?: string;
 }): z.IssueData[] {
@@ -209,6 +222,7 @@ function productionSecretIssues(env: {
     add('AUTH_TOKEN_SECRET', weakSecretReason(env.AUTH_TOKEN_SECRET, { minLength: 32, knownDefaults: [DEV_TOKEN_SECRET] }));
   }
   if (env.ADMIN_INVITE_CODE) add('ADMIN_INVITE_CODE', weakSecretReason(env.ADMIN_INVITE_CODE, { minLength: 16 }));
+  if (env.METRICS_TOKEN) add('METRICS_TOKEN', weakSecretReason(env.METRICS_TOKEN, { minLength: 32 }));
   for (const name of ['TOSS_SECRET_KEY', 'TOSS_CLIENT_KEY'] as const) {
     const value = env[name];
     if (value && looksLikePlaceholder(value)) add(name, 'looks like a placeholder; set your Toss key or leave it unset');
@@ -341,7 +355,30 @@ export type Config = Readonly<{
   /** Express's `trust proxy`: false (trust no X-Forwarded-For), a hop count, or the proxies' addresses/ranges. */
   trustProxy: TrustProxy;
   corsOrigins: string[] | true;
+  telemetry: TelemetryConfig;
 }>;
+
+/** README "Observability". */
+export type TelemetryConfig = Readonly<{
+  /** OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set and OTEL_SDK_DISABLED is not: main.ts started the SDK before the app loaded. */
+  tracing: boolean;
+  metrics: Readonly<{
+    /** A listener of its own serving only `/metrics` (null: none). */
+    listener: Readonly<{ port: number; host: string }> | null;
+    /** `/metrics` on the main port for `Authorization: Bearer <token>` (null: not served there). */
+    token: string | null;
+    /** Operation names that get their own label value (null: the first `maxOperationNames` seen); others are `other`. */
+    operationNames: readonly string[] | null;
+    maxOperationNames: number;
+  }>;
+}>;
+
+/** Whether the environment asks for traces (the OpenTelemetry SDK's own variables). */
+export const tracingRequested = (e: {
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  OTEL_SDK_DISABLED: boolean;
+}) => !e.OTEL_SDK_DISABLED && !!(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 
 export type DatabaseConfig = Readonly<
   | {
@@ -469,6 +506,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     trustProxy: e.TRUST_PROXY,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((s) => s.trim()) : true,
+    telemetry: Object.freeze({
+      tracing: tracingRequested(e),
+      metrics: Object.freeze({
+        listener: e.METRICS_PORT ? Object.freeze({ port: e.METRICS_PORT, host: e.METRICS_HOST }) : null,
+        token: e.METRICS_TOKEN ?? null,
+        operationNames: e.METRICS_OPERATION_NAMES
+          ? Object.freeze(
+              e.METRICS_OPERATION_NAMES.split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            )
+          : null,
+        maxOperationNames: e.METRICS_MAX_OPERATION_NAMES,
+      }),
+    }),
   });
 }
 

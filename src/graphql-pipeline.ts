@@ -29,6 +29,8 @@ import type { AccountService } from './services/account/account.service';
 import type { OrderFeed } from './services/notifications/order-feed';
 import { ImmutableValues, RedisKeyValueCache } from './services/shared/key-value-cache';
 import { RequestRateLimit } from './services/shared/request-rate-limit';
+import type { OperationType, RequestMetrics } from './telemetry/metrics';
+import { activeOperationSpan, failOperation, inOperationSpan, nameOperation } from './telemetry/operation-span';
 
 /** Automatic persisted queries: texts kept an hour, none longer than this (README "Caching"). */
 const PERSISTED_QUERY_TTL_SECONDS = 3600;
@@ -54,6 +56,8 @@ type Deps = {
   redis: Redis | null;
   accounts: AccountService;
   feed: OrderFeed;
+  /** README "Observability": operation durations and refusals (null: metrics off); operation spans (tracing on). */
+  telemetry: { metrics: RequestMetrics | null; tracing: boolean };
 };
 
 /**
@@ -110,6 +114,7 @@ export class GraphQLPipeline {
         operationChecks(this.checks),
         responseCachePlugin({ schema, ttlSeconds: config.graphql.responseCacheTtlSeconds, shared }),
         requestLogging(logger),
+        ...(deps.telemetry.metrics || deps.telemetry.tracing ? [observability(deps.telemetry)] : []),
       ],
     });
   }
@@ -186,9 +191,23 @@ export class GraphQLPipeline {
     return response.body.singleResult;
   }
 
+  /**
+   * Runs an operation of a transport that is not Apollo's HTTP handler (the WebSocket) in its
+   * operation span when tracing is on; HTTP requests get theirs from `httpOperationSpan`.
+   */
+  traced<T>(operation: Pick<AdmittedOperation, 'kind' | 'operationName'>, work: () => Promise<T> | T): Promise<T> | T {
+    return this.deps.telemetry.tracing ? inOperationSpan(operation, work) : work();
+  }
+
+  /** Counts a refusal answered outside Apollo (a WebSocket upgrade or operation refused), by its code. */
+  refused(code: unknown): void {
+    this.deps.telemetry.metrics?.refusal(code);
+  }
+
   /** Shapes an error for the client: known codes as they are, anything else logged and masked. */
   formatError(error: GraphQLError, log: Logger = this.deps.logger): GraphQLFormattedError {
     const formatted = error.toJSON();
+    this.refused(formatted.extensions?.code);
     if (!isExpectedCode(formatted.extensions?.code)) log.error({ err: unwrapResolverError(error) }, 'unexpected error');
     return maskUnexpected(formatted);
   }
@@ -244,6 +263,41 @@ function operationChecks(checks: readonly OperationCheck[]): ApolloServerPlugin<
               extensions: { ...err.extensions, http: { status: 400 } },
             });
           }
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Each query and mutation Apollo runs (HTTP and WebSocket): its duration by operation type and
+ * name, the refusals among its errors (and those of HTTP admission, raised while the context is
+ * made), and its operation span named by the operation once it is known.
+ */
+function observability(telemetry: Deps['telemetry']): ApolloServerPlugin<GraphQLContext> {
+  const { metrics, tracing } = telemetry;
+  return {
+    async contextCreationDidFail({ error }) {
+      metrics?.refusal((error as GraphQLError).extensions?.code);
+    },
+    async requestDidStart() {
+      const started = performance.now();
+      const span = tracing ? activeOperationSpan() : undefined;
+      let type: OperationType = 'unknown';
+      let name: string | undefined;
+      return {
+        async didResolveOperation({ operation, operationName }) {
+          type = (operation?.operation ?? 'unknown') as OperationType;
+          name = operationName ?? undefined;
+          if (span) nameOperation(span, type, name);
+        },
+        async didEncounterErrors({ errors }) {
+          const codes = errors.map((e) => e.extensions?.code);
+          if (metrics) for (const code of codes) metrics.refusal(code);
+          if (span) failOperation(span, codes);
+        },
+        async willSendResponse() {
+          metrics?.operation(type, name, (performance.now() - started) / 1000);
         },
       };
     },

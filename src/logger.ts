@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import pino, { type DestinationStream } from 'pino';
 
 const ARGON2_HASH = /\$argon2(?:id|i|d)\$[A-Za-z0-9+/=,$.-]*/g;
@@ -15,11 +16,20 @@ function scrubDeep(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, depth + 1)]));
 }
 
-/** Structured logger. Secrets are redacted by path, and scrubbed from logged errors. */
+/** The active span's ids, so a log line can be found from its trace (tracing on) and back. */
+function traceIds(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
+
+/** Structured logger. Secrets are redacted by path, and scrubbed from logged errors. Lines carry `trace_id`/`span_id` inside a span. */
 export function createLogger(level: string, destination?: DestinationStream) {
   return pino(
     {
       level,
+      mixin: traceIds,
       serializers: { err: (err: Error) => scrubDeep(pino.stdSerializers.err(err)) },
       redact: {
         paths: [

@@ -1,8 +1,9 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
-import { createApp } from './app';
 import { ConfigError, loadConfig } from './config';
-import { DEMO_CREDENTIALS, DEMO_PASSWORD, demoSeedPending, seedDemo } from './services/demo/demo-seed';
+import type * as AppModule from './app';
+import type * as DemoSeedModule from './services/demo/demo-seed';
+import type * as TracingModule from './telemetry/tracing';
 
 async function main() {
   // A .env file in the working directory is read if present; real environment variables win.
@@ -17,6 +18,13 @@ async function main() {
     }
     throw err;
   }
+
+  // Traces (README "Observability"): the SDK starts before the app's modules are loaded, so its
+  // instrumentations patch mysql2, ioredis and http as they are required. Off, it is never loaded.
+  const tracing = config.telemetry.tracing ? (require('./telemetry/tracing') as typeof TracingModule).startTracing() : null;
+  const { createApp } = require('./app') as typeof AppModule;
+  const { DEMO_CREDENTIALS, DEMO_PASSWORD, demoSeedPending, seedDemo } = require('./services/demo/demo-seed') as typeof DemoSeedModule;
+  const demoLogins = () => DEMO_CREDENTIALS.map((c) => `${c.role.toLowerCase()} ${c.email}`).join(', ');
 
   const app = await createApp(config);
   // A first start on the embedded profile gets the demo catalog, so there is something to browse and buy
@@ -50,6 +58,8 @@ async function main() {
     force.unref();
     app
       .close()
+      // The spans of the last requests are sent before exiting.
+      .then(() => tracing?.shutdown())
       .then(() => process.exit(0))
       .catch((err) => {
         app.logger.error({ err }, 'error during shutdown');
@@ -59,8 +69,6 @@ async function main() {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
-
-const demoLogins = () => DEMO_CREDENTIALS.map((c) => `${c.role.toLowerCase()} ${c.email}`).join(', ');
 
 main().catch((err) => {
   console.error(err instanceof Error ? err.message : err);

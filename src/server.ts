@@ -29,6 +29,9 @@ import { NO_STORE } from './http/response-cache';
 import { uploadGate } from './http/upload-gate';
 import { attachWebSocketServer } from './ws-server';
 import { tossWebhookRouter } from './http/webhook-route';
+import type { PrometheusMetrics } from './telemetry/metrics';
+import { metricsRoute } from './telemetry/metrics-route';
+import { httpOperationSpan } from './telemetry/operation-span';
 
 type Deps = {
   config: Config;
@@ -45,6 +48,8 @@ type Deps = {
   feed: OrderFeed;
   /** The storefront page at /demo. */
   demo: DemoOptions;
+  /** Prometheus metrics (null: off); whether main.ts started tracing. README "Observability". */
+  metrics: PrometheusMetrics | null;
 };
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -59,7 +64,8 @@ export async function createHttpServer(deps: Deps) {
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
   let ws: { dispose(): Promise<void> } | null = null;
-  const pipeline = new GraphQLPipeline({ config, logger, schema, orm, redis, accounts, feed: deps.feed }, [
+  const telemetry = { metrics: deps.metrics, tracing: config.telemetry.tracing };
+  const pipeline = new GraphQLPipeline({ config, logger, schema, orm, redis, accounts, feed: deps.feed, telemetry }, [
     ApolloServerPluginDrainHttpServer({ httpServer }),
     // Cache hints are read from the document before execution (schema/cache-control.ts), which
     // spares the wrapper Apollo's own plugin puts around every field resolver.
@@ -74,7 +80,7 @@ export async function createHttpServer(deps: Deps) {
       : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
   ]);
   const apollo = pipeline.apollo;
-  ws = await attachWebSocketServer({
+  const wsServer = await attachWebSocketServer({
     httpServer,
     pipeline,
     accounts,
@@ -85,6 +91,7 @@ export async function createHttpServer(deps: Deps) {
     config,
     clientIp: (req) => proxyaddr(req, app.get('trust proxy fn')),
   });
+  ws = wsServer;
 
   await apollo.start();
 
@@ -108,6 +115,10 @@ export async function createHttpServer(deps: Deps) {
       .json({ status: ok ? 'ok' : 'unavailable', [databaseKey]: database, redis: redisState, storage: storageState });
   });
 
+  // Prometheus's scrape on this port needs the token; without one, /metrics is not here (404). README "Observability".
+  const metricsToken = config.telemetry.metrics.token;
+  if (deps.metrics && metricsToken) app.get('/metrics', metricsRoute(deps.metrics, metricsToken, logger));
+
   // Toss's PAYMENT_STATUS_CHANGED deliveries (allow-list, per-IP limit, then a look-up at Toss).
   app.use(tossWebhookRouter({ config, redis, logger, webhook: deps.webhook }));
 
@@ -121,6 +132,8 @@ export async function createHttpServer(deps: Deps) {
 
   app.use(
     '/graphql',
+    // The operation's span around the rest of the request, when tracing is on.
+    ...(config.telemetry.tracing ? [httpOperationSpan] : []),
     noStoreUnlessPublic,
     cors<cors.CorsRequest>({ origin: config.corsOrigins, exposedHeaders: ['x-request-id'] }),
     allowSafeGet,
@@ -156,6 +169,8 @@ export async function createHttpServer(deps: Deps) {
 
   return {
     httpServer,
+    /** Open WebSockets and running subscriptions here. */
+    connections: () => wsServer.stats(),
     /** Starts listening; resolves to the base URL. */
     listen(): Promise<string> {
       return new Promise((resolve, reject) => {

@@ -1,7 +1,14 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
+import {
+  GraphQLError,
+  subscribe,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type GraphQLFormattedError,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import type Redis from 'ioredis';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -80,8 +87,10 @@ export async function attachWebSocketServer(deps: Deps) {
     try {
       await pipeline.admit(deps.clientIp(request), ANONYMOUS);
     } catch (err) {
-      if (isTooManyRequests(err))
+      if (isTooManyRequests(err)) {
+        pipeline.refused(err.extensions.code);
         return refuseUpgrade(socket, 429, 'Too Many Requests', { 'Retry-After': String(err.extensions.retryAfter) });
+      }
       return refuseUpgrade(socket, 503, 'Service Unavailable');
     }
     wsServer.handleUpgrade(request, socket, head, (ws) => {
@@ -184,9 +193,9 @@ export async function attachWebSocketServer(deps: Deps) {
           if (auth.kind !== 'authenticated') return false;
           await pipeline.admit(ip, auth);
         } catch (err) {
-          return isTooManyRequests(err)
-            ? refuse(socket, CloseCode.TOO_MANY, 'Too many requests')
-            : refuse(socket, CloseCode.TRY_AGAIN_LATER, 'Try again later');
+          if (!isTooManyRequests(err)) return refuse(socket, CloseCode.TRY_AGAIN_LATER, 'Try again later');
+          pipeline.refused(err.extensions.code);
+          return refuse(socket, CloseCode.TOO_MANY, 'Too many requests');
         }
         const { identity } = auth;
         const slot = { key: `${identity.role}:${identity.accountId}`, holder: randomUUID() };
@@ -228,8 +237,14 @@ export async function attachWebSocketServer(deps: Deps) {
       },
       // Queries and mutations: Apollo Server runs them, with every plugin HTTP has.
       // (Their errors arrive formatted, which onNext passes on as they are.)
-      execute: (args: ExecutionArgs) =>
-        pipeline.execute(operations.get(args.contextValue as object)!, args.contextValue as GraphQLContext) as Promise<ExecutionResult>,
+      execute: (args: ExecutionArgs) => {
+        const operation = operations.get(args.contextValue as object)!;
+        return pipeline.traced(operation, () =>
+          pipeline.execute(operation, args.contextValue as GraphQLContext),
+        ) as Promise<ExecutionResult>;
+      },
+      // A subscription's start (its source stream) in its operation span, when tracing is on.
+      subscribe: (args: ExecutionArgs) => pipeline.traced(operations.get(args.contextValue as object)!, () => subscribe(args)),
       onNext: (_ctx, _id, _payload, args, result) => formatResult(pipeline, result, (args.contextValue as GraphQLContext).logger),
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => pipeline.formatError(e)),
     },
@@ -237,6 +252,12 @@ export async function attachWebSocketServer(deps: Deps) {
   );
 
   return {
+    /** Open sockets and running subscriptions on this instance (the metrics' gauges). */
+    stats(): { sockets: number; subscriptions: number } {
+      let subscriptions = 0;
+      for (const state of sockets.values()) subscriptions += state.running.size;
+      return { sockets: sockets.size, subscriptions };
+    },
     async dispose() {
       clearInterval(recheck);
       httpServer.off('upgrade', onUpgrade);

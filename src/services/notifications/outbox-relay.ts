@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { sqlTransaction } from '../../db/sql';
+import { asDate, sqlOf, sqlTransaction } from '../../db/sql';
+import type { OrderEventKind } from '../../entities';
 import type { Logger } from '../../logger';
+import { NO_METRICS, type BusinessMetrics } from '../shared/business-metrics';
 import type { EventBus } from '../events/event-bus';
 import { EVENT_COLUMNS, toEventRecord, type EventRow } from './order-event-records';
 
@@ -17,7 +19,24 @@ export class OutboxRelay {
   private running: Promise<number> | null = null;
   private again = false;
 
-  constructor(private readonly deps: { em: () => EntityManager; events: EventBus; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      em: () => EntityManager;
+      events: EventBus;
+      logger: Logger;
+      /** Told of the events each committed batch published (one instance publishes each event). */
+      metrics?: BusinessMetrics;
+    },
+  ) {}
+
+  /** Seconds since the oldest unpublished event was written (0 when none waits): how far the relay lags. */
+  async lagSeconds(now = new Date()): Promise<number> {
+    const [row] = await sqlOf(this.deps.em()).rows<{ oldest: unknown }>(
+      'select min(at) as oldest from order_status_change where published_at is null',
+    );
+    if (row?.oldest === null || row?.oldest === undefined) return 0;
+    return Math.max(0, (now.getTime() - asDate(row.oldest).getTime()) / 1000);
+  }
 
   /** Publishes soon (coalescing calls): used right after a change commits. */
   kick(): void {
@@ -45,19 +64,22 @@ export class OutboxRelay {
     let total = 0;
     for (;;) {
       const sent = await this.publishBatch();
-      total += sent;
-      if (sent < BATCH) return total;
+      // Counted once the batch's mark committed: a batch rolled back (and published again later) counts once.
+      if (sent.length) (this.deps.metrics ?? NO_METRICS).orderEventsPublished(sent);
+      total += sent.length;
+      if (sent.length < BATCH) return total;
     }
   }
 
-  private publishBatch(): Promise<number> {
+  /** Publishes one batch; resolves to the kinds of the events it published, once their mark has committed. */
+  private publishBatch(): Promise<OrderEventKind[]> {
     return sqlTransaction(
       this.deps.em(),
       async (sql) => {
         const rows = await sql.rows<EventRow>(
           `select ${EVENT_COLUMNS} from order_status_change where published_at is null order by id limit ${BATCH}${sql.forUpdate}`,
         );
-        if (rows.length === 0) return 0;
+        if (rows.length === 0) return [];
         const events = rows.map(toEventRecord);
         const orderIds = [...new Set(events.map((e) => e.orderDbId))];
         const sellers = await sql.rows<{ order_id: number; seller_id: number }>(
@@ -93,7 +115,7 @@ export class OutboxRelay {
           new Date(),
           ...events.map((e) => e.id),
         ]);
-        return events.length;
+        return events.map((e) => e.kind);
         // READ COMMITTED: the locking read takes no gap lock, so orders keep inserting their events meanwhile.
       },
       { readCommitted: true },

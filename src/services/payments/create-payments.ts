@@ -11,6 +11,8 @@ import { PaymentSettlement } from './payment-settlement';
 import { PaymentWebhook } from './payment-webhook';
 import { PaymentService } from './payment.service';
 import { TossPaymentGateway } from './toss-payment-gateway';
+import { NO_METRICS, type BusinessMetrics } from '../shared/business-metrics';
+import { observedGateway } from './observed-gateway';
 
 /**
  * Wires the payments module. Without TOSS_SECRET_KEY there is no gateway: confirmPayment and
@@ -18,9 +20,10 @@ import { TossPaymentGateway } from './toss-payment-gateway';
  */
 export function createPayments(
   config: Config['payments'],
-  deps: { em: () => EntityManager; lifecycle: OrderLifecycle; stock: StockGuard; logger: Logger },
+  deps: { em: () => EntityManager; lifecycle: OrderLifecycle; stock: StockGuard; logger: Logger; metrics?: BusinessMetrics },
 ) {
-  const gateway = config.secretKey
+  const metrics = deps.metrics ?? NO_METRICS;
+  const toss = config.secretKey
     ? new TossPaymentGateway({
         apiUrl: config.apiUrl,
         secretKey: config.secretKey,
@@ -29,6 +32,7 @@ export function createPayments(
         logger: deps.logger,
       })
     : null;
+  const gateway = toss && metrics !== NO_METRICS ? observedGateway(toss, metrics) : toss;
   if (!gateway) deps.logger.warn('TOSS_SECRET_KEY is not set: payments are off');
   const cancellations = new ItemCancellations({ lifecycle: deps.lifecycle, stock: deps.stock, logger: deps.logger });
   const settlement = gateway
@@ -48,6 +52,7 @@ export function createPayments(
           refunds,
           partialRefunds,
           logger: deps.logger,
+          metrics,
           reconcileAfterMs: config.reconcileAfterSeconds * 1000,
         })
       : null;

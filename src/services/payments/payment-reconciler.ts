@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { Order, OrderStatus, Payment, PaymentStatus } from '../../entities';
 import type { Logger } from '../../logger';
+import { NO_METRICS, type BusinessMetrics } from '../shared/business-metrics';
 import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
 import type { PaymentRefunds } from './payment-refunds';
 import type { PartialRefunds } from './partial-refunds';
@@ -28,6 +29,8 @@ export class PaymentReconciler {
       refunds: PaymentRefunds;
       partialRefunds: PartialRefunds;
       logger: Logger;
+      /** Each confirm attempt settled here is reported as a `reconciled` payment outcome. */
+      metrics?: BusinessMetrics;
       /** Attempts younger than this are left to the request that made them. */
       reconcileAfterMs: number;
     },
@@ -44,7 +47,10 @@ export class PaymentReconciler {
     let settled = 0;
     for (const payment of stale) {
       try {
-        if (await this.reconcile(em.fork(), payment, payment.order.getEntity(), now)) settled++;
+        if (await this.reconcile(em.fork(), payment, payment.order.getEntity(), now)) {
+          settled++;
+          (this.deps.metrics ?? NO_METRICS).paymentOutcome('reconciled');
+        }
       } catch (err) {
         this.deps.logger.warn(
           { err, orderId: payment.order.getEntity().orderId },
