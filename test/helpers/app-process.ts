@@ -1,10 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { GraphQLClient } from './graphql-client';
 
 const ROOT = path.join(__dirname, '../..');
+/** Where util-linux's setpriv is installed, the app process dies with the test process (it execs node: same pid). */
+const SETPRIV = '/usr/bin/setpriv';
 
 /** A free loopback port. */
 export function freePort(): Promise<number> {
@@ -43,7 +46,9 @@ export async function spawnAppProcess(
 ): Promise<AppProcess> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src/main.ts')], {
+  const node = [process.execPath, '-r', '@swc-node/register', path.join(ROOT, 'src/main.ts')];
+  const [command, ...args] = fs.existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'KILL', ...node] : node;
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -1,0 +1,108 @@
+import { ConfigError, loadConfig } from '../../src/config';
+import { OperationNameLabels } from '../../src/telemetry/metrics';
+import { maskSql, outgoingUrlAttributes, pathTemplate, redactedQuery } from '../../src/telemetry/redaction';
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+};
+
+describe('telemetry settings', () => {
+  it('has tracing and metrics off by default', () => {
+    const { telemetry } = loadConfig({});
+    expect(telemetry).toEqual({
+      tracing: false,
+      metrics: { listener: null, token: null, operationNames: null, maxOperationNames: 100 },
+    });
+  });
+
+  it('turns tracing on with either OTLP endpoint, unless OTEL_SDK_DISABLED', () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).telemetry.tracing).toBe(true);
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' }).telemetry.tracing).toBe(true);
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).telemetry.tracing).toBe(false);
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toEqual([
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be a URL starting with http:// or https://',
+    ]);
+  });
+
+  it('takes the metrics listener (loopback unless told) and token, and names what is wrong', () => {
+    const { metrics } = loadConfig({
+      METRICS_PORT: '9464',
+      METRICS_TOKEN: 'a-long-enough-metrics-token-0123456789',
+      METRICS_OPERATION_NAMES: 'Listing, Product,',
+    }).telemetry;
+    expect(metrics).toMatchObject({
+      listener: { port: 9464, host: '127.0.0.1' },
+      token: 'a-long-enough-metrics-token-0123456789',
+      operationNames: ['Listing', 'Product'],
+    });
+    expect(loadConfig({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).telemetry.metrics.listener).toEqual({
+      port: 9464,
+      host: '10.0.0.5',
+    });
+    expect(problemsOf({ METRICS_TOKEN: 'short' })).toEqual(['METRICS_TOKEN must be at least 32 characters']);
+    expect(problemsOf({ METRICS_PORT: '4000', PORT: '4000' })).toEqual(['METRICS_PORT must differ from PORT (or be unset)']);
+    expect(problemsOf({ METRICS_PORT: 'ninety' })).toEqual(['METRICS_PORT must be a whole number from 0 to 65535']);
+  });
+
+  it('refuses a placeholder metrics token in production', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'mysql://db/mp', AUTH_TOKEN_SECRET: 'unit-token-secret-9b41e6d0c8a27f53' };
+    expect(problemsOf({ ...production, METRICS_TOKEN: 'changeme-changeme-changeme-changeme' })[0]).toMatch(/^METRICS_TOKEN /);
+    expect(problemsOf({ ...production, METRICS_TOKEN: 'q7Vd2mXkRp9wLc4zq7Vd2mXkRp9wLc4zA1' })).toEqual([]);
+  });
+});
+
+describe('what spans may carry', () => {
+  it('masks every literal a statement carries, and leaves placeholders and names', () => {
+    expect(maskSql("insert into customer (email, password_hash, n) values ('a@b.co', '$argon2id$v=19$x', 42)")).toBe(
+      'insert into customer (email, password_hash, n) values (?, ?, ?)',
+    );
+    expect(maskSql("select * from t1 where id in (?, ?) and price > 1.5e3 and k = x'0aff' and h = 0xDEADBEEF")).toBe(
+      'select * from t1 where id in (?, ?) and price > ? and k = ? and h = ?',
+    );
+    expect(maskSql(`update p set name = 'it''s \\'quoted\\'' where "col" = "v"`)).toBe('update p set name = ? where ? = ?');
+  });
+
+  it("keeps Toss's path templates and never a payment key, an order id or a query", () => {
+    expect(pathTemplate('/v1/payments/confirm')).toBe('/v1/payments/confirm');
+    expect(pathTemplate('/v1/payments/tgen_20240101abcdef')).toBe('/v1/payments/{paymentKey}');
+    expect(pathTemplate('/v1/payments/cancelpaymentkey/cancel')).toBe('/v1/payments/{paymentKey}/cancel');
+    expect(pathTemplate('/v1/payments/orders/order-7f3a?x=1')).toBe('/v1/payments/orders/{orderId}');
+    expect(pathTemplate('/bucket/products/9f2c.png')).toBe('/{id}/{id}/{id}');
+    expect(outgoingUrlAttributes('https://api.tosspayments.com/', '/v1/payments/abc?secret=1')).toEqual({
+      'url.full': 'https://api.tosspayments.com/v1/payments/{paymentKey}',
+      'url.path': '/v1/payments/{paymentKey}',
+      'url.query': '',
+    });
+  });
+
+  it("keeps an incoming query string's parameter names, never their values", () => {
+    expect(redactedQuery('/graphql?query=%7Bme%7D&variables=%7B%22password%22%3A1%7D')).toBe('query=REDACTED&variables=REDACTED');
+    expect(redactedQuery('/graphql')).toBeUndefined();
+  });
+});
+
+describe('operation name labels', () => {
+  it('are the first names seen up to the bound, then `other`; odd names are `other` at once', () => {
+    const labels = new OperationNameLabels(null, 2);
+    expect(['A', 'B', 'C', 'A', undefined, 'x'.repeat(65), 'bad-name'].map((n) => labels.label(n))).toEqual([
+      'A',
+      'B',
+      'other',
+      'A',
+      'anonymous',
+      'other',
+      'other',
+    ]);
+  });
+
+  it('are only the listed names when METRICS_OPERATION_NAMES is set', () => {
+    const labels = new OperationNameLabels(new Set(['Listing']), 100);
+    expect(['Listing', 'Other', 'Anything'].map((n) => labels.label(n))).toEqual(['Listing', 'other', 'other']);
+  });
+});
