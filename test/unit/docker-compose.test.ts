@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config';
 
 /** docker-compose.yml's deployment defaults (issue #14, case 9), read as compose reads it. */
-type Service = { ports?: string[]; command?: string[]; environment?: Record<string, string> };
+type Service = { ports?: string[]; command?: string[]; environment?: Record<string, string>; profiles?: string[]; volumes?: string[] };
 const file = readFileSync(path.join(__dirname, '../../docker-compose.yml'), 'utf8');
 const services = (parse(file) as { services: Record<string, Service> }).services;
 
@@ -57,5 +57,29 @@ describe('docker-compose.yml', () => {
     expect(config.payments.secretKey).toBeUndefined();
     // The old file's placeholders are refused.
     expect(() => loadConfig({ ...env, ADMIN_INVITE_CODE: 'change-me-invite' })).toThrow(/ADMIN_INVITE_CODE looks like a placeholder/);
+  });
+
+  it('adds the collector and Prometheus only with --profile observability; Prometheus scrapes the unpublished metrics listener', () => {
+    const optional = Object.entries(services).filter(([, service]) => service.profiles);
+    expect(optional.map(([name, service]) => [name, service.profiles])).toEqual([
+      ['otel-collector', ['observability']],
+      ['prometheus', ['observability']],
+    ]);
+    expect(services['otel-collector'].ports).toBeUndefined();
+    const env = JSON.parse(interpolate(JSON.stringify(services.app.environment), SECRETS)) as Record<string, string>;
+    const config = loadConfig(env);
+    // Tracing stays off until OTEL_EXPORTER_OTLP_ENDPOINT is set in .env.
+    expect(config.telemetry.tracing).toBe(false);
+    expect(loadConfig({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318' }).telemetry.tracing).toBe(true);
+    const listener = config.telemetry.metrics.listener!;
+    expect(services.app.ports!.some((p) => p.endsWith(`:${listener.port}`))).toBe(false);
+    const root = path.join(__dirname, '../..');
+    for (const service of ['otel-collector', 'prometheus'])
+      for (const volume of services[service].volumes ?? [])
+        if (volume.startsWith('./')) expect(existsSync(path.join(root, volume.split(':')[0]))).toBe(true);
+    const prometheus = parse(readFileSync(path.join(root, 'deploy/observability/prometheus.yml'), 'utf8')) as {
+      scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }>;
+    };
+    expect(prometheus.scrape_configs[0].static_configs[0].targets).toEqual([`app:${listener.port}`]);
   });
 });
