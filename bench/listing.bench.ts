@@ -3,6 +3,7 @@ import os from 'node:os';
 import mysql from 'mysql2/promise';
 import { indexProducts, withBenchOrm } from './bench-orm';
 import { benchAppEnv, DURATION, load, MYSQL_URL, spawnApp, spawnServer, type LoadResult, type Proc } from './lib';
+import { benchTracing, startOtlpSink } from './otlp-sink';
 import { cpuMs, sampleRss } from './rss';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 10_000);
@@ -96,6 +97,8 @@ export type ListingResult = {
   /** One entry per round, each with the variants measured in it (BENCH_LISTING selects them; default all three). */
   rounds: Array<Partial<Record<ListingVariant, Measured>>>;
   loadAverage: { before: number[]; after: number[] };
+  /** BENCH_TRACING=1: our instances exported every span to a local receiver; what it received. */
+  tracing: { requests: number; bytes: number } | null;
 };
 
 // Apollo's automatic persisted queries: the SHA-256 of the query text, hex.
@@ -189,13 +192,19 @@ const loadAverage = () => os.loadavg().map((l) => Math.round(l * 100) / 100);
 export async function listingBenchmark(): Promise<ListingResult> {
   const variants = selectedVariants();
   const procs: Partial<Record<ListingVariant, Proc>> = {};
+  // BENCH_TRACING=1: our instances trace every request (the default sampler) to a local receiver (README "Observability").
+  const sink = benchTracing() ? await startOtlpSink() : null;
   try {
-    const env = await prepareListingDatabase();
+    const env = {
+      ...(await prepareListingDatabase()),
+      ...(sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_SERVICE_NAME: 'marketplace-bench' } : {}),
+    };
     // Started one after the other: the first migrates (nothing to do after withBenchOrm, but it checks).
     // The uncached instance always runs: its answer is the reference the bare handler's must equal.
     procs.uncached = await spawnApp({ ...env, RESPONSE_CACHE_TTL_SECONDS: '0' });
     if (variants.includes('cached')) procs.cached = await spawnApp({ ...env, MIGRATE_ON_START: 'false' });
-    if (variants.includes('bare')) procs.bare = await spawnServer('bench/listing-bare-server.ts', env);
+    // The bare handler never traces: it is the same reference either way.
+    if (variants.includes('bare')) procs.bare = await spawnServer('bench/listing-bare-server.ts', withoutOtel(env));
 
     const fromApp = ok(await postJson(`${procs.uncached.url}/graphql`, { query: LISTING_QUERY }), 'the listing POST');
     if (procs.bare) {
@@ -231,12 +240,16 @@ export async function listingBenchmark(): Promise<ListingResult> {
       seconds: DURATION,
       rounds,
       loadAverage: { before, after: loadAverage() },
+      tracing: sink?.received() ?? null,
     };
   } finally {
     for (const proc of Object.values(procs)) await proc.stop();
+    await sink?.close();
     await dropListingDatabase();
   }
 }
+
+const withoutOtel = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('OTEL_')));
 
 export function formatMeasured(r: Measured): string {
   return (
@@ -256,6 +269,11 @@ export function printListingResults(r: ListingResult): void {
   console.log(
     `\nlisting: products(first: 20) with images, category and seller; ${r.connections} connections, ${r.rounds.length} rounds of ${r.seconds} s` +
       `; load average before ${r.loadAverage.before.join(' ')}, after ${r.loadAverage.after.join(' ')}`,
+  );
+  console.log(
+    r.tracing
+      ? `  tracing ON (BENCH_TRACING=1): every request traced, exported over OTLP/HTTP to a local receiver (${r.tracing.requests} exports, ${Math.round(r.tracing.bytes / 2 ** 20)} MiB)`
+      : '  tracing off',
   );
   r.rounds.forEach((round, i) => {
     for (const v of variants) console.log(`  round ${i + 1}  ${LISTING_VARIANT_LABELS[v].padEnd(22)} ${formatMeasured(round[v]!)}`);

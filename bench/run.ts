@@ -4,7 +4,8 @@
  * Env: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (50), BENCH_PRODUCTS (10000), BENCH_BUYERS (200), BENCH_SUBSCRIBERS (5000), BENCH_BURST (500),
  * BENCH_MYSQL_URL, BENCH_REDIS_URL, BENCH_NODE_ARGS (every server's node flags instead of `npm start`'s; '' for none).
  * `listing`: BENCH_ROUNDS (3) rounds of ours uncached (POST), ours through APQ GET with the response cache, and the bare
- * handler, each with its server's peak RSS; BENCH_LISTING (say `uncached,bare`) picks some; BENCH_LISTING_DB names its database.
+ * handler, each with its server's peak RSS; BENCH_LISTING (say `uncached,bare`) picks some; BENCH_LISTING_DB names its database;
+ * BENCH_TRACING=1 runs our instances with tracing on, exporting every span to a local OTLP receiver (BENCHMARKS.md "Telemetry cost").
  * `search`: `products(search:)` on a generated Korean catalog of BENCH_SEARCH_PRODUCTS (100000) products against a bare
  * `LIKE '%word%'` handler. Its database (mp_bench_search) is kept for the next run, which reuses it when it holds the same
  * catalog (seeding and indexing take minutes); BENCH_SEARCH_RESEED=1 seeds and indexes it again.
