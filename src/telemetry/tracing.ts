@@ -5,6 +5,7 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { maskSql, outgoingUrlAttributes, redactedQuery, redisStatement } from './redaction';
+import { tracesSampler } from './sampler';
 
 /** Probes and the metrics scrape make no spans. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -23,6 +24,8 @@ export function startTracing(): { shutdown(): Promise<void> } {
     // Metrics are Prometheus's (/metrics), logs are pino's: the SDK exports traces only.
     metricReaders: [],
     logRecordProcessors: [],
+    // OTEL_TRACES_SAMPLER as the SDK reads it, minus the background jobs' parentless statements.
+    sampler: tracesSampler(),
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has(pathOf(req.url)),
@@ -42,7 +45,7 @@ export function startTracing(): { shutdown(): Promise<void> } {
         startSpanHook: (request) => outgoingUrlAttributes(request.origin, request.path),
       }),
       new MySQL2Instrumentation({ maskStatement: true, maskStatementHook: maskSql }),
-      new IORedisInstrumentation({ dbStatementSerializer: redisStatement }),
+      new IORedisInstrumentation({ dbStatementSerializer: redisStatement, requireParentSpan: true }),
     ],
   });
   sdk.start();

@@ -1,6 +1,9 @@
 import { ConfigError, loadConfig } from '../../src/config';
 import { OperationNameLabels } from '../../src/telemetry/metrics';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import { maskSql, outgoingUrlAttributes, pathTemplate, redactedQuery } from '../../src/telemetry/redaction';
+import { tracesSampler } from '../../src/telemetry/sampler';
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
@@ -104,5 +107,27 @@ describe('operation name labels', () => {
   it('are only the listed names when METRICS_OPERATION_NAMES is set', () => {
     const labels = new OperationNameLabels(new Set(['Listing']), 100);
     expect(['Listing', 'Other', 'Anything'].map((n) => labels.label(n))).toEqual(['Listing', 'other', 'other']);
+  });
+});
+
+describe('the traces sampler', () => {
+  const traceId = 'ab'.repeat(16);
+  const parent = trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: 'cd'.repeat(8), traceFlags: 1 });
+  const statement = { 'db.system.name': 'mysql', 'db.query.text': 'select 1' };
+
+  it('drops database statements without a parent (background polls) and samples the rest as OTEL_TRACES_SAMPLER says', () => {
+    const sampler = tracesSampler({});
+    expect(sampler.shouldSample(ROOT_CONTEXT, traceId, 'select', SpanKind.CLIENT, statement, []).decision).toBe(
+      SamplingDecision.NOT_RECORD,
+    );
+    expect(sampler.shouldSample(parent, traceId, 'select', SpanKind.CLIENT, statement, []).decision).toBe(
+      SamplingDecision.RECORD_AND_SAMPLED,
+    );
+    expect(sampler.shouldSample(ROOT_CONTEXT, traceId, 'POST', SpanKind.SERVER, {}, []).decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
+    const off = tracesSampler({ OTEL_TRACES_SAMPLER: 'always_off' });
+    expect(off.shouldSample(ROOT_CONTEXT, traceId, 'POST', SpanKind.SERVER, {}, []).decision).toBe(SamplingDecision.NOT_RECORD);
+    const none = tracesSampler({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' });
+    expect(none.shouldSample(ROOT_CONTEXT, traceId, 'POST', SpanKind.SERVER, {}, []).decision).toBe(SamplingDecision.NOT_RECORD);
+    expect(none.shouldSample(parent, traceId, 'query', SpanKind.INTERNAL, {}, []).decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
   });
 });

@@ -1,0 +1,51 @@
+import { SpanKind, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  SamplingDecision,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SamplingResult,
+} from '@opentelemetry/sdk-trace-base';
+
+/**
+ * The sampler OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG name (`parentbased_always_on` by
+ * default), as the SDK would build it, with one rule first: a database statement with no parent
+ * span is not recorded. Those are the background jobs' polls (the outbox relay every 250 ms, the
+ * sweeper), which would otherwise each be a trace of their own; a statement made by a request is
+ * always under its operation's span. (Redis commands without a parent are left out by the
+ * ioredis instrumentation itself.)
+ */
+export function tracesSampler(env: Record<string, string | undefined> = process.env): Sampler {
+  const inner = samplerFromEnv(env.OTEL_TRACES_SAMPLER, env.OTEL_TRACES_SAMPLER_ARG);
+  return {
+    shouldSample(context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+      if (kind === SpanKind.CLIENT && attributes['db.system.name'] !== undefined && !trace.getSpan(context))
+        return { decision: SamplingDecision.NOT_RECORD };
+      return inner.shouldSample(context, traceId, name, kind, attributes, links);
+    },
+    toString: () => `NoParentlessStatements{${inner.toString()}}`,
+  };
+}
+
+function samplerFromEnv(name: string | undefined, arg: string | undefined): Sampler {
+  const ratio = () => {
+    const value = Number(arg);
+    return arg !== undefined && arg !== '' && value >= 0 && value <= 1 ? value : 1;
+  };
+  switch (name) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio());
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio()) });
+    default:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  }
+}
