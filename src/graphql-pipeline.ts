@@ -29,8 +29,8 @@ import type { AccountService } from './services/account/account.service';
 import type { OrderFeed } from './services/notifications/order-feed';
 import { ImmutableValues, RedisKeyValueCache } from './services/shared/key-value-cache';
 import { RequestRateLimit } from './services/shared/request-rate-limit';
-import type { OperationType, RequestMetrics } from './telemetry/metrics';
-import { activeOperationSpan, failOperation, inOperationSpan, nameOperation } from './telemetry/operation-span';
+import { observability, type PipelineTelemetry } from './telemetry/observability-plugin';
+import { inOperationSpan } from './telemetry/operation-span';
 
 /** Automatic persisted queries: texts kept an hour, none longer than this (README "Caching"). */
 const PERSISTED_QUERY_TTL_SECONDS = 3600;
@@ -57,7 +57,7 @@ type Deps = {
   accounts: AccountService;
   feed: OrderFeed;
   /** README "Observability": operation durations and refusals (null: metrics off); operation spans (tracing on). */
-  telemetry: { metrics: RequestMetrics | null; tracing: boolean };
+  telemetry: PipelineTelemetry;
 };
 
 /**
@@ -263,41 +263,6 @@ function operationChecks(checks: readonly OperationCheck[]): ApolloServerPlugin<
               extensions: { ...err.extensions, http: { status: 400 } },
             });
           }
-        },
-      };
-    },
-  };
-}
-
-/**
- * Each query and mutation Apollo runs (HTTP and WebSocket): its duration by operation type and
- * name, the refusals among its errors (and those of HTTP admission, raised while the context is
- * made), and its operation span named by the operation once it is known.
- */
-function observability(telemetry: Deps['telemetry']): ApolloServerPlugin<GraphQLContext> {
-  const { metrics, tracing } = telemetry;
-  return {
-    async contextCreationDidFail({ error }) {
-      metrics?.refusal((error as GraphQLError).extensions?.code);
-    },
-    async requestDidStart() {
-      const started = performance.now();
-      const span = tracing ? activeOperationSpan() : undefined;
-      let type: OperationType = 'unknown';
-      let name: string | undefined;
-      return {
-        async didResolveOperation({ operation, operationName }) {
-          type = (operation?.operation ?? 'unknown') as OperationType;
-          name = operationName ?? undefined;
-          if (span) nameOperation(span, type, name);
-        },
-        async didEncounterErrors({ errors }) {
-          const codes = errors.map((e) => e.extensions?.code);
-          if (metrics) for (const code of codes) metrics.refusal(code);
-          if (span) failOperation(span, codes);
-        },
-        async willSendResponse() {
-          metrics?.operation(type, name, (performance.now() - started) / 1000);
         },
       };
     },

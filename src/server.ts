@@ -48,7 +48,7 @@ type Deps = {
   feed: OrderFeed;
   /** The storefront page at /demo. */
   demo: DemoOptions;
-  /** Prometheus metrics (null: off); whether main.ts started tracing. README "Observability". */
+  /** Prometheus metrics (null: off). README "Observability". */
   metrics: PrometheusMetrics | null;
 };
 

@@ -113,6 +113,35 @@ describe('/metrics', () => {
     expect(value(after, APPROVED) - value(before, APPROVED)).toBe(0);
   });
 
+  it('counts an unknown outcome, then the reconciler settling it', async () => {
+    const UNKNOWN = 'marketplace_payment_outcomes_total{outcome="unknown"}';
+    const RECONCILED = 'marketplace_payment_outcomes_total{outcome="reconciled"}';
+    // Another customer: ORDER_CREATE_PER_MINUTE=2, and the first one has ordered twice already.
+    const buyer = await signUpAs(t.client, 'CUSTOMER');
+    const product = await createProduct(t.client, seller.token, { stock: 5 });
+    const order = await orderProducts(t.client, buyer.token, [{ productId: product.id, quantity: 1 }]);
+    const before = await scrape();
+    // Toss approves, but neither its reply nor a lookup gets through; no webhook settles it meanwhile.
+    toss.setWebhookUrl(null);
+    try {
+      toss.addFault({ endpoint: 'confirm', mode: 'drop-after', times: 5 });
+      toss.addFault({ endpoint: 'lookup', mode: 'error5xx', times: 3 });
+      const res = await t.client.request(ConfirmPaymentDocument, { input: authorizeOrder(toss, order) }, { token: buyer.token });
+      expect(codeOf(res)).toBe('SERVICE_UNAVAILABLE');
+      toss.clearFaults();
+      const unknown = await scrape();
+      expect(value(unknown, UNKNOWN) - value(before, UNKNOWN)).toBe(1);
+      expect(value(unknown, APPROVED) - value(before, APPROVED)).toBe(0);
+      expect(await t.app.payments.reconciler!.runOnce(new Date(Date.now() + 3600_000))).toBeGreaterThanOrEqual(1);
+      const after = await scrapeUntil((m) => value(m, ORDERS_PAID) > value(before, ORDERS_PAID));
+      expect(value(after, RECONCILED) - value(before, RECONCILED)).toBe(1);
+      expect(value(after, ORDERS_PAID) - value(before, ORDERS_PAID)).toBe(1);
+    } finally {
+      toss.clearFaults();
+      toss.setWebhookUrl(`${t.url}/webhooks/toss`);
+    }
+  });
+
   it('counts stock refusals and rate-limit refusals', async () => {
     const buyer = await signUpAs(t.client, 'CUSTOMER');
     const [scarce, plenty] = await Promise.all([
