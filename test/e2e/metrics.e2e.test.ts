@@ -194,21 +194,27 @@ describe('/metrics', () => {
     expect((await fetch(listenerUrl.replace(/\/metrics$/, '/graphql'))).status).toBe(404);
   });
 
-  it('operation names are bounded: past METRICS_MAX_OPERATION_NAMES, new names are counted as `other`', async () => {
-    const bounded = await startTestApp({ METRICS_TOKEN, METRICS_MAX_OPERATION_NAMES: '2' });
+  it('operation names are bounded: past METRICS_MAX_OPERATION_NAMES, new names are counted as `other`; a request refused at admission (429) is a rate-limit refusal', async () => {
+    // Five requests a minute from one address: the sixth is refused before its operation runs (HTTP 429).
+    const bounded = await startTestApp({ METRICS_TOKEN, METRICS_MAX_OPERATION_NAMES: '2', RATE_LIMIT_IP_PER_MINUTE: '5' });
     try {
-      for (const name of ['First', 'Second', 'Third', 'Fourth'])
-        await fetch(`${bounded.url}/graphql`, {
+      const statuses: number[] = [];
+      for (const name of ['First', 'Second', 'Third', 'Fourth', 'Fifth', 'Sixth']) {
+        const res = await fetch(`${bounded.url}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ query: `query ${name} { __typename }` }),
         });
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
       const m = await scrape(`${bounded.url}/metrics`, { authorization: `Bearer ${METRICS_TOKEN}` });
       const names = [...m.keys()]
         .filter((k) => k.startsWith('marketplace_graphql_request_duration_seconds_count{'))
         .map((k) => /operation_name="([^"]*)"/.exec(k)![1]);
       expect(names.sort()).toEqual(['First', 'Second', 'other']);
-      expect(value(m, 'marketplace_graphql_request_duration_seconds_count{operation_type="query",operation_name="other"}')).toBe(2);
+      expect(value(m, 'marketplace_graphql_request_duration_seconds_count{operation_type="query",operation_name="other"}')).toBe(3);
+      expect(value(m, 'marketplace_rate_limit_refusals_total')).toBe(1);
     } finally {
       await bounded.close();
     }
