@@ -12,7 +12,7 @@ import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { freePort } from '../helpers/app-process';
 import { codeOf } from '../helpers/graphql-client';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { itProductionProfile, startTestApp, type TestApp } from '../helpers/test-app';
 import { authorizeOrder, startAppWithToss } from '../helpers/toss';
 import { collect, connectWs } from '../helpers/ws-client';
 
@@ -217,6 +217,32 @@ describe('/metrics', () => {
       expect(value(m, 'marketplace_rate_limit_refusals_total')).toBe(1);
     } finally {
       await bounded.close();
+    }
+  });
+});
+
+describe('several instances', () => {
+  itProductionProfile('each counts what it did: an order is counted once over all instances, whichever relay published it', async () => {
+    const a = await startTestApp({ METRICS_TOKEN });
+    const b = await a.startPeer();
+    try {
+      const [sellerA, buyer] = await Promise.all([signUpAs(a.client, 'SELLER'), signUpAs(b.client, 'CUSTOMER')]);
+      const product = await createProduct(a.client, sellerA.token, { stock: 5 });
+      const counted = async () => {
+        const [onA, onB] = await Promise.all(
+          [a.url, b.url].map((url) => scrape(`${url}/metrics`, { authorization: `Bearer ${METRICS_TOKEN}` })),
+        );
+        return value(onA, ORDERS_CREATED) + value(onB, ORDERS_CREATED);
+      };
+      const before = await counted();
+      await orderProducts(b.client, buyer.token, [{ productId: product.id, quantity: 1 }]);
+      // Both relays pass over the outbox: everything committed is published by then, each event by one of them.
+      await Promise.all([a.app.relay.runOnce(), b.app.relay.runOnce()]);
+      await Promise.all([a.app.relay.runOnce(), b.app.relay.runOnce()]);
+      expect((await counted()) - before).toBe(1);
+    } finally {
+      await b.close();
+      await a.close();
     }
   });
 });
