@@ -10,6 +10,7 @@ import {
 import { signUpAs, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
+import { sqlOf } from '../../src/db/sql';
 import { freePort } from '../helpers/app-process';
 import { codeOf } from '../helpers/graphql-client';
 import { itProductionProfile, startTestApp, type TestApp } from '../helpers/test-app';
@@ -217,6 +218,33 @@ describe('/metrics', () => {
       expect(value(m, 'marketplace_rate_limit_refusals_total')).toBe(1);
     } finally {
       await bounded.close();
+    }
+  });
+});
+
+describe('the outbox lag', () => {
+  it('is the age of the oldest unpublished order event, read at the scrape, and 0 once the relay has published it', async () => {
+    // The relay's timer waits a minute here: only what an order change kicks is published.
+    const app = await startTestApp({ METRICS_TOKEN, OUTBOX_RELAY_INTERVAL_MS: '60000' });
+    try {
+      const [sellerA, buyer] = await Promise.all([signUpAs(app.client, 'SELLER'), signUpAs(app.client, 'CUSTOMER')]);
+      const product = await createProduct(app.client, sellerA.token, { stock: 5 });
+      await orderProducts(app.client, buyer.token, [{ productId: product.id, quantity: 1 }]);
+      await app.app.relay.runOnce();
+      const lag = async () =>
+        value(await scrape(`${app.url}/metrics`, { authorization: `Bearer ${METRICS_TOKEN}` }), 'marketplace_outbox_lag_seconds');
+      expect(await lag()).toBe(0);
+      // An event written 90 s ago that no relay has published (as when Redis was down meanwhile).
+      await sqlOf(app.app.orm.em.fork()).run(
+        `insert into order_status_change (order_id, customer_id, order_code, kind, payment_status, from_status, to_status, at)
+         select order_id, customer_id, order_code, kind, payment_status, from_status, to_status, ? from order_status_change order by id limit 1`,
+        [new Date(Date.now() - 90_000)],
+      );
+      expect(await lag()).toBeGreaterThanOrEqual(90);
+      await app.app.relay.runOnce();
+      expect(await lag()).toBe(0);
+    } finally {
+      await app.close();
     }
   });
 });
