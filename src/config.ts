@@ -38,6 +38,16 @@ const url = (protocols: string[]) =>
   );
 
 const DEV_TOKEN_SECRET = 'dev-only-insecure-token-secret-change-me-please';
+/** OTEL_TRACES_SAMPLER's values the OpenTelemetry SDK knows. */
+export const TRACES_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type TracesSampler = (typeof TRACES_SAMPLERS)[number];
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const TOSS_API_URL = 'https://api.tosspayments.com';
 /** The largest value a GraphQL `Int` carries (and so the largest amount the API can show). */
@@ -148,6 +158,13 @@ const schema = z
     OTEL_EXPORTER_OTLP_ENDPOINT: url(['http', 'https']).optional(),
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http', 'https']).optional(),
     OTEL_SDK_DISABLED: bool(false),
+    OTEL_SERVICE_NAME: z.string().optional(),
+    OTEL_RESOURCE_ATTRIBUTES: z.string().optional(),
+    OTEL_TRACES_SAMPLER: z.enum(TRACES_SAMPLERS).optional(),
+    OTEL_TRACES_SAMPLER_ARG: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || (v.trim() !== '' && Number(v) >= 0 && Number(v) <= 1), { message: 'must be a ratio from 0 to 1' }),
   })
   .superRefine((env, ctx) => {
     if (env.STORAGE === 's3' && !env.S3_BUCKET) {
@@ -362,6 +379,12 @@ export type Config = Readonly<{
 export type TelemetryConfig = Readonly<{
   /** OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set and OTEL_SDK_DISABLED is not: main.ts started the SDK before the app loaded. */
   tracing: boolean;
+  /**
+   * What the tracing setup takes from the standard variables (the SDK reads the exporter's
+   * OTEL_EXPORTER_OTLP_* itself): the service name to give when neither OTEL_SERVICE_NAME nor
+   * OTEL_RESOURCE_ATTRIBUTES names one (null: they do), and the sampler with its ratio.
+   */
+  traces: Readonly<{ defaultServiceName: string | null; sampler: TracesSampler; samplerRatio: number }>;
   metrics: Readonly<{
     /** A listener of its own serving only `/metrics` (null: none). */
     listener: Readonly<{ port: number; host: string }> | null;
@@ -508,6 +531,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((s) => s.trim()) : true,
     telemetry: Object.freeze({
       tracing: tracingRequested(e),
+      traces: Object.freeze({
+        defaultServiceName:
+          e.OTEL_SERVICE_NAME || /(^|,)\s*service\.name\s*=/.test(e.OTEL_RESOURCE_ATTRIBUTES ?? '') ? null : 'marketplace-api',
+        sampler: e.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
+        samplerRatio: e.OTEL_TRACES_SAMPLER_ARG === undefined ? 1 : Number(e.OTEL_TRACES_SAMPLER_ARG),
+      }),
       metrics: Object.freeze({
         listener: e.METRICS_PORT ? Object.freeze({ port: e.METRICS_PORT, host: e.METRICS_HOST }) : null,
         token: e.METRICS_TOKEN ?? null,

@@ -21,7 +21,9 @@ async function main() {
 
   // Traces (README "Observability"): the SDK starts before the app's modules are loaded, so its
   // instrumentations patch mysql2, ioredis and http as they are required. Off, it is never loaded.
-  const tracing = config.telemetry.tracing ? (require('./telemetry/tracing') as typeof TracingModule).startTracing() : null;
+  const tracing = config.telemetry.tracing
+    ? (require('./telemetry/tracing') as typeof TracingModule).startTracing(config.telemetry.traces)
+    : null;
   const { createApp } = require('./app') as typeof AppModule;
   const { DEMO_CREDENTIALS, DEMO_PASSWORD, demoSeedPending, seedDemo } = require('./services/demo/demo-seed') as typeof DemoSeedModule;
   const demoLogins = () => DEMO_CREDENTIALS.map((c) => `${c.role.toLowerCase()} ${c.email}`).join(', ');

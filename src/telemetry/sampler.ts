@@ -1,4 +1,5 @@
 import { SpanKind, trace, type Attributes, type Context, type Link } from '@opentelemetry/api';
+import type { TracesSampler } from '../config';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -11,14 +12,14 @@ import {
 
 /**
  * The sampler OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG name (`parentbased_always_on` by
- * default), as the SDK would build it, with one rule first: a database statement with no parent
+ * default; read by config.ts), as the SDK would build it, with one rule first: a database statement with no parent
  * span is not recorded. Those are the background jobs' polls (the outbox relay every 250 ms, the
  * sweeper), which would otherwise each be a trace of their own; a statement made by a request is
  * always under its operation's span. (Redis commands without a parent are left out by the
  * ioredis instrumentation itself.)
  */
-export function tracesSampler(env: Record<string, string | undefined> = process.env): Sampler {
-  const inner = samplerFromEnv(env.OTEL_TRACES_SAMPLER, env.OTEL_TRACES_SAMPLER_ARG);
+export function tracesSampler(settings: { sampler: TracesSampler; samplerRatio: number }): Sampler {
+  const inner = samplerOf(settings.sampler, settings.samplerRatio);
   return {
     shouldSample(context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
       if (kind === SpanKind.CLIENT && attributes['db.system.name'] !== undefined && !trace.getSpan(context))
@@ -29,23 +30,19 @@ export function tracesSampler(env: Record<string, string | undefined> = process.
   };
 }
 
-function samplerFromEnv(name: string | undefined, arg: string | undefined): Sampler {
-  const ratio = () => {
-    const value = Number(arg);
-    return arg !== undefined && arg !== '' && value >= 0 && value <= 1 ? value : 1;
-  };
+function samplerOf(name: TracesSampler, ratio: number): Sampler {
   switch (name) {
     case 'always_on':
       return new AlwaysOnSampler();
     case 'always_off':
       return new AlwaysOffSampler();
     case 'traceidratio':
-      return new TraceIdRatioBasedSampler(ratio());
+      return new TraceIdRatioBasedSampler(ratio);
     case 'parentbased_always_off':
       return new ParentBasedSampler({ root: new AlwaysOffSampler() });
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio()) });
-    default:
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+    case 'parentbased_always_on':
       return new ParentBasedSampler({ root: new AlwaysOnSampler() });
   }
 }

@@ -6,6 +6,7 @@ import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { maskSql, outgoingUrlAttributes, redactedQuery, redisStatement } from './redaction';
 import { tracesSampler } from './sampler';
+import type { TelemetryConfig } from '../config';
 
 /** Probes and the metrics scrape make no spans. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -17,15 +18,15 @@ const pathOf = (url: string | undefined) => (url ?? '/').split('?')[0];
  * the app is loaded, so the instrumentations patch mysql2, ioredis and http as they are required;
  * when tracing is off this module is never loaded. README "Observability" lists what spans carry.
  */
-export function startTracing(): { shutdown(): Promise<void> } {
+export function startTracing(traces: TelemetryConfig['traces']): { shutdown(): Promise<void> } {
   const sdk = new NodeSDK({
-    // OTEL_SERVICE_NAME (or OTEL_RESOURCE_ATTRIBUTES) wins when set.
-    serviceName: process.env.OTEL_SERVICE_NAME ? undefined : 'marketplace-api',
+    // OTEL_SERVICE_NAME (or OTEL_RESOURCE_ATTRIBUTES) names the service when set.
+    serviceName: traces.defaultServiceName ?? undefined,
     // Metrics are Prometheus's (/metrics), logs are pino's: the SDK exports traces only.
     metricReaders: [],
     logRecordProcessors: [],
     // OTEL_TRACES_SAMPLER as the SDK reads it, minus the background jobs' parentless statements.
-    sampler: tracesSampler(),
+    sampler: tracesSampler(traces),
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.has(pathOf(req.url)),

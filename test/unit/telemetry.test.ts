@@ -20,6 +20,7 @@ describe('telemetry settings', () => {
     const { telemetry } = loadConfig({});
     expect(telemetry).toEqual({
       tracing: false,
+      traces: { defaultServiceName: 'marketplace-api', sampler: 'parentbased_always_on', samplerRatio: 1 },
       metrics: { listener: null, token: null, operationNames: null, maxOperationNames: 100 },
     });
   });
@@ -30,6 +31,24 @@ describe('telemetry settings', () => {
     expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).telemetry.tracing).toBe(false);
     expect(problemsOf({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toEqual([
       'OTEL_EXPORTER_OTLP_ENDPOINT must be a URL starting with http:// or https://',
+    ]);
+  });
+
+  it('takes the sampler and its ratio, names the service unless OTEL_SERVICE_NAME or OTEL_RESOURCE_ATTRIBUTES does, and names what is wrong', () => {
+    expect(loadConfig({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.05' }).telemetry.traces).toMatchObject({
+      sampler: 'traceidratio',
+      samplerRatio: 0.05,
+    });
+    expect(loadConfig({ OTEL_SERVICE_NAME: 'shop' }).telemetry.traces.defaultServiceName).toBeNull();
+    expect(
+      loadConfig({ OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,service.name=shop' }).telemetry.traces.defaultServiceName,
+    ).toBeNull();
+    expect(loadConfig({ OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod' }).telemetry.traces.defaultServiceName).toBe(
+      'marketplace-api',
+    );
+    expect(problemsOf({ OTEL_TRACES_SAMPLER: 'sometimes', OTEL_TRACES_SAMPLER_ARG: '2' })).toEqual([
+      expect.stringMatching(/^OTEL_TRACES_SAMPLER /),
+      'OTEL_TRACES_SAMPLER_ARG must be a ratio from 0 to 1',
     ]);
   });
 
@@ -116,7 +135,7 @@ describe('the traces sampler', () => {
   const statement = { 'db.system.name': 'mysql', 'db.query.text': 'select 1' };
 
   it('drops database statements without a parent (background polls) and samples the rest as OTEL_TRACES_SAMPLER says', () => {
-    const sampler = tracesSampler({});
+    const sampler = tracesSampler(loadConfig({}).telemetry.traces);
     expect(sampler.shouldSample(ROOT_CONTEXT, traceId, 'select', SpanKind.CLIENT, statement, []).decision).toBe(
       SamplingDecision.NOT_RECORD,
     );
@@ -124,9 +143,11 @@ describe('the traces sampler', () => {
       SamplingDecision.RECORD_AND_SAMPLED,
     );
     expect(sampler.shouldSample(ROOT_CONTEXT, traceId, 'POST', SpanKind.SERVER, {}, []).decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
-    const off = tracesSampler({ OTEL_TRACES_SAMPLER: 'always_off' });
+    const off = tracesSampler(loadConfig({ OTEL_TRACES_SAMPLER: 'always_off' }).telemetry.traces);
     expect(off.shouldSample(ROOT_CONTEXT, traceId, 'POST', SpanKind.SERVER, {}, []).decision).toBe(SamplingDecision.NOT_RECORD);
-    const none = tracesSampler({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' });
+    const none = tracesSampler(
+      loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }).telemetry.traces,
+    );
     expect(none.shouldSample(ROOT_CONTEXT, traceId, 'POST', SpanKind.SERVER, {}, []).decision).toBe(SamplingDecision.NOT_RECORD);
     expect(none.shouldSample(parent, traceId, 'query', SpanKind.INTERNAL, {}, []).decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
   });
