@@ -14,6 +14,7 @@ import proxyaddr from 'proxy-addr';
 import type { Config } from './config';
 import type { GraphQLContext } from './context';
 import type { Orm } from './db/orm';
+import type { ReadRouter } from './db/read-route';
 import { sqlOf } from './db/sql';
 import { demoRouter, type DemoOptions } from './demo/demo-route';
 import { GraphQLPipeline } from './graphql-pipeline';
@@ -43,6 +44,8 @@ type Deps = {
   /** Toss webhooks; null when payments are not configured (the route then answers 503). */
   webhook: PaymentWebhook | null;
   feed: OrderFeed;
+  /** Read replicas' routing (DATABASE_REPLICA_URLS), reported on /readyz; null without replicas. */
+  router: ReadRouter | null;
   /** The storefront page at /demo. */
   demo: DemoOptions;
 };
@@ -59,7 +62,7 @@ export async function createHttpServer(deps: Deps) {
   app.set('trust proxy', config.trustProxy);
   const httpServer = http.createServer(app);
   let ws: { dispose(): Promise<void> } | null = null;
-  const pipeline = new GraphQLPipeline({ config, logger, schema, orm, redis, accounts, feed: deps.feed }, [
+  const pipeline = new GraphQLPipeline({ config, logger, schema, orm, redis, accounts, feed: deps.feed, router: deps.router }, [
     ApolloServerPluginDrainHttpServer({ httpServer }),
     // Cache hints are read from the document before execution (schema/cache-control.ts), which
     // spares the wrapper Apollo's own plugin puts around every field resolver.
@@ -103,9 +106,11 @@ export async function createHttpServer(deps: Deps) {
     ]);
     const ok = [database, redisState, storageState].every((c) => c === 'ok' || c === 'not used');
     const databaseKey = config.database.kind === 'sqlite' ? 'sqlite' : 'mysql';
+    // Each replica as its last check saw it; replicas never make the instance unready (reads fall back to the primary).
+    const replicas = deps.router ? { replicas: deps.router.replicas.reports() } : {};
     res
       .status(ok ? 200 : 503)
-      .json({ status: ok ? 'ok' : 'unavailable', [databaseKey]: database, redis: redisState, storage: storageState });
+      .json({ status: ok ? 'ok' : 'unavailable', [databaseKey]: database, redis: redisState, storage: storageState, ...replicas });
   });
 
   // Toss's PAYMENT_STATUS_CHANGED deliveries (allow-list, per-IP limit, then a look-up at Toss).

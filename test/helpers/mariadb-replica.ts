@@ -180,7 +180,8 @@ async function launch(server: Server): Promise<void> {
   for (;;) {
     const ready = await Promise.race([canConnect(port), exited]);
     if (ready) return;
-    if (Date.now() > deadline) throw new Error(`mariadbd (${server.name}) did not answer on port ${port}: ${tail(path.join(dir, 'error.log'))}`);
+    if (Date.now() > deadline)
+      throw new Error(`mariadbd (${server.name}) did not answer on port ${port}: ${tail(path.join(dir, 'error.log'))}`);
     await sleep(100);
   }
 }
