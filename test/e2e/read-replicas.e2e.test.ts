@@ -220,6 +220,16 @@ it('a replica that is down costs no request an error: reads fall back to the pri
     expect(body).toMatchObject({ status: 'ok', mysql: 'ok', replicas: [{ state: 'down', lagSeconds: null }] });
     expect((await readyz()).status).toBe(200);
     expect(await listedName(product.id)).toBe('survives');
+    // An instance starting meanwhile starts, ready, and reads from the primary.
+    const late = await startTestApp({ DATABASE_REPLICA_URLS: pair.replicaUrl }, { mysqlUrl: pair.primaryUrl });
+    try {
+      expect(await readyz(late.url)).toMatchObject({ status: 200, body: { status: 'ok', replicas: [{ state: 'down' }] } });
+      const lateSeller = await signUpAs(late.client, 'SELLER');
+      const own = await createProduct(late.client, lateSeller.token, { name: 'while the replica is down' });
+      expect(await listedName(own.id, late.client)).toBe('while the replica is down');
+    } finally {
+      await late.close();
+    }
   } finally {
     await pair.startReplica();
   }

@@ -145,7 +145,7 @@ async function launch(server: Server): Promise<void> {
     '--pdeathsig',
     'KILL',
     '--',
-    'mariadbd',
+    MARIADBD,
     '--no-defaults',
     ...asRoot(),
     `--datadir=${path.join(dir, 'data')}`,
@@ -230,6 +230,8 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Debian puts the server in /usr/sbin, which a non-root PATH may lack. */
+const MARIADBD = fs.existsSync('/usr/sbin/mariadbd') ? '/usr/sbin/mariadbd' : 'mariadbd';
 const asRoot = () => (process.getuid?.() === 0 ? ['--user=root'] : []);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
