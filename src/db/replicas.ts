@@ -67,7 +67,8 @@ export class ReplicaSet {
 
   /** A read on `replica` failed: it serves no reads until its next check finds it well. */
   reportFailure(replica: Replica, err: unknown): void {
-    if (replica.health.state !== 'ok') return;
+    // Closing: a read still running on a closed pool says nothing about the replica.
+    if (replica.health.state !== 'ok' || this.closed) return;
     replica.health = { state: 'down', lagSeconds: null };
     this.logger.warn({ replica: replica.name, err: (err as Error)?.message }, 'a read on a replica failed; reading from the primary');
   }
