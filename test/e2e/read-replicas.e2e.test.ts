@@ -83,17 +83,17 @@ const listedName = async (productId: string, client = t.client, token?: string) 
   return data.products.edges.find((e) => e.node.id === productId)?.node.name;
 };
 
-/** Delays the replica's SQL thread by `seconds`: it keeps replicating (its state stays ok within the bound) but applies nothing new meanwhile. */
-async function delayReplica(seconds: number) {
-  await pair.query('replica', 'stop slave');
-  await pair.query('replica', `change master to master_delay = ${seconds}`);
-  await pair.query('replica', 'start slave');
+/** Delays the replica (helpers/mariadb-replica.ts) and waits until `url`'s instance reads from it again. */
+async function delayReplica(seconds: number, url = t.url) {
+  await pair.delayReplication(seconds);
+  await untilReplica('ok', url);
 }
 
 /** Sets each test's changes aside: the replica undelayed and caught up again. */
 async function undelayReplica() {
-  await delayReplica(0);
+  await pair.delayReplication(0);
   await pair.waitForReplica(30);
+  await untilReplica('ok');
 }
 
 it('the product listing and product page (operations that only browse) are read from a healthy replica, on every instance, and /readyz reports it', async () => {
@@ -270,7 +270,7 @@ it('with a short lag bound: an order list comes from the replica once the fence 
     await pair.query('replica', `update \`${strict.dbName}\`.\`product\` set name = ? where id = ?`, ['old copy', Number(product.id)]);
     await pair.query('replica', `update \`${strict.dbName}\`.\`product\` set name = ? where id = ?`, ['old copy', Number(product.id)]);
     expect(await listedName(product.id, strict.client)).toBe('old copy');
-    await delayReplica(120);
+    await delayReplica(120, strict.url);
     // Something to lag behind on.
     await createProduct(strict.client, strictSeller.token, { name: 'newer' });
     const body = await untilReplica('lagging', strict.url);

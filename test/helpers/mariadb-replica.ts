@@ -29,6 +29,12 @@ export type MariaDbReplicaPair = {
   stopReplication(): Promise<void>;
   /** `START SLAVE`, then waits until it has caught up. */
   startReplication(): Promise<void>;
+  /**
+   * Delays applying each event by `seconds` (`master_delay`): the replica keeps replicating, and its
+   * `Seconds_Behind_Master` grows only as events wait, so it looks healthy at first while lacking
+   * every new write. Returns once both replication threads run again. 0 undoes it.
+   */
+  delayReplication(seconds: number): Promise<void>;
   /** Stops the replica's server (its port refuses connections). */
   stopReplica(): Promise<void>;
   /** Starts the stopped replica again on the same port and data, replicating from where it stopped. */
@@ -104,6 +110,12 @@ export async function startMariaDbReplicaPair(): Promise<MariaDbReplicaPair> {
       await query('replica', 'start slave');
       await waitForReplicationRunning(query);
       await waitForReplica();
+    },
+    async delayReplication(seconds: number) {
+      await query('replica', 'stop slave');
+      await query('replica', `change master to master_delay = ${Math.max(0, Math.floor(seconds))}`);
+      await query('replica', 'start slave');
+      await waitForReplicationRunning(query);
     },
     async stopReplica() {
       await closePool('replica');
