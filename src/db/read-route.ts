@@ -4,6 +4,13 @@ import type { AuthState } from '../auth/identity';
 import type { WriteFence } from '../services/shared/write-fence';
 import type { Replica, ReplicaSet } from './replicas';
 
+/**
+ * A read on a replica that has not answered by then is answered from the primary instead (a
+ * replica that hangs rather than refusing: its status check then marks it down). Browsing reads
+ * take milliseconds; this only bounds how long a hung replica can hold a request.
+ */
+export const REPLICA_READ_TIMEOUT_MS = 5000;
+
 /** A read-only piece of work on one database's EntityManager. */
 export type ReadWork<T> = (em: EntityManager) => Promise<T>;
 
@@ -48,13 +55,23 @@ export class ReadRoute {
     const replica = this.replica;
     if (!replica || !this.set) return work(onPrimary());
     try {
-      return await work(onReplica(replica));
+      return await withTimeout(work(onReplica(replica)), REPLICA_READ_TIMEOUT_MS);
     } catch (err) {
       if (!(err instanceof GraphQLError)) this.set.reportFailure(replica, err);
       this.replica = null;
       return work(onPrimary());
     }
   }
+}
+
+/** `promise`, or a rejection after `ms`; the promise left behind settles unobserved. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the replica in ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** How the pipeline names an account in the write fence. */

@@ -242,6 +242,22 @@ it('a replica that is down costs no request an error: reads fall back to the pri
   }
 });
 
+it('a replica that hangs (accepts, never answers) is given up on: reads are answered from the primary and /readyz reports it down', async () => {
+  const product = await createProduct(t.client, seller.token, { name: 'answered anyway' });
+  await pair.waitForReplica();
+  pair.pauseReplica();
+  try {
+    const page = await t.client.request(ProductsDocument, { first: 20 });
+    expect(page.errors).toBeUndefined();
+    expect(page.data?.products.edges.map((e) => e.node.id)).toContain(product.id);
+    expect(await untilReplica('down')).toMatchObject({ status: 'ok', mysql: 'ok' });
+    expect((await t.client.ok(ProductDocument, { id: product.id })).product?.name).toBe('answered anyway');
+  } finally {
+    pair.resumeReplica();
+  }
+  await untilReplica('ok');
+});
+
 it('with a short lag bound: an order list comes from the replica once the fence is over, and a replica further behind than the bound is skipped', async () => {
   // An instance with a 1 s bound, checked every 3 s (so a 6 s write fence), on the same pair, in its own database.
   const strict = await startTestApp(

@@ -39,6 +39,10 @@ export type MariaDbReplicaPair = {
   stopReplica(): Promise<void>;
   /** Starts the stopped replica again on the same port and data, replicating from where it stopped. */
   startReplica(): Promise<void>;
+  /** Freezes the replica's server (SIGSTOP): connections open and statements sent to it hang, unanswered. */
+  pauseReplica(): void;
+  /** Lets the frozen replica run again (SIGCONT). */
+  resumeReplica(): void;
   /** Stops both servers and removes their data. */
   stop(): Promise<void>;
 };
@@ -126,7 +130,14 @@ export async function startMariaDbReplicaPair(): Promise<MariaDbReplicaPair> {
       await waitForReplicationRunning(query);
       await waitForReplica();
     },
+    pauseReplica() {
+      servers.replica.child?.kill('SIGSTOP');
+    },
+    resumeReplica() {
+      servers.replica.child?.kill('SIGCONT');
+    },
     async stop() {
+      servers.replica.child?.kill('SIGCONT');
       for (const name of ['primary', 'replica'] as const) await closePool(name);
       await Promise.all(Object.values(servers).map(halt));
       fs.rmSync(root, { recursive: true, force: true });
