@@ -85,10 +85,8 @@ export async function startMariaDbReplicaPair(): Promise<MariaDbReplicaPair> {
   };
 
   try {
-    servers.primary.port = await freePort();
-    servers.replica.port = await freePort();
-    await Promise.all([installDataDir(servers.primary.dir), installDataDir(servers.replica.dir)]);
-    await Promise.all([launch(servers.primary), launch(servers.replica)]);
+    await settled([installDataDir(servers.primary.dir), installDataDir(servers.replica.dir)]);
+    await settled([launchOnFreePort(servers.primary), launchOnFreePort(servers.replica)]);
     await query(
       'replica',
       `change master to master_host = '127.0.0.1', master_port = ${servers.primary.port}, master_user = 'root', master_use_gtid = slave_pos`,
@@ -98,7 +96,12 @@ export async function startMariaDbReplicaPair(): Promise<MariaDbReplicaPair> {
   } catch (err) {
     for (const name of ['primary', 'replica'] as const) await closePool(name);
     for (const server of Object.values(servers)) await halt(server);
-    fs.rmSync(root, { recursive: true, force: true });
+    // The start's own error is the one to report, not a leftover directory's.
+    try {
+      fs.rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // left in the temporary directory
+    }
     throw err;
   }
 
@@ -159,6 +162,31 @@ async function installDataDir(dir: string): Promise<void> {
     ],
     { timeout: 60_000 },
   );
+}
+
+/** Like Promise.all, but rejects only once every promise has settled (so nothing still writes when the caller cleans up). */
+async function settled(promises: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
+ * Starts a server on a port free a moment ago; another process may take it meanwhile (the
+ * machine runs other tests), so a server that cannot bind it tries another, a few times.
+ */
+async function launchOnFreePort(server: Server): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    server.port = await freePort();
+    try {
+      return await launch(server);
+    } catch (err) {
+      const bindFailed = /already in use|Do you already have another (mysqld|mariadbd) server running|Can't start server: Bind/.test(
+        String(err),
+      );
+      if (!bindFailed || attempt >= 3) throw err;
+    }
+  }
 }
 
 /** Starts a server on its data directory and waits until it answers on its port. */
