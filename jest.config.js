@@ -53,6 +53,8 @@ module.exports = {
         // Start their own processes with their own settings, whatever the run's profile.
         '<rootDir>/test/e2e/process.e2e.test.ts',
         '<rootDir>/test/e2e/first-run.e2e.test.ts',
+        // MySQL read replicas: a MariaDB primary and replica of their own; the embedded profile has no MySQL.
+        '<rootDir>/test/e2e/read-replicas.e2e.test.ts',
       ],
     },
   ],

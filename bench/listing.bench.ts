@@ -5,6 +5,7 @@ import { indexProducts, withBenchOrm } from './bench-orm';
 import { benchAppEnv, DURATION, load, MYSQL_URL, spawnApp, spawnServer, type LoadResult, type Proc } from './lib';
 import { benchTracing, startOtlpSink } from './otlp-sink';
 import { cpuMs, sampleRss } from './rss';
+import { replicaEnv, replicaSelects, REPLICA_URL, untilReplicaServes } from './listing-replica';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -201,8 +202,10 @@ export async function listingBenchmark(): Promise<ListingResult> {
     };
     // Started one after the other: the first migrates (nothing to do after withBenchOrm, but it checks).
     // The uncached instance always runs: its answer is the reference the bare handler's must equal.
-    procs.uncached = await spawnApp({ ...env, RESPONSE_CACHE_TTL_SECONDS: '0' });
-    if (variants.includes('cached')) procs.cached = await spawnApp({ ...env, MIGRATE_ON_START: 'false' });
+    // BENCH_REPLICA_URL: the instances read the listing from that replica (bench/listing-replica.ts).
+    procs.uncached = await spawnApp({ ...env, ...replicaEnv(), RESPONSE_CACHE_TTL_SECONDS: '0' });
+    if (variants.includes('cached')) procs.cached = await spawnApp({ ...env, ...replicaEnv(), MIGRATE_ON_START: 'false' });
+    await untilReplicaServes(DB, procs.uncached.url);
     // The bare handler never traces: it is the same reference either way.
     if (variants.includes('bare')) procs.bare = await spawnServer('bench/listing-bare-server.ts', withoutOtel(env));
 
@@ -230,8 +233,10 @@ export async function listingBenchmark(): Promise<ListingResult> {
             : variant === 'cached'
               ? (o: LoadOptions) => load(proc.url + APQ_GET_PATH, null, CONNECTIONS, undefined, { ...o, headers: GET_HEADERS })
               : (o: LoadOptions) => load(proc.url, body, CONNECTIONS, undefined, o);
+        const selectsBefore = await replicaSelects();
         results[variant] = await measure(proc, run);
-        console.log(`  round ${round}: ${LISTING_VARIANT_LABELS[variant].padEnd(22)} ${formatMeasured(results[variant])}`);
+        const onReplica = selectsBefore === null ? '' : `   replica ran ${(await replicaSelects())! - selectsBefore} selects`;
+        console.log(`  round ${round}: ${LISTING_VARIANT_LABELS[variant].padEnd(22)} ${formatMeasured(results[variant])}${onReplica}`);
       }
       rounds.push(results);
     }
@@ -268,6 +273,7 @@ export function printListingResults(r: ListingResult): void {
   const variants = LISTING_VARIANTS.filter((v) => r.rounds[0]?.[v]);
   console.log(
     `\nlisting: products(first: 20) with images, category and seller; ${r.connections} connections, ${r.rounds.length} rounds of ${r.seconds} s` +
+      (REPLICA_URL ? `; the app reads from the replica ${REPLICA_URL} (the bare handler from the primary)` : '') +
       `; load average before ${r.loadAverage.before.join(' ')}, after ${r.loadAverage.after.join(' ')}`,
   );
   console.log(

@@ -2,6 +2,10 @@ import Redis from 'ioredis';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { closeOrm, migrateUp, openOrm, type Orm, type QueryTap } from './db/orm';
+import { ReadRouter } from './db/read-route';
+import { writeFenceMillis } from './db/replica-status';
+import { ReplicaSet } from './db/replicas';
+import { WriteFence } from './services/shared/write-fence';
 import { createLogger, type Logger } from './logger';
 import { buildAppSchema } from './schema/build-schema';
 import { AccountResolver } from './resolvers/account/account.resolver';
@@ -91,6 +95,17 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
         throw new Error(`Cannot reach Redis at ${redactUrl(config.redisUrl!)}: ${err.message}`);
       });
     }
+    // Read replicas (DATABASE_REPLICA_URLS): browsing reads only, checked and fenced (README "Scaling out").
+    const replicas = await ReplicaSet.open(config.database, logger, options.onQuery);
+    if (replicas) closers.push(() => replicas.close());
+    const router =
+      replicas && config.database.kind === 'mysql' && config.database.replicas
+        ? new ReadRouter(
+            replicas,
+            new WriteFence({ ttlMs: writeFenceMillis(config.database.replicas), keyPrefix: config.redisKeyPrefix }, redis, logger),
+          )
+        : null;
+
     const needRedis = (what: string): Redis => {
       if (!redis) throw new Error(`${what} needs REDIS_URL`);
       return redis;
@@ -243,6 +258,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       storage,
       webhook: payments.webhook,
       feed,
+      router,
       demo: { tossClientKey: paymentConfig.clientKey, tossSdkUrl: tossSdkUrlFor(paymentConfig.apiUrl) },
       metrics,
     });
@@ -254,6 +270,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       config,
       logger,
       orm,
+      replicas,
       redis,
       events,
       storage,
@@ -330,6 +347,11 @@ export function describeProfile(config: Config): string[] {
   return [
     `profile: ${config.profile}${config.profile === 'embedded' ? ' (no DATABASE_URL: SQLite, one process; the lines below say what each port uses)' : ''}`,
     `database: ${describeDatabase(config)}`,
+    ...(config.database.kind === 'mysql' && config.database.replicas?.urls.length
+      ? [
+          `read replicas: ${config.database.replicas.urls.map(redactUrl).join(', ')} (browsing reads; lag bound ${config.database.replicas.maxLagSeconds} s)`,
+        ]
+      : []),
     `storage: ${storage}`,
     `event bus: ${inProcess(config.eventBus)}`,
     `stock guard: ${inProcess(config.stock.guard)}`,

@@ -63,6 +63,10 @@ const schema = z
     SQLITE_FILE: z.string().default('data/marketplace.sqlite'),
     DATABASE_POOL_SIZE: int(4, 1, 200),
     DATABASE_READ_POOL_SIZE: int(8, 1, 200),
+    // MySQL read replicas (README "Scaling out"): checked in replicaIssues, built by replicaConfig below.
+    DATABASE_REPLICA_URLS: z.string().optional(),
+    DATABASE_REPLICA_MAX_LAG_SECONDS: int(5, 1, 3600),
+    DATABASE_REPLICA_CHECK_INTERVAL_MS: int(1000, 100, 60_000),
     MIGRATE_ON_START: bool(true),
     REDIS_URL: url(['redis', 'rediss']).optional(),
     REDIS_KEY_PREFIX: z.string().default('mp:'),
@@ -180,6 +184,7 @@ const schema = z
         message: 'is required when NODE_ENV=production (the embedded SQLite profile is for trying the API on one machine)',
       });
     }
+    replicaIssues(env).forEach((issue) => ctx.addIssue(issue));
     const redisUrl = redisUrlOf(env);
     for (const name of ['STOCK_GUARD', 'EVENT_BUS'] as const) {
       if (env[name] === 'redis' && !redisUrl) {
@@ -246,6 +251,58 @@ function productionSecretIssues(env: {
   }
   return issues;
 }
+
+// ---- MySQL read replicas (README "Scaling out"): DATABASE_REPLICA_URLS and its lag bound and check interval.
+
+/** Every DATABASE_REPLICA_URLS entry must be a MySQL URL of DATABASE_URL's database; the embedded profile has no replicas. */
+function replicaIssues(env: { DATABASE_URL?: string; DATABASE_REPLICA_URLS?: string }): z.IssueData[] {
+  if (!env.DATABASE_REPLICA_URLS) return [];
+  const issue = (message: string): z.IssueData[] => [{ code: z.ZodIssueCode.custom, path: ['DATABASE_REPLICA_URLS'], message }];
+  if (!env.DATABASE_URL) {
+    return issue('needs DATABASE_URL: read replicas are MySQL replicas of its server (the embedded SQLite profile has none)');
+  }
+  const primaryDb = databaseNameOf(env.DATABASE_URL);
+  const entries = env.DATABASE_REPLICA_URLS.split(',').map((v) => v.trim());
+  for (const [i, entry] of entries.entries()) {
+    let parsed: URL;
+    try {
+      parsed = new URL(entry);
+    } catch {
+      return issue(`entry ${i + 1} is not a URL (a comma-separated list of mysql://user:password@host:port URLs)`);
+    }
+    if (!['mysql:', 'mariadb:'].includes(parsed.protocol)) return issue(`entry ${i + 1} must start with mysql:// or mariadb://`);
+    const db = databaseNameOf(entry);
+    if (db && db !== primaryDb) {
+      return issue(
+        `entry ${i + 1} names the database "${db}", but DATABASE_URL's is "${primaryDb}" (a replica holds the primary's databases)`,
+      );
+    }
+  }
+  return [];
+}
+
+/** The replicas' URLs, each with DATABASE_URL's database when it names none. */
+function replicaConfig(e: ParsedEnv, primaryUrl: string): ReplicaConfig {
+  const primaryDb = databaseNameOf(primaryUrl);
+  const urls = (e.DATABASE_REPLICA_URLS ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((v) => {
+      const u = new URL(v);
+      if (!databaseNameOf(v)) u.pathname = `/${primaryDb}`;
+      return u.toString();
+    });
+  return Object.freeze({
+    urls: Object.freeze(urls),
+    maxLagSeconds: e.DATABASE_REPLICA_MAX_LAG_SECONDS,
+    checkIntervalMs: e.DATABASE_REPLICA_CHECK_INTERVAL_MS,
+  });
+}
+
+const databaseNameOf = (url: string): string => decodeURIComponent(new URL(url).pathname.replace(/^\/+|\/+$/g, ''));
+
+// ---- end of read replicas
 
 /** REDIS_URL, or with DATABASE_URL (the production profile) the local Redis; none on the embedded profile. */
 function redisUrlOf(env: { REDIS_URL?: string; DATABASE_URL?: string }): string | undefined {
@@ -411,9 +468,21 @@ export type DatabaseConfig = Readonly<
       poolSize: number;
       /** Connections for plain reads outside transactions (listing, loaders, session checks). */
       readPoolSize: number;
+      /** Read replicas (none unless DATABASE_REPLICA_URLS); each gets pools of the same sizes. */
+      replicas?: ReplicaConfig;
     }
   | { kind: 'sqlite'; file: string }
 >;
+
+/** MySQL read replicas (README "Scaling out"). */
+export type ReplicaConfig = Readonly<{
+  /** Replica URLs, each naming DATABASE_URL's database. */
+  urls: readonly string[];
+  /** A replica further behind than this (its own Seconds_Behind_Master) is skipped. */
+  maxLagSeconds: number;
+  /** How often each replica's status is checked. */
+  checkIntervalMs: number;
+}>;
 
 export type StorageConfig = Readonly<
   | { kind: 'local'; directory: string }
@@ -460,7 +529,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     profile,
     database: Object.freeze(
       e.DATABASE_URL
-        ? { kind: 'mysql' as const, url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, readPoolSize: e.DATABASE_READ_POOL_SIZE }
+        ? {
+            kind: 'mysql' as const,
+            url: e.DATABASE_URL,
+            poolSize: e.DATABASE_POOL_SIZE,
+            readPoolSize: e.DATABASE_READ_POOL_SIZE,
+            replicas: replicaConfig(e, e.DATABASE_URL),
+          }
         : { kind: 'sqlite' as const, file: e.SQLITE_FILE },
     ),
     migrateOnStart: e.MIGRATE_ON_START,

@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import type { AuthState } from './auth/identity';
 import type { Orm } from './db/orm';
+import { ReadRoute } from './db/read-route';
+import type { Replica, ReplicaSet } from './db/replicas';
 import type { Logger } from './logger';
 import { createCatalogLoaders } from './services/catalog/catalog.loaders';
 import type { OrderFeed } from './services/notifications/order-feed';
@@ -14,6 +16,13 @@ export type GraphQLContext = {
    * EntityManager, so a read-only request (the listing) forks none. Never for entities.
    */
   reader: EntityManager;
+  /**
+   * For the reads of `@ReplicaReads` fields and the loaders (schema/replica-reads.ts): on a read
+   * replica when the operation only browses and its caller has not just written, else the primary.
+   */
+  reads: ReadRoute;
+  /** Sends this operation's `reads` to a replica (the pipeline's replica routing decides). */
+  readFrom(replica: Replica, replicas: ReplicaSet): void;
   auth: AuthState;
   requestId: string;
   ip: string;
@@ -26,10 +35,11 @@ export type GraphQLContext = {
 
 /**
  * Every per-request DataLoader, made fresh for each request so nothing is cached across callers.
- * The catalog's read plain SQL (`reader`); the orders' read entities, through the request's fork (`em`, made when first needed).
+ * They read through the request's `reads` (a replica's or the primary's): the catalog's plain SQL,
+ * the orders' entities (the primary's through the request's fork, made when first needed).
  */
-export function createLoaders(reader: EntityManager, em: () => EntityManager) {
-  return { ...createCatalogLoaders(reader), ...createOrderLoaders(em) };
+export function createLoaders(reads: () => ReadRoute) {
+  return { ...createCatalogLoaders((work) => reads().sql(work)), ...createOrderLoaders((work) => reads().entities(work)) };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
 
@@ -47,6 +57,7 @@ export class RequestContext implements GraphQLContext {
   private readonly orm: Orm;
   private readonly rootLogger: Logger;
   private forked: EntityManager | undefined;
+  private route: ReadRoute | undefined;
   private made: Loaders | undefined;
   private child: Logger | undefined;
 
@@ -67,8 +78,20 @@ export class RequestContext implements GraphQLContext {
     return this.orm.em;
   }
 
+  get reads(): ReadRoute {
+    return (this.route ??= new ReadRoute(this.primary()));
+  }
+
+  readFrom(replica: Replica, replicas: ReplicaSet): void {
+    this.route = new ReadRoute(this.primary(), replica, replicas);
+  }
+
   get loaders(): Loaders {
-    return (this.made ??= createLoaders(this.reader, () => this.em));
+    return (this.made ??= createLoaders(() => this.reads));
+  }
+
+  private primary() {
+    return { root: () => this.reader, fork: () => this.em };
   }
 
   get logger(): Logger {

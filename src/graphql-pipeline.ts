@@ -20,11 +20,13 @@ import type { AuthState } from './auth/identity';
 import type { Config } from './config';
 import { RequestContext, type GraphQLContext } from './context';
 import type { Orm } from './db/orm';
+import type { ReadRouter } from './db/read-route';
 import type { Logger } from './logger';
 import { ErrorCode, isExpectedCode, serviceUnavailable } from './schema/errors';
 import { inputHygiene } from './schema/input-hygiene';
 import { jitGateway } from './schema/jit-gateway';
 import { queryLimits, type OperationCheck, type OperationInput } from './schema/limits';
+import { replicaRouting } from './schema/replica-reads';
 import type { AccountService } from './services/account/account.service';
 import type { OrderFeed } from './services/notifications/order-feed';
 import { ImmutableValues, RedisKeyValueCache } from './services/shared/key-value-cache';
@@ -58,6 +60,8 @@ type Deps = {
   feed: OrderFeed;
   /** README "Observability": operation durations and refusals (null: metrics off); operation spans (tracing on). */
   telemetry: PipelineTelemetry;
+  /** Read replicas' routing (DATABASE_REPLICA_URLS); null without replicas: every read on the primary. */
+  router: ReadRouter | null;
 };
 
 /**
@@ -113,6 +117,7 @@ export class GraphQLPipeline {
         ...plugins,
         operationChecks(this.checks),
         responseCachePlugin({ schema, ttlSeconds: config.graphql.responseCacheTtlSeconds, shared }),
+        ...(deps.router ? [replicaRouting(deps.router)] : []),
         requestLogging(logger),
         ...(deps.telemetry.metrics || deps.telemetry.tracing ? [observability(deps.telemetry)] : []),
       ],

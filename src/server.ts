@@ -14,6 +14,7 @@ import proxyaddr from 'proxy-addr';
 import type { Config } from './config';
 import type { GraphQLContext } from './context';
 import type { Orm } from './db/orm';
+import type { ReadRouter } from './db/read-route';
 import { sqlOf } from './db/sql';
 import { demoRouter, type DemoOptions } from './demo/demo-route';
 import { GraphQLPipeline } from './graphql-pipeline';
@@ -46,6 +47,8 @@ type Deps = {
   /** Toss webhooks; null when payments are not configured (the route then answers 503). */
   webhook: PaymentWebhook | null;
   feed: OrderFeed;
+  /** Read replicas' routing (DATABASE_REPLICA_URLS), reported on /readyz; null without replicas. */
+  router: ReadRouter | null;
   /** The storefront page at /demo. */
   demo: DemoOptions;
   /** Prometheus metrics (null: off). README "Observability". */
@@ -65,7 +68,7 @@ export async function createHttpServer(deps: Deps) {
   const httpServer = http.createServer(app);
   let ws: { dispose(): Promise<void> } | null = null;
   const telemetry = { metrics: deps.metrics, tracing: config.telemetry.tracing };
-  const pipeline = new GraphQLPipeline({ config, logger, schema, orm, redis, accounts, feed: deps.feed, telemetry }, [
+  const pipeline = new GraphQLPipeline({ config, logger, schema, orm, redis, accounts, feed: deps.feed, telemetry, router: deps.router }, [
     ApolloServerPluginDrainHttpServer({ httpServer }),
     // Cache hints are read from the document before execution (schema/cache-control.ts), which
     // spares the wrapper Apollo's own plugin puts around every field resolver.
@@ -110,9 +113,11 @@ export async function createHttpServer(deps: Deps) {
     ]);
     const ok = [database, redisState, storageState].every((c) => c === 'ok' || c === 'not used');
     const databaseKey = config.database.kind === 'sqlite' ? 'sqlite' : 'mysql';
+    // Each replica as its last check saw it; replicas never make the instance unready (reads fall back to the primary).
+    const replicas = deps.router ? { replicas: deps.router.replicas.reports() } : {};
     res
       .status(ok ? 200 : 503)
-      .json({ status: ok ? 'ok' : 'unavailable', [databaseKey]: database, redis: redisState, storage: storageState });
+      .json({ status: ok ? 'ok' : 'unavailable', [databaseKey]: database, redis: redisState, storage: storageState, ...replicas });
   });
 
   // Prometheus's scrape on this port needs the token; without one, /metrics is not here (404). README "Observability".

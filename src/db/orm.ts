@@ -104,6 +104,39 @@ export async function openOrm(config: Pick<Config, 'database'>, logger?: Logger,
   return orm;
 }
 
+/** How long connecting to a replica may take before a read falls back to the primary (db/replicas.ts). */
+export const REPLICA_CONNECT_TIMEOUT_MS = 2000;
+
+/**
+ * An ORM on a read replica of the MySQL database (db/replicas.ts): the same entities and pool
+ * sizes, read-only sessions (a write sent there by mistake fails instead of forking the replica's
+ * data), no migrations and no CREATE DATABASE (the database comes from the primary by
+ * replication). Opening it does not fail when the replica is down; its health check says so.
+ */
+export async function openReplicaOrm(
+  database: Extract<DatabaseConfig, { kind: 'mysql' }>,
+  url: string,
+  logger?: Logger,
+  onQuery?: QueryTap,
+): Promise<Orm> {
+  const base = ormOptions({ ...database, url }, logger, onQuery);
+  const orm = await MikroORM.init<AbstractSqlDriver>({
+    ...base,
+    ensureDatabase: false,
+    extensions: [],
+    pool: {
+      min: 0,
+      max: database.poolSize,
+      afterCreate: (connection: MysqlConnection, done: (err: Error | null, connection: unknown) => void) =>
+        connection.query('set session transaction read only', (err) => done(err, connection)),
+    },
+    driverOptions: { connection: { connectTimeout: REPLICA_CONNECT_TIMEOUT_MS } },
+  } as Options<AbstractSqlDriver>);
+  openReadPool(orm, database.readPoolSize, { readOnly: true, connectTimeoutMs: REPLICA_CONNECT_TIMEOUT_MS });
+  return orm;
+}
+type MysqlConnection = { query(sql: string, callback: (err: Error | null) => void): void };
+
 /** Closes the ORM and the read pool beside it. */
 export async function closeOrm(orm: Orm): Promise<void> {
   await closeReadPool(orm);

@@ -13,10 +13,18 @@ const pools = new WeakMap<object, Pool>();
 
 type ConnectionOptions = { getConnectionOptions(): PoolOptions };
 
-export function openReadPool(orm: Orm, size: number): void {
+/**
+ * `readOnly` (a read replica's pool, db/replicas.ts): every connection's session refuses writes,
+ * and connecting gives up after `connectTimeoutMs`, so a replica that is down costs a read little.
+ */
+export function openReadPool(orm: Orm, size: number, replica?: { readOnly: true; connectTimeoutMs: number }): void {
   const connection = orm.em.getConnection();
   const options = (connection as unknown as ConnectionOptions).getConnectionOptions();
-  pools.set(connection, createPool({ ...options, connectionLimit: size, maxIdle: size, enableKeepAlive: true }));
+  const extra = replica ? { connectTimeout: replica.connectTimeoutMs } : {};
+  const pool = createPool({ ...options, ...extra, connectionLimit: size, maxIdle: size, enableKeepAlive: true });
+  // Sent on the new connection before any statement a caller queues on it.
+  if (replica) pool.on('connection', (c) => c.query('set session transaction read only', () => undefined));
+  pools.set(connection, pool);
 }
 
 /** The read pool of this EntityManager's database, if it has one (MySQL only). */

@@ -52,14 +52,16 @@ export function isolatedNames() {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { logger?: Logger; onQuery?: (sql: string) => void } = {},
+  /** `mysqlUrl`: another server than TEST_MYSQL_URL for the database (say a replicated primary, helpers/mariadb-replica.ts). */
+  options: { logger?: Logger; onQuery?: (sql: string) => void; mysqlUrl?: string } = {},
 ): Promise<TestApp> {
   const { dbName, redisPrefix } = isolatedNames();
+  const mysqlUrl = options.mysqlUrl ?? TEST_MYSQL_URL;
   const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-media-'));
   const stores: Record<string, string> = EMBEDDED
     ? { SQLITE_FILE: path.join(mediaDir, 'test.sqlite'), LOCAL_STORAGE_DIR: path.join(mediaDir, 'uploads') }
     : {
-        DATABASE_URL: `${TEST_MYSQL_URL}/${dbName}`,
+        DATABASE_URL: `${mysqlUrl}/${dbName}`,
         REDIS_URL: TEST_REDIS_URL,
         REDIS_KEY_PREFIX: redisPrefix,
         LOCAL_STORAGE_DIR: mediaDir,
@@ -107,7 +109,7 @@ export async function startTestApp(
     async close() {
       await app.close();
       if (!EMBEDDED) {
-        await dropDatabase(dbName);
+        await dropDatabase(dbName, mysqlUrl);
         await deleteRedisKeys(redisPrefix);
       }
       fs.rmSync(mediaDir, { recursive: true, force: true });
@@ -115,8 +117,8 @@ export async function startTestApp(
   };
 }
 
-export async function dropDatabase(dbName: string): Promise<void> {
-  const conn = await mysql.createConnection(TEST_MYSQL_URL);
+export async function dropDatabase(dbName: string, mysqlUrl = TEST_MYSQL_URL): Promise<void> {
+  const conn = await mysql.createConnection(mysqlUrl);
   try {
     await conn.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
   } finally {

@@ -3,6 +3,7 @@ import { GraphQLUpload, type FileUpload } from 'graphql-upload-ts';
 import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { selects, selectsPath } from '../../schema/selection';
+import { ReplicaReads } from '../../schema/replica-reads';
 import { requireIdentity } from '../../auth/auth-checker';
 import type { GraphQLContext } from '../../context';
 import { Role } from '../../entities/role';
@@ -30,14 +31,16 @@ export class ProductResolver {
   ) {}
 
   @CacheMaxAge(MAX_AGE.product)
+  @ReplicaReads()
   @Query(() => ProductType, { nullable: true, description: 'A product; null when it does not exist, is deleted, or is hidden from you.' })
   async product(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<ProductType | null> {
     const identity = ctx.auth.kind === 'authenticated' ? ctx.auth.identity : null;
-    const product = await this.productService.findVisible(ctx.em, id, identity);
+    const product = await ctx.reads.entities((em) => this.productService.findVisible(em, id, identity));
     return product && toProductType(toProductRecord(product));
   }
 
   @CacheMaxAge(MAX_AGE.product)
+  @ReplicaReads()
   @Query(() => ProductConnection, {
     description: `Listed products (not hidden, not deleted), at most ${MAX_PRODUCT_PAGE} a page: searched, filtered and sorted.`,
     complexity: pageComplexity(MAX_PRODUCT_PAGE),
@@ -55,10 +58,11 @@ export class ProductResolver {
     @Arg('maxPrice', () => Int, { nullable: true, description: 'Only products costing at most this (KRW).' }) maxPrice?: number | null,
   ): Promise<ProductConnection> {
     const query = { first, after, sort, categoryId, search, minPrice, maxPrice };
-    return this.page(ctx, await this.listing.list(ctx.reader, query, { kind: 'listed' }, pageOptions(info)));
+    return this.page(ctx, await ctx.reads.sql((em) => this.listing.list(em, query, { kind: 'listed' }, pageOptions(info))));
   }
 
   @Authorized(Role.SELLER)
+  @ReplicaReads()
   @Query(() => ProductConnection, {
     description: `The calling seller's own products in every status (hidden and sold out included; never deleted ones), at most ${MAX_PRODUCT_PAGE} a page.`,
     complexity: pageComplexity(MAX_PRODUCT_PAGE),
@@ -79,7 +83,7 @@ export class ProductResolver {
     const identity = requireIdentity(ctx.auth);
     const query = { first, after, sort, categoryId, search, minPrice, maxPrice };
     const scope = { kind: 'seller' as const, sellerId: identity.accountId, status };
-    return this.page(ctx, await this.listing.list(ctx.reader, query, scope, pageOptions(info)));
+    return this.page(ctx, await ctx.reads.sql((em) => this.listing.list(em, query, scope, pageOptions(info))));
   }
 
   /** A page as a connection; the sellers and categories read with it go to the request's loaders. */
@@ -191,6 +195,6 @@ export class ProductConnectionResolver {
   @FieldResolver(() => Int, { description: 'Products matching the filter, across all pages.' })
   async totalCount(@Root() connection: ProductConnection, @Ctx() ctx: GraphQLContext): Promise<number> {
     // Read with the page when it has rows (see ProductListing.list); an empty page counts on its own.
-    return connection.page.totalCount ?? this.listing.count(ctx.reader, connection.page.filter);
+    return connection.page.totalCount ?? ctx.reads.sql((em) => this.listing.count(em, connection.page.filter));
   }
 }

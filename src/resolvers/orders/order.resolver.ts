@@ -4,6 +4,7 @@ import type { GraphQLContext } from '../../context';
 import { Role } from '../../entities/role';
 import { OrderStatus } from '../../schema/enums';
 import { pageComplexity } from '../../schema/limits';
+import { ReplicaReads } from '../../schema/replica-reads';
 import { CheckoutService } from '../../services/orders/checkout.service';
 import { MAX_ORDER_PAGE, OrderService } from '../../services/orders/order.service';
 import { PaymentType, toPaymentType } from '../payments/payment.types';
@@ -19,12 +20,15 @@ export class OrderResolver {
   ) {}
 
   @Authorized()
+  @ReplicaReads()
   @Query(() => OrderType, { nullable: true, description: "One order: the customer's own, a seller's (own lines only), or any for admins." })
   async order(@Arg('orderId', () => String) orderId: string, @Ctx() ctx: GraphQLContext): Promise<OrderType> {
-    return toOrderType(await this.orderService.find(ctx.em, requireIdentity(ctx.auth), orderId));
+    const identity = requireIdentity(ctx.auth);
+    return toOrderType(await ctx.reads.entities((em) => this.orderService.find(em, identity, orderId)));
   }
 
   @Authorized()
+  @ReplicaReads()
   @Query(() => OrderConnection, {
     complexity: pageComplexity(MAX_ORDER_PAGE),
     description: `Newest first, at most ${MAX_ORDER_PAGE} a page. Customers: their own; sellers: orders holding their products (their lines only); admins: all.`,
@@ -40,7 +44,8 @@ export class OrderResolver {
     })
     flagged?: boolean | null,
   ): Promise<OrderConnection> {
-    return toOrderConnection(await this.orderService.list(ctx.em, requireIdentity(ctx.auth), { first, after, status, flagged }));
+    const identity = requireIdentity(ctx.auth);
+    return toOrderConnection(await ctx.reads.entities((em) => this.orderService.list(em, identity, { first, after, status, flagged })));
   }
 
   @Authorized(Role.CUSTOMER)
@@ -147,6 +152,6 @@ export class OrderConnectionResolver {
 
   @FieldResolver(() => Int, { description: 'Orders matching the filter, across all pages.' })
   totalCount(@Root() connection: OrderConnection, @Ctx() ctx: GraphQLContext): Promise<number> {
-    return this.orderService.count(ctx.em, connection.page.filter);
+    return ctx.reads.entities((em) => this.orderService.count(em, connection.page.filter));
   }
 }

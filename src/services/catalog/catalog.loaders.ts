@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import DataLoader from 'dataloader';
-import { asDate, sqlOf } from '../../db/sql';
+import type { ReadWork } from '../../db/read-route';
+import { asDate, sqlOf, type Sql } from '../../db/sql';
 
 /** Plain rows for the read path: no entity hydration, so a product page stays cheap. */
 export type SellerRecord = { id: number; email: string; name: string; createdAt: Date };
@@ -11,10 +12,13 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 
 /**
  * Batches the reads a product page needs, so a page costs a fixed number of queries. Made per
- * request. Plain SQL (db/sql.ts): a listing page runs these on every request.
+ * request. Plain SQL (db/sql.ts): a listing page runs these on every request. `read` runs each
+ * batch on the request's read route (a replica or the primary, db/read-route.ts).
  */
-export function createCatalogLoaders(em: EntityManager) {
-  const sql = sqlOf(em);
+export function createCatalogLoaders(read: <T>(work: ReadWork<T>) => Promise<T>) {
+  const sql = {
+    rows: <T>(text: string, params: readonly unknown[]) => read((em: EntityManager) => sqlOf(em).rows<T>(text, params)),
+  } satisfies Pick<Sql, 'rows'>;
   return {
     sellerById: new DataLoader<number, SellerRecord | null>(async (ids) => {
       const rows = await sql.rows<{ id: number; email: string; name: string; created_at: unknown }>(
