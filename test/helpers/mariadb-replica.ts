@@ -150,6 +150,9 @@ export async function startMariaDbReplicaPair(): Promise<MariaDbReplicaPair> {
 
 async function installDataDir(dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
+  // Its own temporary directory: bootstraps running at once in /tmp can collide on temporary table names.
+  const tmp = path.join(dir, 'install-tmp');
+  fs.mkdirSync(tmp, { recursive: true });
   await run(
     'mariadb-install-db',
     [
@@ -159,6 +162,7 @@ async function installDataDir(dir: string): Promise<void> {
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       '--skip-name-resolve',
+      `--tmpdir=${tmp}`,
     ],
     { timeout: 60_000 },
   );
