@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { tooManyRequests } from '../../schema/errors';
 import { clientKey } from '../shared/ip-key';
@@ -44,7 +44,7 @@ export class LoginThrottle {
   private readonly slowAccount: RateLimiterAbstract;
   private readonly known: KnownClients;
 
-  constructor(options: ThrottleOptions, redis: Redis | null) {
+  constructor(options: ThrottleOptions, redis: RedisClient | null) {
     const make = (name: string, points: number, duration: number, blockDuration = 0) => {
       const opts = { keyPrefix: `${options.keyPrefix}login-fail:${name}`, points, duration, blockDuration };
       return redis ? new RateLimiterRedis({ ...opts, storeClient: redis, rejectIfRedisNotReady: true }) : new RateLimiterMemory(opts);
