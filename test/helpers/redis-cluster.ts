@@ -28,6 +28,8 @@ export type TestRedisCluster = {
   masterFor(key: string): Promise<ClusterNode>;
   /** SIGKILLs the master of `key`'s slot (its replica takes over after the node timeout); returns it. */
   killMaster(key: string): Promise<ClusterNode>;
+  /** Starts a killed node again on its port and cluster config: it rejoins as a replica (its master failed over). Resolves once it is in sync. */
+  restart(node: ClusterNode): Promise<void>;
   /** Resolves once every slot is served again (cluster_state:ok on every live node, and `key`'s slot has a live master). */
   waitHealthy(key?: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -121,38 +123,8 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
       const port = await freeClusterPort(taken);
       const nodeDir = path.join(dir, String(port));
       fs.mkdirSync(nodeDir);
-      // setpriv execs redis-server in place: the child's pid is the server's.
-      const child = spawn(
-        'setpriv',
-        [
-          '--pdeathsig',
-          'KILL',
-          'redis-server',
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          path.join(nodeDir, 'nodes.conf'),
-          '--cluster-node-timeout',
-          String(NODE_TIMEOUT_MS),
-          '--dir',
-          nodeDir,
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--repl-diskless-sync-delay',
-          '0',
-          '--loglevel',
-          'warning',
-        ],
-        { stdio: ['ignore', 'ignore', 'inherit'] },
-      );
-      const node: ClusterNode = { port, address: `127.0.0.1:${port}`, process: child, alive: true };
-      child.once('exit', () => (node.alive = false));
+      const node: ClusterNode = { port, address: `127.0.0.1:${port}`, process: spawnNode(port, nodeDir), alive: true };
+      node.process.once('exit', () => (node.alive = false));
       nodes.push(node);
     }
     await Promise.all(
@@ -198,6 +170,16 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
           return true;
         });
       },
+      async restart(node) {
+        if (node.alive) throw new Error(`Redis Cluster: ${node.address} is running`);
+        node.process = spawnNode(node.port, path.join(dir, String(node.port)));
+        node.alive = true;
+        node.process.once('exit', () => (node.alive = false));
+        await until(`${node.address} in sync again`, 20_000, async () =>
+          (await ask(node.port, 'INFO', 'replication')).includes('master_link_status:up') ? true : undefined,
+        );
+        await cluster.waitHealthy();
+      },
       stop,
     };
     await cluster.waitHealthy();
@@ -214,6 +196,39 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
     await stop();
     throw err;
   }
+}
+
+/** One cluster node, through `setpriv --pdeathsig KILL` (which execs redis-server in place: the child's pid is the server's). */
+function spawnNode(port: number, nodeDir: string): ChildProcess {
+  return spawn(
+    'setpriv',
+    [
+      '--pdeathsig',
+      'KILL',
+      'redis-server',
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      path.join(nodeDir, 'nodes.conf'),
+      '--cluster-node-timeout',
+      String(NODE_TIMEOUT_MS),
+      '--dir',
+      nodeDir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--repl-diskless-sync-delay',
+      '0',
+      '--loglevel',
+      'warning',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 /** The `host:port` of the master serving `slot`, from CLUSTER NODES' text. */
