@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- listing] [-- checkout] [-- fanout] [-- search]`: benchmarks on loopback. Figures are recorded in BENCHMARKS.md.
+ * `npm run bench [-- listing] [-- checkout] [-- fanout] [-- search] [-- stock-slot]`: benchmarks on loopback. Figures are recorded in BENCHMARKS.md.
  * The app runs built, as `npm start` runs it (`npm run build` first, then `node <start's flags> dist/src/main.js`).
  * Env: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (50), BENCH_PRODUCTS (10000), BENCH_BUYERS (200), BENCH_SUBSCRIBERS (5000), BENCH_BURST (500),
  * BENCH_MYSQL_URL, BENCH_REDIS_URL, BENCH_NODE_ARGS (every server's node flags instead of `npm start`'s; '' for none).
@@ -8,6 +8,8 @@
  * `search`: `products(search:)` on a generated Korean catalog of BENCH_SEARCH_PRODUCTS (100000) products against a bare
  * `LIKE '%word%'` handler. Its database (mp_bench_search) is kept for the next run, which reuses it when it holds the same
  * catalog (seeding and indexing take minutes); BENCH_SEARCH_RESEED=1 seeds and indexes it again.
+ * `stock-slot`: the StockGuard's scripts on one Redis thread (a private single Redis, and the `{stock}` master of a 3+3
+ * Redis Cluster), by redis-benchmark: the ceiling one slot puts on checkouts per second. BENCH_SLOT_REQUESTS (200000) per run.
  */
 import os from 'node:os';
 import { checkoutBenchmark } from './checkout.bench';
@@ -15,6 +17,7 @@ import { benchAgent, benchNodeFlags, buildApp } from './lib';
 import { fanoutBenchmark } from './fanout.bench';
 import { listingBenchmark, printListingResults } from './listing.bench';
 import { printSearchResults, searchBenchmark } from './search.bench';
+import { printStockSlotResults, stockSlotBenchmark } from './stock-slot.bench';
 
 async function main() {
   const wanted = process.argv.slice(2);
@@ -52,6 +55,8 @@ async function main() {
   }
 
   if (runs('search')) printSearchResults(await searchBenchmark());
+
+  if (runs('stock-slot')) printStockSlotResults(await stockSlotBenchmark());
 }
 
 main()

@@ -98,6 +98,9 @@ if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('INCRBY', KEYS[1], ARGV[1]
 return 0
 `);
 
+/** The scripts and how their keys are named, for the benchmark of the one `{stock}` slot (bench/stock-slot.bench.ts). */
+export const STOCK_SCRIPTS = { RESERVE, RELEASE, SETTLE, ADJUST } as const;
+
 /**
  * StockGuard on Redis, shared by every app instance: each check-and-change is one Lua script, so no two
  * instances can both take the last unit. The connection belongs to the caller (this class never closes it).
