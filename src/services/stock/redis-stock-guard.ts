@@ -234,10 +234,13 @@ export class RedisStockGuard implements StockGuard {
     for await (const keys of scanKeys(this.redis, `${globEscape(this.base)}p:*`)) dropped += await this.redis.del(...keys);
     if ((await this.eval(MARK, [this.epochKey], [me])) !== 1)
       throw new Error('StockGuard: the {stock} slot moved while its counters were dropped');
-    this.logger?.warn(
-      { previous: epoch, master: me, dropped },
-      'stock counters dropped after a change of master; they are rebuilt from MySQL',
-    );
+    // No epoch yet: the first use of this cluster (or its data was lost); otherwise a failover.
+    if (epoch === null) this.logger?.info({ master: me, dropped }, 'stock counters: epoch set; counters are built from MySQL');
+    else
+      this.logger?.warn(
+        { previous: epoch, master: me, dropped },
+        'stock counters dropped after a change of master; they are rebuilt from MySQL',
+      );
   }
 
   /** EVALSHA, falling back to EVAL (which caches the script) after a restart or SCRIPT FLUSH. */
