@@ -54,7 +54,8 @@ export async function connectRedis(target: RedisTarget, logger: Logger): Promise
     await client.connect();
   } catch (err) {
     client.disconnect();
-    throw new Error(`Cannot reach ${describeRedis(target)}: ${(err as Error).message}`);
+    const where = target.cluster ? describeRedis(target) : `Redis at ${redactUrl(target.url)}`;
+    throw new Error(`Cannot reach ${where}: ${(err as Error).message}`);
   }
   return client;
 }
