@@ -20,11 +20,12 @@ const STALE_EPOCH = -9;
  * asynchronous), so its counters cannot be trusted: a script that finds the epoch naming another node
  * changes nothing and answers STALE_EPOCH, and the caller drops every counter and marks the epoch
  * (renewEpoch) so the counters are rebuilt from MySQL, as after a flush. KEYS[1] is the epoch key and
- * ARGV[1] '1' to check it ('0' on a single Redis, which has no failover); both are taken off before the script's body.
+ * ARGV[1] '1' to check it ('0' on a single Redis, which has no failover); the script's body sees KEYS and ARGV without them (local copies).
  */
 const EPOCH = `
-local epochKey = table.remove(KEYS, 1)
-if table.remove(ARGV, 1) == '1' and redis.call('GET', epochKey) ~= redis.call('CLUSTER', 'MYID') then return ${STALE_EPOCH} end
+local epochKey, checkEpoch = KEYS[1], ARGV[1]
+local KEYS, ARGV = {unpack(KEYS, 2)}, {unpack(ARGV, 2)}
+if checkEpoch == '1' and redis.call('GET', epochKey) ~= redis.call('CLUSTER', 'MYID') then return ${STALE_EPOCH} end
 `;
 
 /** Replies {epoch, this node's id}. */
