@@ -13,11 +13,11 @@ export type RedisTarget = { url: string; cluster?: undefined } | { url?: undefin
 
 /**
  * Opens the client and waits until it is ready; throws naming the target when it cannot connect.
- * Cluster options (README "Scaling out"): every node connection gets the credentials and TLS; a
- * command to a failed master is retried across the failover (redirections, CLUSTERDOWN, closed
- * connections, 200 ms apart) but never past `commandTimeoutMs`, so a request fails with
- * SERVICE_UNAVAILABLE instead of waiting for the replica's promotion (about `cluster-node-timeout`
- * plus an election).
+ * Cluster options (README "Scaling out"): every node connection gets the credentials and TLS. A
+ * command that meets a failover (a MOVED redirection, CLUSTERDOWN, TRYAGAIN, a closed connection)
+ * is sent again 200 ms later, at most 16 times (about 3 s, which a failover of a few seconds mostly
+ * fits in); no single send waits past `commandTimeoutMs`, and a timed-out send is not retried. What
+ * still fails reaches the caller, which answers SERVICE_UNAVAILABLE.
  */
 export async function connectRedis(target: RedisTarget, logger: Logger): Promise<RedisClient> {
   const client: RedisClient = target.cluster
@@ -29,6 +29,7 @@ export async function connectRedis(target: RedisTarget, logger: Logger): Promise
           retryDelayOnFailover: 200,
           retryDelayOnClusterDown: 200,
           retryDelayOnTryAgain: 200,
+          maxRedirections: 16,
           // Commands sent before the first slot map (or while every node is down) wait for it, within the command timeout.
           enableOfflineQueue: true,
           clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
