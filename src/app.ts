@@ -107,7 +107,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     const accounts = new AccountService({
       tokens: new TokenService(config.authTokenSecret, config.authTokenTtlSeconds),
       passwords: new PasswordHasher(config.passwordHash),
-      throttle: new LoginThrottle({ ...config.login, keyPrefix: config.redisKeyPrefix }, redis),
+      throttle: new LoginThrottle({ ...config.login, keyPrefix: config.redisKeyPrefix }, redis, logger),
       signUps: new ActionLimit(
         {
           name: 'signups',
@@ -121,6 +121,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       ),
       events,
       adminInviteCode: config.adminInviteCode,
+      logger,
     });
 
     const storage = createStorage(config.storage, config.publicUrl);

@@ -1,7 +1,7 @@
 import { print } from 'graphql';
 import { Order } from '../../src/entities';
 import Redis from 'ioredis';
-import { CreateOrderDocument, OrderEventsDocument, type OrderEventsSubscription } from '../generated/graphql';
+import { CreateOrderDocument, LoginDocument, OrderEventsDocument, type OrderEventsSubscription } from '../generated/graphql';
 import { signUpAs, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
@@ -61,6 +61,7 @@ it('the {stock} master killed mid-checkout: only successes, OUT_OF_STOCK or SERV
   const everyone = await race.customersWithCart(instances(), 140, [{ productId: product.id, quantity: 1 }]);
   const [customers, late] = [everyone.slice(0, 120), everyone.slice(120)];
   const codes = new Map<string, number>();
+  const loginCodes = new Map<string, number>();
   const queue = [...customers];
   let answered = 0;
   let killed: Promise<unknown> | null = null;
@@ -73,6 +74,12 @@ it('the {stock} master killed mid-checkout: only successes, OUT_OF_STOCK or SERV
         const result = await instances()[w % 2].request(CreateOrderDocument, {}, { token: customer.token });
         const code = result.data?.createOrder ? 'OK' : (codeOf(result) ?? `no code: ${JSON.stringify(result.errors)}`);
         codes.set(code, (codes.get(code) ?? 0) + 1);
+        // Logins too: their throttle counters live in every slot, the dead master's among them.
+        const login = await instances()[(w + 1) % 2].request(LoginDocument, {
+          input: { role: 'CUSTOMER', email: customer.email, password: 'password1234' },
+        });
+        const loginCode = login.data?.login ? 'OK' : (codeOf(login) ?? `no code: ${JSON.stringify(login.errors)}`);
+        loginCodes.set(loginCode, (loginCodes.get(loginCode) ?? 0) + 1);
         if (code === 'SERVICE_UNAVAILABLE') {
           queue.push(customer);
           await new Promise((r) => setTimeout(r, 100));
@@ -83,10 +90,11 @@ it('the {stock} master killed mid-checkout: only successes, OUT_OF_STOCK or SERV
     }),
   );
   await killed;
-  if (process.env.SHOW_FAILOVER_CODES) console.log(codes);
+  if (process.env.SHOW_FAILOVER_CODES) console.log(codes, loginCodes);
   expect(queue).toEqual([]);
   expect([...codes.keys()].sort()).toEqual(expect.arrayContaining(['OK', 'OUT_OF_STOCK']));
   expect([...codes.keys()].filter((c) => !['OK', 'OUT_OF_STOCK', 'SERVICE_UNAVAILABLE'].includes(c))).toEqual([]);
+  expect([...loginCodes.keys()].filter((c) => !['OK', 'SERVICE_UNAVAILABLE'].includes(c))).toEqual([]);
   await cluster.waitHealthy(stockKey());
 
   // A hold whose order was never written (its reply timed out, say) is released by the sweeper; then
