@@ -24,6 +24,8 @@ export class RedisEventBus implements EventBus {
     // A connection in subscriber mode cannot run other commands, so it gets its own. A Cluster's copy
     // subscribes on one node and, when that node fails, subscribes again on another (ioredis).
     this.subscriber = publisher.duplicate();
+    // Its connection errors are the same nodes' as the publisher's, which are logged (connectRedis); unheard, ioredis prints them.
+    this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, message: string) => {
       const handlers = this.handlers.get(channel);
       if (!handlers) return;
