@@ -48,6 +48,9 @@ module.exports = {
         // Adapter tests against their own servers (Redis, s3rver, the Toss sandbox): the same code and servers in either profile.
         '<rootDir>/test/e2e/stock-guard.e2e.test.ts',
         '<rootDir>/test/e2e/event-bus.e2e.test.ts',
+        // A Redis Cluster started by the test (3 masters, 3 replicas): Redis only.
+        '<rootDir>/test/e2e/redis-cluster.e2e.test.ts',
+        '<rootDir>/test/e2e/redis-cluster-failover.e2e.test.ts',
         '<rootDir>/test/e2e/storage.e2e.test.ts',
         '<rootDir>/test/e2e/toss-gateway.e2e.test.ts',
         // Start their own processes with their own settings, whatever the run's profile.

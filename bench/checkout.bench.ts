@@ -1,5 +1,6 @@
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import mysql from 'mysql2/promise';
+import { startRedisCluster } from '../test/helpers/redis-cluster';
 import { formatCpu, sampleCpu, type CpuReport } from './cpu-sample';
 import { benchAppEnv, gql, MYSQL_URL, REDIS_URL, spawnApp, type Proc } from './lib';
 
@@ -66,21 +67,24 @@ async function stockOf(conn: mysql.Connection, productId: string): Promise<numbe
 }
 
 /**
- * Checkout benchmark: two app instances (separate processes) on one MariaDB + Redis; BUYERS
+ * Checkout benchmark: two app instances (separate processes) on one MariaDB + Redis (or a Redis Cluster); BUYERS
  * customers order one unit of the same hot product again and again for BENCH_DURATION seconds.
  * Then BUYERS customers race for a product with 50 units. Oversell is counted from MySQL.
  */
-export async function checkoutBenchmark(): Promise<CheckoutResult> {
+export async function checkoutBenchmark(options: { cluster?: boolean } = {}): Promise<CheckoutResult> {
   const admin = await mysql.createConnection(MYSQL_URL);
   await admin.query(`drop database if exists \`${DB}\``);
-  const redis = new Redis(REDIS_URL);
+  // `cluster`: the instances use a 3-master, 3-replica Redis Cluster of their own (the test helper's) instead of REDIS_URL.
+  const cluster = options.cluster ? await startRedisCluster() : null;
+  const redis = cluster ? new Cluster(cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port }))) : new Redis(REDIS_URL);
   const clearRedis = async () => {
-    const keys = await redis.keys(`${PREFIX}*`);
+    if (cluster) return; // stopped with its data at the end
+    const keys = await (redis as Redis).keys(`${PREFIX}*`);
     if (keys.length) await redis.del(...keys);
   };
   await clearRedis();
   // Sign-up is not what is measured; cheap hashing keeps the set-up short.
-  const env = benchAppEnv(DB, PREFIX, { PASSWORD_HASH_MEMORY_KIB: '4096', PASSWORD_HASH_TIME_COST: '1' });
+  const env = benchAppEnv(DB, PREFIX, { PASSWORD_HASH_MEMORY_KIB: '4096', PASSWORD_HASH_TIME_COST: '1', ...cluster?.env });
   const procs: Proc[] = [];
   try {
     procs.push(await spawnApp(env, '/readyz'));
@@ -160,5 +164,6 @@ export async function checkoutBenchmark(): Promise<CheckoutResult> {
     await admin.end();
     await clearRedis();
     redis.disconnect();
+    await cluster?.stop();
   }
 }

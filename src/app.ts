@@ -1,4 +1,3 @@
-import Redis from 'ioredis';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { closeOrm, migrateUp, openOrm, type Orm, type QueryTap } from './db/orm';
@@ -35,6 +34,7 @@ import { CartService } from './services/cart/cart.service';
 import { ShippingAddressService } from './services/shipping/shipping-address.service';
 import { PeriodicJob } from './services/jobs/periodic-job';
 import { ActionLimit } from './services/shared/action-limit';
+import { connectRedis, describeRedis, redactUrl, type RedisClient, type RedisTarget } from './services/shared/redis-client';
 import { createPayments } from './services/payments/create-payments';
 import { CheckoutService } from './services/orders/checkout.service';
 import { OrderLifecycle } from './services/orders/order-lifecycle';
@@ -84,16 +84,13 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       if (applied.length) logger.info({ applied }, 'applied database migrations');
     }
 
-    // The production profile shares Redis between instances; the embedded one runs without it.
-    let redis: Redis | null = null;
-    if (config.redisUrl) {
-      const client = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-      redis = client;
-      client.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+    // The production profile shares Redis (one node or a Cluster) between instances; the embedded one runs without it.
+    let redis: RedisClient | null = null;
+    const target = redisTarget(config);
+    if (target) {
+      redis = await connectRedis(target, logger);
+      const client = redis;
       closers.push(() => client.quit());
-      await client.connect().catch((err) => {
-        throw new Error(`Cannot reach Redis at ${redactUrl(config.redisUrl!)}: ${err.message}`);
-      });
     }
     // Read replicas (DATABASE_REPLICA_URLS): browsing reads only, checked and fenced (README "Scaling out").
     const replicas = await ReplicaSet.open(config.database, logger, options.onQuery);
@@ -106,8 +103,8 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
           )
         : null;
 
-    const needRedis = (what: string): Redis => {
-      if (!redis) throw new Error(`${what} needs REDIS_URL`);
+    const needRedis = (what: string): RedisClient => {
+      if (!redis) throw new Error(`${what} needs REDIS_URL or REDIS_CLUSTER_NODES`);
       return redis;
     };
 
@@ -130,7 +127,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     const accounts = new AccountService({
       tokens: new TokenService(config.authTokenSecret, config.authTokenTtlSeconds),
       passwords: new PasswordHasher(config.passwordHash),
-      throttle: new LoginThrottle({ ...config.login, keyPrefix: config.redisKeyPrefix }, redis),
+      throttle: new LoginThrottle({ ...config.login, keyPrefix: config.redisKeyPrefix }, redis, logger),
       signUps: new ActionLimit(
         {
           name: 'signups',
@@ -144,6 +141,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       ),
       events,
       adminInviteCode: config.adminInviteCode,
+      logger,
     });
 
     const storage = createStorage(config.storage, config.publicUrl);
@@ -158,7 +156,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     };
     const stock: StockGuard =
       config.stock.guard === 'redis'
-        ? new RedisStockGuard(needRedis('STOCK_GUARD=redis'), config.redisKeyPrefix, loadStock)
+        ? new RedisStockGuard(needRedis('STOCK_GUARD=redis'), config.redisKeyPrefix, loadStock, { logger })
         : new MemoryStockGuard(loadStock);
 
     const categories = new CategoryService();
@@ -338,7 +336,8 @@ export function describeProfile(config: Config): string[] {
     config.storage.kind === 's3'
       ? `S3 bucket ${config.storage.bucket} (${config.storage.publicUrl})`
       : `local disk ${config.storage.directory}`;
-  const inProcess = (kind: 'redis' | 'memory') => (kind === 'redis' ? `Redis ${redactUrl(config.redisUrl ?? '')}` : 'in-process');
+  const target = redisTarget(config);
+  const inProcess = (kind: 'redis' | 'memory') => (kind === 'redis' && target ? describeRedis(target) : 'in-process');
   const payments = config.payments.sandbox
     ? 'Toss sandbox, in-process, with its test keys'
     : config.payments.secretKey
@@ -363,12 +362,8 @@ function describeDatabase(config: Config): string {
   return config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : `MySQL ${redactUrl(config.database.url)}`;
 }
 
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
+/** REDIS_CLUSTER_NODES (REDIS_URL then unused), else REDIS_URL; null on the embedded profile. */
+function redisTarget(config: Config): RedisTarget | null {
+  if (config.redisCluster) return { cluster: config.redisCluster };
+  return config.redisUrl ? { url: config.redisUrl } : null;
 }

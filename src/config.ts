@@ -70,6 +70,25 @@ const schema = z
     MIGRATE_ON_START: bool(true),
     REDIS_URL: url(['redis', 'rediss']).optional(),
     REDIS_KEY_PREFIX: z.string().default('mp:'),
+    // Redis Cluster (README "Scaling out"): the seed nodes; when set, every Redis use goes through it and REDIS_URL is not used.
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return undefined;
+        const nodes = parseClusterNodes(v);
+        if (typeof nodes === 'string') {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: nodes });
+          return z.NEVER;
+        }
+        return nodes;
+      }),
+    // Applied to every cluster node's connection (REDIS_URL carries its own credentials and rediss://).
+    REDIS_USERNAME: z.string().optional(),
+    REDIS_PASSWORD: z.string().optional(),
+    REDIS_TLS: bool(false),
+    /** A cluster command (a failover's redirections included) answers within this or fails: the request gets SERVICE_UNAVAILABLE. */
+    REDIS_COMMAND_TIMEOUT_MS: int(2000, 100, 60_000),
     ADMIN_INVITE_CODE: z.string().min(8, 'must be at least 8 characters').optional(),
     AUTH_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     AUTH_TOKEN_TTL_SECONDS: int(7 * 24 * 3600, 60, 365 * 24 * 3600),
@@ -187,14 +206,15 @@ const schema = z
     replicaIssues(env).forEach((issue) => ctx.addIssue(issue));
     const redisUrl = redisUrlOf(env);
     for (const name of ['STOCK_GUARD', 'EVENT_BUS'] as const) {
-      if (env[name] === 'redis' && !redisUrl) {
+      if (env[name] === 'redis' && !redisUrl && !env.REDIS_CLUSTER_NODES) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
           path: [name],
-          message: 'is redis, which needs REDIS_URL (the embedded profile has no Redis)',
+          message: 'is redis, which needs REDIS_URL or REDIS_CLUSTER_NODES (the embedded profile has no Redis)',
         });
       }
     }
+    redisClusterIssues(env).forEach((issue) => ctx.addIssue(issue));
     // The secret key alone turns payments on (a headless deployment: the storefront holds the client
     // key). A client key alone would open a payment window whose payments this server cannot confirm.
     if (env.TOSS_CLIENT_KEY && !env.TOSS_SECRET_KEY) {
@@ -309,6 +329,46 @@ function redisUrlOf(env: { REDIS_URL?: string; DATABASE_URL?: string }): string 
   return env.REDIS_URL ?? (env.DATABASE_URL ? DEFAULT_REDIS_URL : undefined);
 }
 
+/** `host:port,host:port,…` (an IPv6 host in brackets), or what is wrong with it. */
+function parseClusterNodes(value: string): Array<{ host: string; port: number }> | string {
+  const nodes = [];
+  for (const item of value.split(',').map((s) => s.trim())) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) return `must be host:port,host:port,… (the cluster's seed nodes); "${item}" is not host:port`;
+    nodes.push({ host: match[1].replace(/^\[|\]$/g, ''), port });
+  }
+  return nodes;
+}
+
+/** The cluster's connection options without REDIS_CLUSTER_NODES, and key prefixes that would split the `{stock}` hash tag. */
+function redisClusterIssues(env: {
+  REDIS_CLUSTER_NODES?: unknown;
+  REDIS_USERNAME?: string;
+  REDIS_PASSWORD?: string;
+  REDIS_TLS: boolean;
+  REDIS_KEY_PREFIX: string;
+}): z.IssueData[] {
+  const issues: z.IssueData[] = [];
+  if (!env.REDIS_CLUSTER_NODES) {
+    for (const name of ['REDIS_USERNAME', 'REDIS_PASSWORD', 'REDIS_TLS'] as const) {
+      if (env[name]) {
+        const message =
+          'applies to REDIS_CLUSTER_NODES only (a single Redis takes its credentials and TLS from REDIS_URL: rediss://user:password@host)';
+        issues.push({ code: z.ZodIssueCode.custom, path: [name], message });
+      }
+    }
+  } else if (/[{}]/.test(env.REDIS_KEY_PREFIX)) {
+    // A brace in the prefix would make it, not `{stock}`, the keys' hash tag (or hash whole keys): scripts' keys could land in several slots.
+    issues.push({
+      code: z.ZodIssueCode.custom,
+      path: ['REDIS_KEY_PREFIX'],
+      message: 'must not contain { or } with REDIS_CLUSTER_NODES (Redis Cluster hash tags)',
+    });
+  }
+  return issues;
+}
+
 /** `test_gck_...` goes with `test_gsk_...`, `live_ck_...` with `live_sk_...`, and so on. */
 function isTossKeyPair(clientKey: string, secretKey: string): boolean {
   const [, clientMode, clientKind] = /^(test|live)_(gck|ck)_/.exec(clientKey) ?? [];
@@ -330,8 +390,10 @@ export type Config = Readonly<{
   database: DatabaseConfig;
   /** Applies pending migrations (MySQL) or brings the SQLite schema up to date at boot. */
   migrateOnStart: boolean;
-  /** Unset in the embedded profile unless REDIS_URL is given; the production profile defaults to the local Redis. */
+  /** Unset in the embedded profile unless REDIS_URL is given; the production profile defaults to the local Redis. Unset with REDIS_CLUSTER_NODES. */
   redisUrl: string | undefined;
+  /** REDIS_CLUSTER_NODES and its connection options: every Redis use goes through ioredis's Cluster client (README "Scaling out"). */
+  redisCluster: RedisClusterConfig | undefined;
   redisKeyPrefix: string;
   adminInviteCode: string | undefined;
   authTokenSecret: string;
@@ -460,6 +522,14 @@ export const tracingRequested = (e: {
   OTEL_SDK_DISABLED: boolean;
 }) => !e.OTEL_SDK_DISABLED && !!(e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 
+export type RedisClusterConfig = Readonly<{
+  nodes: ReadonlyArray<Readonly<{ host: string; port: number }>>;
+  username: string | undefined;
+  password: string | undefined;
+  tls: boolean;
+  commandTimeoutMs: number;
+}>;
+
 export type DatabaseConfig = Readonly<
   | {
       kind: 'mysql';
@@ -515,9 +585,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const profile = e.DATABASE_URL ? 'production' : 'embedded';
-  const redisUrl = redisUrlOf(e);
+  const redisCluster: RedisClusterConfig | undefined = e.REDIS_CLUSTER_NODES
+    ? Object.freeze({
+        nodes: Object.freeze(e.REDIS_CLUSTER_NODES.map((n) => Object.freeze(n))),
+        username: e.REDIS_USERNAME,
+        password: e.REDIS_PASSWORD,
+        tls: e.REDIS_TLS,
+        commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      })
+    : undefined;
+  const redisUrl = redisCluster ? undefined : redisUrlOf(e);
   // Shared Redis adapters whenever there is a Redis; in-process ones otherwise.
-  const inProcessUnlessRedis = redisUrl ? ('redis' as const) : ('memory' as const);
+  const inProcessUnlessRedis = redisUrl || redisCluster ? ('redis' as const) : ('memory' as const);
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
     isProduction: e.NODE_ENV === 'production',
@@ -540,6 +619,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ),
     migrateOnStart: e.MIGRATE_ON_START,
     redisUrl,
+    redisCluster,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     adminInviteCode: e.ADMIN_INVITE_CODE,
     authTokenSecret: e.AUTH_TOKEN_SECRET ?? DEV_TOKEN_SECRET,

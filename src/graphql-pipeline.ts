@@ -14,7 +14,7 @@ import {
   type OperationTypeNode,
   type ValidationRule,
 } from 'graphql';
-import type Redis from 'ioredis';
+import type { RedisClient } from './services/shared/redis-client';
 import { responseCachePlugin, stringifyResult } from './http/response-cache';
 import type { AuthState } from './auth/identity';
 import type { Config } from './config';
@@ -55,7 +55,7 @@ type Deps = {
   logger: Logger;
   schema: GraphQLSchema;
   orm: Orm;
-  redis: Redis | null;
+  redis: RedisClient | null;
   accounts: AccountService;
   feed: OrderFeed;
   /** README "Observability": operation durations and refusals (null: metrics off); operation spans (tracing on). */

@@ -6,7 +6,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
-import type Redis from 'ioredis';
+import type { RedisClient } from './services/shared/redis-client';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -40,7 +40,7 @@ type Deps = {
   schema: GraphQLSchema;
   orm: Orm;
   /** Null in the embedded profile: counters then live in this process. */
-  redis: Redis | null;
+  redis: RedisClient | null;
   accounts: AccountService;
   events: EventBus;
   storage: Storage;

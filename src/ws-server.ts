@@ -10,7 +10,7 @@ import {
   type GraphQLFormattedError,
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import type Redis from 'ioredis';
+import type { RedisClient } from './services/shared/redis-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ANONYMOUS, type AuthState, type Identity } from './auth/identity';
 import type { Config } from './config';
@@ -40,7 +40,7 @@ type Deps = {
   events: EventBus;
   logger: Logger;
   orm: Orm;
-  redis: Redis | null;
+  redis: RedisClient | null;
   config: Config;
   /** The client's address as HTTP sees it (TRUST_PROXY applies the same way). */
   clientIp: (request: IncomingMessage) => string;

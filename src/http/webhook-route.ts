@@ -1,5 +1,5 @@
 import express, { type Router } from 'express';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../services/shared/redis-client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { isTooManyRequests } from '../schema/errors';
@@ -14,7 +14,12 @@ import { clientKey } from '../services/shared/ip-key';
  * TOSS_WEBHOOK_ALLOWED_IPS get 403, and past TOSS_WEBHOOK_PER_IP_PER_MINUTE a client IP gets
  * 429 with Retry-After (Toss delivers again later). `webhook` is null when payments are off (503).
  */
-export function tossWebhookRouter(deps: { config: Config; redis: Redis | null; logger: Logger; webhook: PaymentWebhook | null }): Router {
+export function tossWebhookRouter(deps: {
+  config: Config;
+  redis: RedisClient | null;
+  logger: Logger;
+  webhook: PaymentWebhook | null;
+}): Router {
   const { config, redis, logger, webhook } = deps;
   const { perIpPerMinute, allowedIps } = config.payments.webhook;
   const allowed = allowedIps ? ipMatcher(allowedIps) : () => true;

@@ -1,8 +1,9 @@
-import { Order, OrderItem, OrderStatus, OrderStatusChange, Product } from '../../src/entities';
+import { Order, OrderStatus, OrderStatusChange } from '../../src/entities';
 import { AddToCartDocument, CreateOrderDocument } from '../generated/graphql';
 import { signUpAs, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { spawnAppProcess, type AppProcess } from '../helpers/app-process';
+import * as race from '../helpers/checkout-race';
 import { codeOf, type GraphQLClient } from '../helpers/graphql-client';
 import { deleteRedisKeys, startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -24,52 +25,13 @@ afterAll(async () => {
   await t?.close();
 });
 
-const instance = (i: number): GraphQLClient => (i % 2 ? b.client : a.client);
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i], i);
-      }
-    }),
-  );
-  return results;
-}
-
-/** `n` customers, each with `lines` in their cart (signed up and filled through both instances). */
-async function customersWithCart(n: number, lines: Array<{ productId: string; quantity: number }>): Promise<TestAccount[]> {
-  return pool(Array.from({ length: n }), 16, async (_, i) => {
-    const customer = await signUpAs(instance(i), 'CUSTOMER');
-    for (const { productId, quantity } of lines)
-      await instance(i).ok(AddToCartDocument, { productId, quantity }, { token: customer.token });
-    return customer;
-  });
-}
-
-/** Every customer orders at once, alternating between the two instances. */
-async function orderAtOnce(customers: TestAccount[]) {
-  const results = await Promise.all(customers.map((c, i) => instance(i).request(CreateOrderDocument, {}, { token: c.token })));
-  const ok = results.filter((r) => r.data?.createOrder);
-  const outOfStock = results.filter((r) => codeOf(r) === 'OUT_OF_STOCK');
-  const other = results.filter((r) => !r.data?.createOrder && codeOf(r) !== 'OUT_OF_STOCK').map((r) => r.errors);
-  return { ok, outOfStock, other };
-}
-
-async function mysqlStock(productId: string): Promise<number> {
-  return (await t.app.orm.em.fork().findOneOrFail(Product, Number(productId))).stock;
-}
-async function unitsOrdered(productId: string): Promise<number> {
-  const items = await t.app.orm.em
-    .fork()
-    .find(OrderItem, { product: Number(productId), order: { status: { $ne: OrderStatus.PAYMENT_FAILED } } });
-  return items.reduce((sum, i) => sum + i.quantity, 0);
-}
-const counter = async (productId: string) => (await t.app.stock.counters([Number(productId)])).get(Number(productId));
+const instances = (): GraphQLClient[] => [a.client, b.client];
+const customersWithCart = (n: number, lines: Array<{ productId: string; quantity: number }>) =>
+  race.customersWithCart(instances(), n, lines);
+const orderAtOnce = (customers: TestAccount[]) => race.orderAtOnce(instances(), customers);
+const mysqlStock = (productId: string) => race.mysqlStock(t.app, productId);
+const unitsOrdered = (productId: string) => race.unitsOrdered(t.app, productId);
+const counter = (productId: string) => race.stockCounter(t.app, productId);
 
 it('300 customers ordering a product with stock 50 at once over two instances: exactly 50 orders, 250 OUT_OF_STOCK, and Redis and MySQL agree', async () => {
   const product = await createProduct(t.client, seller.token, { name: '한정판 김치', stock: 50 });
@@ -135,7 +97,7 @@ describe('expiry with two sweepers (two more processes with a 2-second payment w
 
   it('returns the stock of expired orders exactly once', async () => {
     const product = await createProduct(t.client, seller.token, { stock: 12 });
-    const customers = await pool(Array.from({ length: 12 }), 12, async (_, i) => {
+    const customers = await race.pool(Array.from({ length: 12 }), 12, async (_, i) => {
       const client = i % 2 ? fastB.client : fastA.client;
       const c = await signUpAs(client, 'CUSTOMER');
       await client.ok(AddToCartDocument, { productId: product.id, quantity: 1 }, { token: c.token });

@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { ANONYMOUS, INVALID, type AuthState, type Identity } from '../../auth/identity';
+import type { Logger } from '../../logger';
 import { bearerToken, type TokenService } from '../../auth/tokens';
 import { AccountEntity, Admin, AuthSession, Customer, Seller } from '../../entities';
 import { Role } from '../../entities/role';
@@ -36,6 +37,7 @@ export class AccountService {
       signUps: ActionLimit;
       events: EventBus;
       adminInviteCode: string | undefined;
+      logger?: Logger;
     },
   ) {}
 
@@ -89,7 +91,11 @@ export class AccountService {
   /** Revokes the caller's session at once, here and (through the EventBus) on every instance's sockets. */
   async logout(em: EntityManager, identity: Identity): Promise<void> {
     await em.nativeUpdate(AuthSession, { id: identity.sessionId, revokedAt: null }, { revokedAt: new Date() });
-    await this.deps.events.publish('auth.session-revoked', { sessionId: identity.sessionId });
+    // The session is revoked in MySQL whatever happens next: a lost message only leaves other instances'
+    // sockets open until their next session check (WS_SESSION_CHECK_SECONDS).
+    await this.deps.events
+      .publish('auth.session-revoked', { sessionId: identity.sessionId })
+      .catch((err: unknown) => this.deps.logger?.warn({ err }, 'logout: the revocation message was not sent'));
   }
 
   /** Resolves an Authorization header value to who is calling. Forged, expired and revoked tokens are `invalid`. */

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 
 /** How long a client that logged in to an account stays known to it, renewed at each login. */
 export const KNOWN_CLIENT_SECONDS = 30 * 24 * 3600;
@@ -16,7 +16,7 @@ export class KnownClients {
 
   constructor(
     private readonly options: { keyPrefix: string; ttlSeconds?: number },
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
   ) {}
 
   private get ttlSeconds(): number {

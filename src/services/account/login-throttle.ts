@@ -1,6 +1,8 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { tooManyRequests } from '../../schema/errors';
+import { GraphQLError } from 'graphql';
+import type { Logger } from '../../logger';
+import { serviceUnavailable, tooManyRequests } from '../../schema/errors';
 import { clientKey } from '../shared/ip-key';
 import { KnownClients } from './known-clients';
 
@@ -44,7 +46,11 @@ export class LoginThrottle {
   private readonly slowAccount: RateLimiterAbstract;
   private readonly known: KnownClients;
 
-  constructor(options: ThrottleOptions, redis: Redis | null) {
+  constructor(
+    options: ThrottleOptions,
+    redis: RedisClient | null,
+    private readonly logger?: Logger,
+  ) {
     const make = (name: string, points: number, duration: number, blockDuration = 0) => {
       const opts = { keyPrefix: `${options.keyPrefix}login-fail:${name}`, points, duration, blockDuration };
       return redis ? new RateLimiterRedis({ ...opts, storeClient: redis, rejectIfRedisNotReady: true }) : new RateLimiterMemory(opts);
@@ -73,18 +79,23 @@ export class LoginThrottle {
       }
     } catch (err) {
       await giveBack(taken);
-      throw err;
+      if (err instanceof GraphQLError) throw err;
+      // The counters cannot be read (Redis down, or a Cluster failover): no attempt goes unchecked.
+      this.logger?.error({ err }, 'login attempts cannot be counted');
+      throw serviceUnavailable('Logins cannot be checked right now. Try again shortly.');
     }
   }
 
   /**
    * The attempt succeeded: it is given back, this client's failures on the account are forgiven,
-   * and the client becomes known to the account (best effort: if that fails, it is only not known).
+   * and the client becomes known to the account (best effort: if Redis fails, the login still succeeds).
    */
   async succeeded(accountKey: string, ip: string): Promise<void> {
     const client = clientKey(ip);
     await Promise.all([
-      this.byAccountAndIp.delete(pairKey(accountKey, client)),
+      this.byAccountAndIp
+        .delete(pairKey(accountKey, client))
+        .catch((err: unknown) => this.logger?.warn({ err }, 'could not forgive failed logins after a success')),
       this.known.remember(pairKey(accountKey, client)).catch(() => undefined),
       giveBack([
         { limiter: this.byIp, key: client },

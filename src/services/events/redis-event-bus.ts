@@ -1,20 +1,31 @@
-import type Redis from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import type { EventBus, EventTopics, Topic, Unsubscribe } from './event-bus';
 
 type Handler = (payload: unknown) => void;
 
+/**
+ * PUBLISH with the channel named as the script's key: a Cluster sends it to the master of the channel's
+ * slot every time (a bare PUBLISH goes to any node), so one channel's messages leave in the order they
+ * were published. Redis Cluster forwards every PUBLISH to all nodes, so a subscriber on any node gets it.
+ */
+const PUBLISH_ON_SLOT = `return redis.call('PUBLISH', KEYS[1], ARGV[1])`;
+
 /** EventBus over Redis pub/sub: every instance subscribed to a topic receives each message. */
 export class RedisEventBus implements EventBus {
   readonly kind = 'redis' as const;
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
   private readonly handlers = new Map<string, Set<Handler>>();
 
   constructor(
-    private readonly publisher: Redis,
+    private readonly publisher: RedisClient,
     private readonly channelPrefix: string,
   ) {
-    // A connection in subscriber mode cannot run other commands, so it gets its own.
+    // A connection in subscriber mode cannot run other commands, so it gets its own. A Cluster's copy
+    // subscribes on one node and, when that node fails, subscribes again on another (ioredis).
     this.subscriber = publisher.duplicate();
+    // Its connection errors are the same nodes' as the publisher's, which are logged (connectRedis); unheard, ioredis prints them.
+    this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, message: string) => {
       const handlers = this.handlers.get(channel);
       if (!handlers) return;
@@ -29,7 +40,9 @@ export class RedisEventBus implements EventBus {
   }
 
   async publish<T extends Topic>(topic: T, payload: EventTopics[T]): Promise<void> {
-    await this.publisher.publish(this.channelPrefix + topic, JSON.stringify(payload));
+    const channel = this.channelPrefix + topic;
+    if (this.publisher instanceof Cluster) await this.publisher.eval(PUBLISH_ON_SLOT, 1, channel, JSON.stringify(payload));
+    else await this.publisher.publish(channel, JSON.stringify(payload));
   }
 
   async subscribe<T extends Topic>(topic: T, handler: (payload: EventTopics[T]) => void): Promise<Unsubscribe> {

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../../logger';
 import { serviceUnavailable, tooManyRequests } from '../../schema/errors';
@@ -24,7 +24,7 @@ export class ActionLimit {
 
   constructor(
     private readonly options: ActionLimitOptions,
-    redis: Redis | null,
+    redis: RedisClient | null,
     private readonly logger?: Logger,
   ) {
     const opts = { keyPrefix: `${options.keyPrefix}rate:${options.name}`, points: options.points, duration: options.windowSeconds };

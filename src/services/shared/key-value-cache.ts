@@ -1,5 +1,5 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../logger';
 
@@ -10,7 +10,7 @@ import type { Logger } from '../../logger';
  */
 export class RedisKeyValueCache implements KeyValueCache<string> {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly logger: Logger,
   ) {}

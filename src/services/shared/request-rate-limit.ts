@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import type { AuthState } from '../../auth/identity';
 import type { Logger } from '../../logger';
 import { ActionLimit } from './action-limit';
@@ -15,7 +15,7 @@ export class RequestRateLimit {
   private readonly byIp: ActionLimit;
   private readonly byAccount: ActionLimit;
 
-  constructor(options: RequestRateLimitOptions, redis: Redis | null, logger?: Logger) {
+  constructor(options: RequestRateLimitOptions, redis: RedisClient | null, logger?: Logger) {
     const limit = (name: string, points: number) =>
       new ActionLimit(
         { name, points, windowSeconds: 60, keyPrefix: options.keyPrefix, message: 'Too many requests. Slow down and try again shortly.' },

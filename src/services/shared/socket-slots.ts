@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 
 type Options = {
   /** Slots per key (an account); 0 turns the limit off. */
@@ -27,7 +27,7 @@ export class SocketSlots {
 
   constructor(
     private readonly options: Options,
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
   ) {}
 
   /** True if `holder` now holds one of `key`'s slots; false if all are taken. */
@@ -52,12 +52,13 @@ export class SocketSlots {
     if (this.options.max <= 0 || slots.length === 0) return;
     const lapse = Date.now() + this.options.ttlMs;
     if (this.redis) {
-      const batch = this.redis.pipeline();
-      for (const { key, holder } of slots) {
-        batch.zadd(this.keyOf(key), 'XX', lapse, holder);
-        batch.pexpire(this.keyOf(key), this.options.ttlMs);
-      }
-      await batch.exec();
+      // One pipeline per key: a Cluster sends a pipeline to one node, and accounts' keys live in any slot.
+      const redis = this.redis;
+      await Promise.all(
+        slots.map(({ key, holder }) =>
+          redis.pipeline().zadd(this.keyOf(key), 'XX', lapse, holder).pexpire(this.keyOf(key), this.options.ttlMs).exec(),
+        ),
+      );
       return;
     }
     for (const { key, holder } of slots) {

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import type { Logger } from '../../logger';
 
 /**
@@ -15,7 +15,7 @@ export class WriteFence {
 
   constructor(
     private readonly options: { ttlMs: number; keyPrefix: string },
-    private readonly redis: Redis | null,
+    private readonly redis: RedisClient | null,
     private readonly logger: Logger,
   ) {}
 

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import type Redis from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { Logger } from '../../logger';
+import { globEscape, scanKeys, type RedisClient } from '../shared/redis-client';
 import { assertProductId, loadSeeds, MAX_SEED_ROUNDS, normalizeLines } from './stock-guard';
 import type { ReserveResult, StockGuard, StockLine, StockLoader } from './stock-guard';
 
@@ -9,11 +11,38 @@ const MAX_RELEASE_ROUNDS = 3;
 type LuaScript = { source: string; sha: string };
 const lua = (source: string): LuaScript => ({ source, sha: createHash('sha1').update(source).digest('hex') });
 
+/** What a counter script answers when the counters may predate a failover (see EPOCH). */
+const STALE_EPOCH = -9;
+
+/**
+ * Counters written by another master. On a Cluster, `{stock}:epoch` names the node whose counters these
+ * are. A replica promoted by a failover may lack the old master's last writes (replication is
+ * asynchronous), so its counters cannot be trusted: a script that finds the epoch naming another node
+ * changes nothing and answers STALE_EPOCH, and the caller drops every counter and marks the epoch
+ * (renewEpoch) so the counters are rebuilt from MySQL, as after a flush. KEYS[1] is the epoch key and
+ * ARGV[1] '1' to check it ('0' on a single Redis, which has no failover); the script's body sees KEYS and ARGV without them (local copies).
+ */
+const EPOCH = `
+local epochKey, checkEpoch = KEYS[1], ARGV[1]
+local KEYS, ARGV = {unpack(KEYS, 2)}, {unpack(ARGV, 2)}
+if checkEpoch == '1' and redis.call('GET', epochKey) ~= redis.call('CLUSTER', 'MYID') then return ${STALE_EPOCH} end
+`;
+
+/** Replies {epoch, this node's id}. */
+const WHOAMI = lua(`return {redis.call('GET', KEYS[1]), redis.call('CLUSTER', 'MYID')}`);
+/** Marks the epoch as ARGV[1]'s if this node is still that one (1), else 0. */
+const MARK = lua(`
+if redis.call('CLUSTER', 'MYID') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+`);
+
 // Every script touches only keys passed in KEYS, and all of them share the `{stock}` hash tag, so each
-// script runs on one Redis Cluster slot. Lines are passed as (productId, quantity) pairs in ARGV, in KEYS order.
+// script runs on one Redis Cluster slot (REDIS_KEY_PREFIX holds no braces there: config.ts). Lines are
+// passed as (productId, quantity) pairs in ARGV, in KEYS order.
 
 /** Replies {1} held (or already held), {0, productId, available} short, {2, productId...} counters to seed first. */
-const RESERVE = lua(`
+const RESERVE = lua(`${EPOCH}
 -- KEYS: reservation hash, reservation index, one counter per line. ARGV: orderId, now ms, ttl s, pairs.
 if redis.call('EXISTS', KEYS[1]) == 1 then return {1} end
 local lines = #KEYS - 2
@@ -37,7 +66,7 @@ return {1}
 `);
 
 /** Replies 1 released, 0 no record, -1 the record is not the one the caller read (released and re-made in between). */
-const RELEASE = lua(`
+const RELEASE = lua(`${EPOCH}
 -- KEYS: reservation hash, reservation index, the counters of the lines the caller read. ARGV: orderId, pairs.
 local held = redis.call('HGETALL', KEYS[1])
 if #held == 0 then
@@ -65,10 +94,13 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return existed
 `);
 
-const ADJUST = lua(`
+const ADJUST = lua(`${EPOCH}
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('INCRBY', KEYS[1], ARGV[1]) end
 return 0
 `);
+
+/** The scripts and how their keys are named, for the benchmark of the one `{stock}` slot (bench/stock-slot.bench.ts). */
+export const STOCK_SCRIPTS = { RESERVE, RELEASE, SETTLE, ADJUST } as const;
 
 /**
  * StockGuard on Redis, shared by every app instance: each check-and-change is one Lua script, so no two
@@ -81,14 +113,22 @@ export class RedisStockGuard implements StockGuard {
   private readonly now: () => number;
   private readonly reservationTtlSeconds: number;
 
+  private readonly epochKey: string;
+  private readonly checkEpoch: '0' | '1';
+  private renewing: Promise<void> | null = null;
+  private readonly logger: Logger | undefined;
+
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keyPrefix: string,
     private readonly loadStock: StockLoader,
-    options: { now?: () => number; reservationTtlSeconds?: number } = {},
+    options: { now?: () => number; reservationTtlSeconds?: number; logger?: Logger } = {},
   ) {
     this.base = `${keyPrefix}{stock}:`;
     this.indexKey = `${this.base}reservations`;
+    this.epochKey = `${this.base}epoch`;
+    this.checkEpoch = redis instanceof Cluster ? '1' : '0';
+    this.logger = options.logger;
     this.now = options.now ?? Date.now;
     // Only a backstop against records nobody sweeps; the sweeper releases or settles them far sooner.
     this.reservationTtlSeconds = options.reservationTtlSeconds ?? 7 * 24 * 60 * 60;
@@ -133,7 +173,7 @@ export class RedisStockGuard implements StockGuard {
 
   async settle(orderId: string): Promise<boolean> {
     if (!orderId) return false;
-    return (await this.run(SETTLE, [this.reservationKey(orderId), this.indexKey], [orderId])) === 1;
+    return (await this.eval(SETTLE, [this.reservationKey(orderId), this.indexKey], [orderId])) === 1;
   }
 
   async adjust(productId: number, delta: number): Promise<void> {
@@ -171,8 +211,41 @@ export class RedisStockGuard implements StockGuard {
     return `${this.base}r:${orderId}`;
   }
 
-  /** EVALSHA, falling back to EVAL (which caches the script) after a restart or SCRIPT FLUSH. */
+  /** A counter script behind the epoch check: after a failover, the counters are dropped once (renewEpoch) and the script runs again. */
   private async run(script: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
+    for (let round = 1; ; round++) {
+      const reply = await this.eval(script, [this.epochKey, ...keys], [this.checkEpoch, ...args]);
+      if (reply !== STALE_EPOCH) return reply;
+      if (round === MAX_SEED_ROUNDS) throw new Error(`StockGuard: the {stock} counters' master kept changing (${round} rounds)`);
+      await this.renewEpoch();
+    }
+  }
+
+  /** One renewal at a time per instance; another instance renewing at once is harmless (dropping counters is always safe). */
+  private renewEpoch(): Promise<void> {
+    this.renewing ??= this.renew().finally(() => (this.renewing = null));
+    return this.renewing;
+  }
+
+  private async renew(): Promise<void> {
+    const [epoch, me] = (await this.eval(WHOAMI, [this.epochKey], [])) as [string | null, string];
+    if (epoch === me) return;
+    // Drop first, mark after: until the mark, every counter script keeps refusing to use this node's counters.
+    let dropped = 0;
+    for await (const keys of scanKeys(this.redis, `${globEscape(this.base)}p:*`)) dropped += await this.redis.del(...keys);
+    if ((await this.eval(MARK, [this.epochKey], [me])) !== 1)
+      throw new Error('StockGuard: the {stock} slot moved while its counters were dropped');
+    // No epoch yet: the first use of this cluster (or its data was lost); otherwise a failover.
+    if (epoch === null) this.logger?.info({ master: me, dropped }, 'stock counters: epoch set; counters are built from MySQL');
+    else
+      this.logger?.warn(
+        { previous: epoch, master: me, dropped },
+        'stock counters dropped after a change of master; they are rebuilt from MySQL',
+      );
+  }
+
+  /** EVALSHA, falling back to EVAL (which caches the script) after a restart or SCRIPT FLUSH. */
+  private async eval(script: LuaScript, keys: string[], args: Array<string | number>): Promise<unknown> {
     try {
       return await this.redis.evalsha(script.sha, keys.length, ...keys, ...args);
     } catch (err) {
