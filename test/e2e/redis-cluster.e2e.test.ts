@@ -5,12 +5,20 @@ import { connectRedis, scanKeys, type RedisClient } from '../../src/services/sha
 import { RedisStockGuard } from '../../src/services/stock/redis-stock-guard';
 import { RedisEventBus } from '../../src/services/events/redis-event-bus';
 import { SocketSlots } from '../../src/services/shared/socket-slots';
-import { LoginDocument, LogoutDocument, OrderEventsDocument, type OrderEventsSubscription } from '../generated/graphql';
+import {
+  LoginDocument,
+  LogoutDocument,
+  OrderEventsDocument,
+  ProductDocument,
+  ProductsDocument,
+  type OrderEventsSubscription,
+} from '../generated/graphql';
 import { signUpAs, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import * as race from '../helpers/checkout-race';
 import { codeOf, GraphQLClient } from '../helpers/graphql-client';
+import { startMariaDbReplicaPair, type MariaDbReplicaPair } from '../helpers/mariadb-replica';
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster';
 import { isolatedNames, startTestApp, type TestApp } from '../helpers/test-app';
 import { collect, connectWs, runOverWs, type WsConnection } from '../helpers/ws-client';
@@ -18,9 +26,12 @@ import { collect, connectWs, runOverWs, type WsConnection } from '../helpers/ws-
 /**
  * Every Redis use on a Redis Cluster (3 masters, 3 replicas on loopback): the StockGuard's scripts and
  * the other adapters without CROSSSLOT, and two app instances sharing the cluster as they share one Redis.
+ * The instances' database is a MariaDB primary with a GTID replica (helpers/mariadb-replica.ts) serving
+ * their browsing reads: the whole scaled-out setup of README "Scaling out".
  */
 const ACCOUNT_REQUESTS_PER_MINUTE = 40;
 let cluster: TestRedisCluster;
+let pair: MariaDbReplicaPair;
 let t: TestApp;
 let peer: Awaited<ReturnType<TestApp['startPeer']>>;
 let seller: TestAccount;
@@ -28,14 +39,19 @@ const sockets: WsConnection[] = [];
 const clients: RedisClient[] = [];
 
 beforeAll(async () => {
-  cluster = await startRedisCluster();
-  t = await startTestApp({
-    ...cluster.env,
-    TRUST_PROXY: '1',
-    RATE_LIMIT_ACCOUNT_PER_MINUTE: String(ACCOUNT_REQUESTS_PER_MINUTE),
-    WS_MAX_SOCKETS_PER_ACCOUNT: '2',
-    LOGIN_MAX_FAILURES: '3',
-  });
+  [cluster, pair] = await Promise.all([startRedisCluster(), startMariaDbReplicaPair()]);
+  t = await startTestApp(
+    {
+      ...cluster.env,
+      DATABASE_REPLICA_URLS: pair.replicaUrl,
+      DATABASE_REPLICA_CHECK_INTERVAL_MS: '100',
+      TRUST_PROXY: '1',
+      RATE_LIMIT_ACCOUNT_PER_MINUTE: String(ACCOUNT_REQUESTS_PER_MINUTE),
+      WS_MAX_SOCKETS_PER_ACCOUNT: '2',
+      LOGIN_MAX_FAILURES: '3',
+    },
+    { mysqlUrl: pair.primaryUrl },
+  );
   peer = await t.startPeer();
   seller = await signUpAs(t.client, 'SELLER');
 }, 120_000);
@@ -44,7 +60,7 @@ afterAll(async () => {
   for (const c of clients) c.disconnect();
   await peer?.close();
   await t?.close();
-  await cluster?.stop();
+  await Promise.all([cluster?.stop(), pair?.stop()]);
 });
 
 /** A Cluster client of the app's own settings (as the app makes it). */
@@ -184,9 +200,9 @@ describe('other adapters on the cluster', () => {
   });
 });
 
-describe('two instances on the cluster', () => {
-  const instances = () => [t.client, peer.client];
+const instances = () => [t.client, peer.client];
 
+describe('two instances on the cluster', () => {
   it('the checkout race: 200 customers, stock 40, through both instances: 40 orders, nothing oversold, every unit accounted for', async () => {
     const product = await createProduct(t.client, seller.token, { name: '클러스터 한정', stock: 40 });
     const customers = await race.customersWithCart(instances(), 200, [{ productId: product.id, quantity: 1 }]);
@@ -273,4 +289,56 @@ describe('two instances on the cluster', () => {
     expect(answer.errors).toBeUndefined();
     expect(answer.data).toEqual({ products: { totalCount: expect.any(Number) } });
   });
+});
+
+describe('the replicated MariaDB beside the cluster', () => {
+  const table = (name: string) => `\`${t.dbName}\`.\`${name}\``;
+  const listedName = async (client: GraphQLClient, productId: string) =>
+    (await client.ok(ProductsDocument, { first: 20 })).products.edges.find((e) => e.node.id === productId)?.node.name;
+  type Readyz = { replicas: Array<{ state: string }> };
+  const replicaState = async (url: string) => ((await (await fetch(`${url}/readyz`)).json()) as Readyz).replicas[0]?.state;
+  async function untilReplica(state: string) {
+    for (let i = 0; i < 300; i++) {
+      if ((await replicaState(t.url)) === state && (await replicaState(peer.url)) === state) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`the replica never reached state ${state} on both instances`);
+  }
+
+  it('serves the listing and the product page of both instances from the replica', async () => {
+    const product = await createProduct(t.client, seller.token, { name: 'primary name' });
+    await pair.waitForReplica();
+    await untilReplica('ok');
+    // A row changed on the replica only shows which server answered.
+    await pair.query('replica', `update ${table('product')} set name = ? where id = ?`, ['replica-only name', Number(product.id)]);
+    try {
+      expect(await listedName(t.client, product.id)).toBe('replica-only name');
+      expect(await listedName(peer.client, product.id)).toBe('replica-only name');
+      expect((await peer.client.ok(ProductDocument, { id: product.id })).product?.name).toBe('replica-only name');
+    } finally {
+      await pair.query('replica', `update ${table('product')} set name = ? where id = ?`, ['primary name', Number(product.id)]);
+    }
+  });
+
+  it('with the replica stopped, both instances read the primary, and the checkout race still sells exactly the stock', async () => {
+    const product = await createProduct(t.client, seller.token, { name: 'primary only', stock: 10 });
+    await pair.stopReplica();
+    try {
+      await untilReplica('down');
+      expect(await listedName(t.client, product.id)).toBe('primary only');
+      expect(await listedName(peer.client, product.id)).toBe('primary only');
+      const customers = await race.customersWithCart(instances(), 30, [{ productId: product.id, quantity: 1 }]);
+      const { ok, outOfStock, other } = await race.orderAtOnce(instances(), customers);
+      expect(other).toEqual([]);
+      expect(ok).toHaveLength(10);
+      expect(outOfStock).toHaveLength(20);
+      expect(await race.mysqlStock(t.app, product.id)).toBe(0);
+      expect(await race.unitsOrdered(t.app, product.id)).toBe(10);
+    } finally {
+      await pair.startReplica();
+    }
+    // Back in rotation once it has caught up.
+    await pair.waitForReplica(30);
+    await untilReplica('ok');
+  }, 120_000);
 });
