@@ -6,7 +6,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
-import type { RedisClient } from './services/shared/redis-client';
+import { pingRedis, type RedisClient } from './services/shared/redis-client';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -108,7 +108,7 @@ export async function createHttpServer(deps: Deps) {
         const em = orm.em.fork();
         await Promise.all([em.getConnection().execute('select 1'), sqlOf(em).rows('select 1')]);
       }),
-      redis ? probe(() => redis.ping()) : Promise.resolve('not used'),
+      redis ? probe(() => pingRedis(redis)) : Promise.resolve('not used'),
       probe(() => storage.ping()),
     ]);
     const ok = [database, redisState, storageState].every((c) => c === 'ok' || c === 'not used');

@@ -173,3 +173,38 @@ it("order events still reach the other instance after its subscriber's node dies
   expect(events.items[0]).toMatchObject({ kind: 'CREATED' });
   events.stop();
 }, 90_000);
+
+it('/readyz reports Redis down while a slot range has no master, on every instance (last: it leaves a slot range with no node)', async () => {
+  const readyz = async (url: string) => {
+    const res = await fetch(`${url}/readyz`);
+    return { status: res.status, body: (await res.json()) as { redis: string } };
+  };
+  await eventually('/readyz ready', async () => (await readyz(t.url)).status === 200);
+  // The {stock} slot's master and every replica of it: that slot range is left with no node.
+  const master = await cluster.masterFor(stockKey());
+  const admin = new Redis(master.port, '127.0.0.1', { lazyConnect: true });
+  const topology = String(await admin.call('CLUSTER', 'NODES'));
+  admin.disconnect();
+  const lines = topology
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '));
+  const masterId = lines.find((fields) => fields[2].includes('myself'))![0];
+  const replicaPorts = lines.filter((fields) => fields[3] === masterId).map((fields) => Number(fields[1].split(':')[1].split('@')[0]));
+  const doomed = cluster.nodes.filter((n) => n.alive && (n === master || replicaPorts.includes(n.port)));
+  await Promise.all(
+    doomed.map(
+      (node) =>
+        new Promise<void>((resolve) => {
+          node.process.once('exit', () => resolve());
+          node.process.kill('SIGKILL');
+        }),
+    ),
+  );
+  for (const url of [t.url, peer.url]) {
+    await eventually(`/readyz of ${url} reporting Redis down`, async () => {
+      const { status, body } = await readyz(url);
+      return status === 503 && body.redis !== 'ok';
+    });
+  }
+}, 90_000);

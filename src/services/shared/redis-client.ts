@@ -86,6 +86,23 @@ export async function* scanKeys(client: RedisClient, pattern: string, count = 50
   }
 }
 
+/**
+ * Readiness (`/readyz`): a single Redis answers PING; a Cluster answers PING on every master it
+ * knows and reports `cluster_state:ok` (every slot served), so a cluster with a slot range down
+ * (a master lost and not yet failed over) is not reported ready.
+ */
+export async function pingRedis(client: RedisClient): Promise<void> {
+  if (!(client instanceof Cluster)) {
+    await client.ping();
+    return;
+  }
+  const masters = client.nodes('master');
+  if (masters.length === 0) throw new Error('no Redis Cluster master is known');
+  await Promise.all(masters.map((node) => node.ping()));
+  const info = String(await masters[0].cluster('INFO'));
+  if (!/^cluster_state:ok\s*$/m.test(info)) throw new Error('the Redis Cluster does not serve every slot');
+}
+
 /** `text` as a SCAN/KEYS pattern that matches it literally. */
 export function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
