@@ -1,9 +1,9 @@
-import { CancelOrderDocument, LogoutDocument, UpdateProductDocument } from '../generated/graphql';
+import { CancelOrderDocument, LoginDocument, LogoutDocument, MyProductsDocument, UpdateProductDocument } from '../generated/graphql';
 import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { startMariaDbReplicaPair, type MariaDbReplicaPair } from '../helpers/mariadb-replica';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { dropDatabase, startTestApp, TEST_MYSQL_URL, type TestApp } from '../helpers/test-app';
 import { connectWs, runOverWs } from '../helpers/ws-client';
 import { loadConfig } from '../../src/config';
 
@@ -213,5 +213,81 @@ it('/readyz never shows a replica password (a replica user with a password of it
     expect((await readyz(app.url)).text).not.toContain(password);
   } finally {
     await app.close();
+  }
+});
+
+it("a replica of another primary is refused (bad DATABASE_REPLICA_URLS): it never serves that server's rows as this database's", async () => {
+  // This file's database, with a product, on the pair's primary and (replicated) its replica.
+  const product = await createProduct(t.client, seller.token, { name: 'a row of another primary' });
+  await pair.waitForReplica();
+  // An instance whose DATABASE_URL is another server (the machine's own), with a database of the
+  // same name, and whose DATABASE_REPLICA_URLS names the pair's replica by mistake: that replica
+  // is healthy, but replicates a server this instance never writes to.
+  const wrong = await startTestApp(
+    { DATABASE_URL: `${TEST_MYSQL_URL}/${t.dbName}`, DATABASE_REPLICA_URLS: pair.replicaUrl, DATABASE_REPLICA_CHECK_INTERVAL_MS: '100' },
+    { mysqlUrl: TEST_MYSQL_URL },
+  );
+  try {
+    const listed = await wrong.client.raw<{ products: { edges: Array<{ node: { id: string; name: string } }> } }>(
+      'query { products(first: 20) { edges { node { id name } } } }',
+    );
+    // This instance's own database (on the machine's server) holds no product at all.
+    expect(listed.data?.products.edges.map((e) => e.node.name)).not.toContain('a row of another primary');
+    const page = await wrong.client.raw<{ product: unknown }>(PRODUCT_NAME, { id: product.id });
+    expect(page.data?.product).toBeNull();
+    expect((await readyz(wrong.url)).body.replicas[0].state).not.toBe('ok');
+  } finally {
+    await wrong.close();
+    await dropDatabase(t.dbName, TEST_MYSQL_URL);
+  }
+});
+
+it('read-your-writes survives logging out and in again (a new token): a seller sees their edit in myProducts at once', async () => {
+  const owner = await signUpAs(t.client, 'SELLER');
+  const product = await createProduct(t.client, owner.token, { name: 'before relogin' });
+  await pair.waitForReplica();
+  await pair.delayReplication(120);
+  await untilReplica((r) => r.state === 'ok');
+  try {
+    await t.client.ok(UpdateProductDocument, { id: product.id, input: { name: 'after relogin' } }, { token: owner.token });
+    await t.client.ok(LogoutDocument, {}, { token: owner.token });
+    const login = await t.client.ok(LoginDocument, { input: { email: owner.email, password: 'password1234', role: 'SELLER' } });
+    const mine = await t.client.ok(MyProductsDocument, { first: 20 }, { token: login.login.token });
+    expect(mine.myProducts.edges.find((e) => e.node.id === product.id)?.node.name).toBe('after relogin');
+    // An anonymous reader still gets the replica's older page (others' writes: within the lag bound).
+    const anonymous = await t.client.raw<{ product: { name: string } }>(PRODUCT_NAME, { id: product.id });
+    expect(anonymous.data?.product.name).toBe('before relogin');
+  } finally {
+    await pair.delayReplication(0);
+    await pair.waitForReplica(30);
+  }
+  await untilReplica((r) => r.state === 'ok');
+});
+
+it('a document holding a query and a mutation: running the mutation fences its caller; HTTP batches are refused', async () => {
+  const admin = await signUpAs(t.client, 'ADMIN');
+  const product = await createProduct(t.client, seller.token, { name: 'doc primary name' });
+  await pair.waitForReplica();
+  await onReplicaOnly(`update ${table('product')} set name = ? where id = ?`, ['doc replica name', Number(product.id)]);
+  try {
+    const doc = 'query Q($id: ID!) { product(id: $id) { name } } mutation M { createCategory(input: { name: "doc fence" }) { id } }';
+    const body = (operationName: string, variables: Record<string, unknown>) => JSON.stringify({ query: doc, operationName, variables });
+    const post = async (payload: string) =>
+      (await fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.token}` },
+        body: payload,
+      })) as Response;
+    const first = (await (await post(body('Q', { id: product.id }))).json()) as { data: { product: { name: string } } };
+    expect(first.data.product.name).toBe('doc replica name');
+    // A batch (a mutation then a query) is not taken at all.
+    const batch = await post(`[${body('M', {})},${body('Q', { id: product.id })}]`);
+    expect(batch.status).toBeGreaterThanOrEqual(400);
+    const made = (await (await post(body('M', {}))).json()) as { errors?: unknown };
+    expect(made.errors).toBeUndefined();
+    const after = (await (await post(body('Q', { id: product.id }))).json()) as { data: { product: { name: string } } };
+    expect(after.data.product.name).toBe('doc primary name');
+  } finally {
+    await onReplicaOnly(`update ${table('product')} set name = ? where id = ?`, ['doc primary name', Number(product.id)]);
   }
 });
