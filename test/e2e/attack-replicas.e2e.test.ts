@@ -291,3 +291,25 @@ it('a document holding a query and a mutation: running the mutation fences its c
     await onReplicaOnly(`update ${table('product')} set name = ? where id = ?`, ['doc primary name', Number(product.id)]);
   }
 });
+
+it('an instance starting while its replica hangs (accepts, never answers) starts, answers from the primary, and reports the replica down', async () => {
+  const product = await createProduct(t.client, seller.token, { name: 'answered while hung' });
+  await pair.waitForReplica();
+  pair.pauseReplica();
+  let late: TestApp | undefined;
+  try {
+    late = await startTestApp(
+      { DATABASE_URL: `${pair.primaryUrl}/${t.dbName}`, DATABASE_REPLICA_URLS: pair.replicaUrl, MIGRATE_ON_START: 'false' },
+      { mysqlUrl: pair.primaryUrl },
+    );
+    const page = await late.client.raw<{ product: { name: string } | null }>(PRODUCT_NAME, { id: product.id });
+    expect(page.errors).toBeUndefined();
+    expect(page.data?.product?.name).toBe('answered while hung');
+    expect((await readyz(late.url)).body.replicas[0].state).toBe('down');
+  } finally {
+    pair.resumeReplica();
+    // Its close() drops its own (never created) database name, not this file's.
+    await late?.close();
+  }
+  await untilReplica((r) => r.state === 'ok');
+});
