@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { CancelOrderDocument, LoginDocument, LogoutDocument, MyProductsDocument, UpdateProductDocument } from '../generated/graphql';
 import { signUpAs, TEST_INVITE_CODE, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
@@ -313,3 +314,49 @@ it('an instance starting while its replica hangs (accepts, never answers) starts
   }
   await untilReplica((r) => r.state === 'ok');
 });
+
+it('read-your-writes: the write fence outlasts the health checks even when another replica is unreachable (its 2 s status timeout delays every check)', async () => {
+  // A second "replica" that accepts connections and never answers: each round of checks waits for it.
+  const sockets = new Set<net.Socket>();
+  const blackhole = net.createServer((socket) => void sockets.add(socket));
+  await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+  const port = (blackhole.address() as net.AddressInfo).port;
+  // Lag bound 1 s, checked every 100 ms: a 3.1 s fence.
+  const strict = await startTestApp(
+    {
+      DATABASE_REPLICA_URLS: `${pair.replicaUrl},mysql://root@127.0.0.1:${port}`,
+      DATABASE_REPLICA_MAX_LAG_SECONDS: '1',
+      DATABASE_REPLICA_CHECK_INTERVAL_MS: '100',
+    },
+    { mysqlUrl: pair.primaryUrl },
+  );
+  const stale: string[] = [];
+  try {
+    const owner = await signUpAs(strict.client, 'SELLER');
+    const product = await createProduct(strict.client, owner.token, { name: 'v0' });
+    await pair.waitForReplica();
+    // Whether a read falls in the gap depends on where the edit lands between two checks: a few tries.
+    for (let attempt = 1; attempt <= 2 && stale.length === 0; attempt++) {
+      await pair.delayReplication(120);
+      await untilReplica((r) => r.state === 'ok', strict.url);
+      const name = `v${attempt}`;
+      await strict.client.ok(UpdateProductDocument, { id: product.id, input: { name } }, { token: owner.token });
+      // The owner reads their product until the instance skips the replica (lagging): every read must show the edit.
+      for (let i = 0; i < 400; i++) {
+        const seen = await strict.client.raw<{ product: { name: string } }>(PRODUCT_NAME, { id: product.id }, { token: owner.token });
+        if (seen.data?.product.name !== name) stale.push(`attempt ${attempt}: ${seen.data?.product.name}`);
+        if ((await readyz(strict.url)).body.replicas[0].state === 'lagging') break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await pair.delayReplication(0);
+      await pair.waitForReplica(30);
+    }
+    expect(stale).toEqual([]);
+  } finally {
+    await pair.delayReplication(0);
+    await strict.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => blackhole.close(resolve));
+  }
+  await untilReplica((r) => r.state === 'ok');
+}, 120_000);
