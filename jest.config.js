@@ -58,6 +58,7 @@ module.exports = {
         '<rootDir>/test/e2e/first-run.e2e.test.ts',
         // MySQL read replicas: a MariaDB primary and replica of their own; the embedded profile has no MySQL.
         '<rootDir>/test/e2e/read-replicas.e2e.test.ts',
+        '<rootDir>/test/e2e/attack-replicas.e2e.test.ts',
       ],
     },
   ],
