@@ -1,0 +1,310 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startTossSandbox, type TossSandbox } from '../../toss-sandbox';
+import { ConfirmPaymentDocument, SignUpDocument } from '../generated/graphql';
+import { signUpAs } from '../factories/accounts';
+import { createProduct } from '../factories/catalog';
+import { orderProducts } from '../factories/orders';
+import { freePort, spawnAppProcess, type AppProcess } from '../helpers/app-process';
+import { codeOf } from '../helpers/graphql-client';
+import {
+  deleteRedisKeys,
+  dropDatabase,
+  isolatedNames,
+  itProductionProfile,
+  startTestApp,
+  TEST_MYSQL_URL,
+  TEST_REDIS_URL,
+  TEST_TOKEN_SECRET,
+  type TestApp,
+} from '../helpers/test-app';
+import { authorizeOrder, TOSS_CLIENT_KEY, TOSS_SECRET_KEY } from '../helpers/toss';
+import { connectWs } from '../helpers/ws-client';
+
+/**
+ * Attacks on the telemetry of issue #19 (README "Observability"): what reaches spans, who decides
+ * what is traced, which refusals are counted, and where /metrics answers.
+ */
+
+type Attribute = { key: string; value: Record<string, unknown> };
+type Span = {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: Attribute[];
+  status?: { message?: string };
+  scope: string;
+};
+
+/** Where a text shows in the spans: each span carrying it, with its status message (where the error text goes). */
+const carriersOf = (spans: Span[], text: string) =>
+  spans.filter((s) => JSON.stringify(s).includes(text)).map((s) => `${s.scope} ${s.name}: status ${s.status?.message ?? ''}`);
+
+/** An OTLP/HTTP JSON receiver: every body as received, and the spans in them. */
+async function startReceiver() {
+  const bodies: string[] = [];
+  const spans: Span[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      bodies.push(body);
+      if (req.url === '/v1/traces') {
+        const parsed = JSON.parse(body) as {
+          resourceSpans: Array<{ scopeSpans: Array<{ scope: { name: string }; spans: Omit<Span, 'scope'>[] }> }>;
+        };
+        for (const rs of parsed.resourceSpans)
+          for (const ss of rs.scopeSpans) for (const span of ss.spans) spans.push({ ...span, scope: ss.scope.name });
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    bodies,
+    spans,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const attr = (span: Span, key: string): unknown => {
+  const value = span.attributes.find((a) => a.key === key)?.value;
+  return value ? Object.values(value)[0] : undefined;
+};
+
+describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
+  const names = isolatedNames();
+  const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-attack-tel-'));
+  let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+  let toss: TossSandbox | undefined;
+  let app: AppProcess | undefined;
+
+  /** The app process, started once for the tests of this block that need it. */
+  async function tracedApp(): Promise<AppProcess> {
+    if (app) return app;
+    receiver = await startReceiver();
+    toss = await startTossSandbox();
+    app = await spawnAppProcess({
+      NODE_ENV: 'test',
+      DATABASE_URL: `${TEST_MYSQL_URL}/${names.dbName}`,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: names.redisPrefix,
+      LOCAL_STORAGE_DIR: mediaDir,
+      AUTH_TOKEN_SECRET: TEST_TOKEN_SECRET,
+      PASSWORD_HASH_MEMORY_KIB: '4096',
+      PASSWORD_HASH_TIME_COST: '1',
+      RATE_LIMIT_IP_PER_MINUTE: '0',
+      RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
+      SIGNUP_PER_IP_PER_HOUR: '0',
+      TOSS_API_URL: toss.url,
+      TOSS_SECRET_KEY,
+      TOSS_CLIENT_KEY,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
+    return app;
+  }
+
+  afterAll(async () => {
+    await app?.stop();
+    await toss?.close();
+    await receiver?.close();
+    if (app) {
+      await dropDatabase(names.dbName);
+      await deleteRedisKeys(names.redisPrefix);
+    }
+    fs.rmSync(mediaDir, { recursive: true, force: true });
+  });
+
+  async function spanWhere(match: (span: Span) => boolean, timeoutMs = 15_000): Promise<Span | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = receiver!.spans.find(match);
+      if (found || Date.now() > deadline) return found;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const operationSpan = (name: string, timeoutMs?: number) =>
+    spanWhere((s) => s.scope === 'marketplace-api' && attr(s, 'graphql.operation.name') === name, timeoutMs);
+
+  /** Waits until everything the app made so far has been exported: a marker operation's span arrived. */
+  async function flushed(a: AppProcess, marker: string): Promise<void> {
+    const res = await fetch(`${a.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `query ${marker} { __typename }` }),
+    });
+    expect(res.status).toBe(200);
+    expect(await operationSpan(marker)).toBeDefined();
+  }
+
+  itProductionProfile(
+    'no payment key on spans: a confirm with a payment key recorded for another order (the duplicate-key error text)',
+    async () => {
+      const a = await tracedApp();
+      const seller = await signUpAs(a.client, 'SELLER');
+      const customer = await signUpAs(a.client, 'CUSTOMER');
+      const product = await createProduct(a.client, seller.token, { stock: 5, price: 12000 });
+      const first = await orderProducts(a.client, customer.token, [{ productId: product.id, quantity: 1 }]);
+      const second = await orderProducts(a.client, customer.token, [{ productId: product.id, quantity: 1 }]);
+      const auth = authorizeOrder(toss!, first);
+      expect((await a.client.request(ConfirmPaymentDocument, { input: auth }, { token: customer.token })).errors).toBeUndefined();
+      // The second order, paid with the first one's payment key: refused (the key belongs to another order).
+      const reuse = await a.client.request(
+        ConfirmPaymentDocument,
+        { input: { paymentKey: auth.paymentKey, orderId: second.orderId, amount: second.totalAmount } },
+        { token: customer.token },
+      );
+      expect(codeOf(reuse)).toBe('BAD_USER_INPUT');
+      await flushed(a, 'AfterPaymentKeyReuse');
+      const carriers = carriersOf(receiver!.spans, auth.paymentKey);
+      expect(carriers).toEqual([]);
+    },
+  );
+
+  itProductionProfile('no e-mail on spans: sign-ups racing for one e-mail (the duplicate-key error text)', async () => {
+    const a = await tracedApp();
+    const email = `raced-${process.pid}-${Date.now()}@example.com`;
+    const signUp = () => a.client.request(SignUpDocument, { input: { role: 'CUSTOMER', email, password: 'password1234', name: 'racer' } });
+    const results = await Promise.all(Array.from({ length: 6 }, signUp));
+    const codes = results.map((r) => codeOf(r) ?? 'ok');
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(1);
+    await flushed(a, 'AfterSignUpRace');
+    const carriers = carriersOf(receiver!.spans, email);
+    expect(carriers).toEqual([]);
+  });
+
+  itProductionProfile(
+    "every operation is traced as OTEL_TRACES_SAMPLER says: a client's traceparent cannot switch its own tracing off",
+    async () => {
+      const a = await tracedApp();
+      // W3C trace context with the sampled flag off, as any client may send it.
+      const traceparent = `00-${'7e'.repeat(16)}-${'5a'.repeat(8)}-00`;
+      const res = await fetch(`${a.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent },
+        body: JSON.stringify({ query: 'query UntracedByChoice { __typename }' }),
+      });
+      expect(res.status).toBe(200);
+      await flushed(a, 'AfterUntracedByChoice');
+      expect(await operationSpan('UntracedByChoice', 2000)).toBeDefined();
+    },
+  );
+
+  itProductionProfile('a GET /graphql keeps its query string off spans (persisted query with variables)', async () => {
+    const a = await tracedApp();
+    const secret = `needle${Date.now()}`;
+    const query = 'query GetWithVariables($s: String) { products(search: $s) { totalCount } }';
+    const params = new URLSearchParams({ query, variables: JSON.stringify({ s: secret }), operationName: 'GetWithVariables' });
+    const res = await fetch(`${a.url}/graphql?${params}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(res.status).toBeLessThan(500);
+    await flushed(a, 'AfterGetWithVariables');
+    expect(receiver!.bodies.join('\n')).not.toContain(secret);
+  });
+});
+
+describe('metrics: refusals counted on every door', () => {
+  const METRICS_TOKEN = 'attack-metrics-token-5d2c9e71b0a84f36';
+  let t: TestApp | undefined;
+  afterAll(() => t?.close());
+
+  const scrape = async (app: TestApp): Promise<Map<string, number>> => {
+    const res = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(res.status).toBe(200);
+    const values = new Map<string, number>();
+    for (const line of (await res.text()).split('\n')) {
+      if (!line || line.startsWith('#')) continue;
+      const at = line.lastIndexOf(' ');
+      values.set(line.slice(0, at), Number(line.slice(at + 1)));
+    }
+    return values;
+  };
+  const RATE_LIMITED = 'marketplace_rate_limit_refusals_total';
+
+  it('a Toss webhook delivery refused by TOSS_WEBHOOK_PER_IP_PER_MINUTE (429) counts as a rate-limit refusal', async () => {
+    t = await startTestApp({ METRICS_TOKEN, TOSS_WEBHOOK_PER_IP_PER_MINUTE: '1', WS_MAX_SOCKETS_PER_ACCOUNT: '1' });
+    const before = (await scrape(t)).get(RATE_LIMITED) ?? 0;
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${t.url}/webhooks/toss`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ eventType: 'PAYMENT_STATUS_CHANGED', data: {} }),
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.filter((s) => s === 429)).toHaveLength(2);
+    expect(((await scrape(t)).get(RATE_LIMITED) ?? 0) - before).toBe(2);
+  });
+
+  it('a WebSocket closed with 4429 (too many sockets for the account) counts as a rate-limit refusal', async () => {
+    t ??= await startTestApp({ METRICS_TOKEN, TOSS_WEBHOOK_PER_IP_PER_MINUTE: '1', WS_MAX_SOCKETS_PER_ACCOUNT: '1' });
+    const customer = await signUpAs(t.client, 'CUSTOMER');
+    const first = connectWs(t.url, customer.token);
+    await first.opened;
+    try {
+      const before = (await scrape(t)).get(RATE_LIMITED) ?? 0;
+      const second = connectWs(t.url, customer.token);
+      expect((await second.closed).code).toBe(4429);
+      expect(((await scrape(t)).get(RATE_LIMITED) ?? 0) - before).toBe(1);
+    } finally {
+      await first.client.dispose();
+    }
+  });
+
+  it('holds: /metrics on the main port needs the token whatever the spelling of the path or method', async () => {
+    t ??= await startTestApp({ METRICS_TOKEN, TOSS_WEBHOOK_PER_IP_PER_MINUTE: '1', WS_MAX_SOCKETS_PER_ACCOUNT: '1' });
+    const base = new URL(t.url);
+    /** A raw request line, so no client normalises the path. */
+    const raw = (method: string, target: string, headers = '') =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request({ host: base.hostname, port: base.port, method, path: target, headers: {} }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        if (headers) req.setHeader('authorization', headers);
+        req.on('error', reject);
+        req.end();
+      });
+    const targets = ['/metrics', '/metrics/', '/METRICS', '/Metrics?x=1', '//metrics', '/%6detrics', '/./metrics', '/graphql/../metrics'];
+    for (const method of ['GET', 'HEAD'])
+      for (const target of targets) {
+        const res = await raw(method, target, `Bearer ${METRICS_TOKEN.slice(0, -1)}X`);
+        expect({ method, target, served: res.status === 200 && res.body.includes('marketplace_') }).toEqual({
+          method,
+          target,
+          served: false,
+        });
+        expect(res.status).not.toBe(200);
+      }
+  });
+});
+
+describe('the metrics listener', () => {
+  it('holds: loopback by default, only /metrics, nothing from the public port without the token', async () => {
+    const port = await freePort();
+    const app = await startTestApp({ METRICS_PORT: String(port) });
+    try {
+      expect(app.app.metricsUrl).toBe(`http://127.0.0.1:${port}/metrics`);
+      expect((await fetch(`${app.url}/metrics`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${port}/metrics/../graphql`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
