@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { print } from 'graphql';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -78,6 +79,35 @@ async function startReceiver() {
   };
 }
 
+/** A pass-through proxy in front of the Toss sandbox that keeps the headers of every request the app sends to Toss. */
+async function startRecordingProxy(target: string) {
+  const requests: Array<{ path: string; headers: http.IncomingHttpHeaders }> = [];
+  const to = new URL(target);
+  const server = http.createServer((req, res) => {
+    requests.push({ path: req.url ?? '', headers: req.headers });
+    const upstream = http.request(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
 const attr = (span: Span, key: string): unknown => {
   const value = span.attributes.find((a) => a.key === key)?.value;
   return value ? Object.values(value)[0] : undefined;
@@ -89,12 +119,14 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
   let toss: TossSandbox | undefined;
   let app: AppProcess | undefined;
+  let proxy: Awaited<ReturnType<typeof startRecordingProxy>> | undefined;
 
   /** The app process, started once for the tests of this block that need it. */
   async function tracedApp(): Promise<AppProcess> {
     if (app) return app;
     receiver = await startReceiver();
     toss = await startTossSandbox();
+    proxy = await startRecordingProxy(toss.url);
     app = await spawnAppProcess({
       NODE_ENV: 'test',
       DATABASE_URL: `${TEST_MYSQL_URL}/${names.dbName}`,
@@ -107,7 +139,7 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
       RATE_LIMIT_IP_PER_MINUTE: '0',
       RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
       SIGNUP_PER_IP_PER_HOUR: '0',
-      TOSS_API_URL: toss.url,
+      TOSS_API_URL: proxy.url,
       TOSS_SECRET_KEY,
       TOSS_CLIENT_KEY,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -119,6 +151,7 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
 
   afterAll(async () => {
     await app?.stop();
+    await proxy?.close();
     await toss?.close();
     await receiver?.close();
     if (app) {
@@ -203,6 +236,46 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
     },
   );
 
+  itProductionProfile(
+    'span attributes come from what the server trusts: without TRUST_PROXY, client.address is the peer, not a forged X-Forwarded-For',
+    async () => {
+      const a = await tracedApp();
+      const forged = '203.0.113.66';
+      const res = await fetch(`${a.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': forged, forwarded: `for=${forged}` },
+        body: JSON.stringify({ query: 'query ForgedAddress { __typename }' }),
+      });
+      expect(res.status).toBe(200);
+      const operation = await operationSpan('ForgedAddress');
+      const httpSpan = receiver!.spans.find((s) => s.spanId === operation?.parentSpanId);
+      expect(httpSpan).toBeDefined();
+      expect(attr(httpSpan!, 'client.address')).toBe('127.0.0.1');
+    },
+  );
+
+  itProductionProfile(
+    "no client-controlled header reaches Toss: an anonymous client's baggage is not forwarded with the app's calls",
+    async () => {
+      const a = await tracedApp();
+      const seller = await signUpAs(a.client, 'SELLER');
+      const customer = await signUpAs(a.client, 'CUSTOMER');
+      const product = await createProduct(a.client, seller.token, { stock: 5, price: 9000 });
+      const order = await orderProducts(a.client, customer.token, [{ productId: product.id, quantity: 1 }]);
+      const auth = authorizeOrder(toss!, order);
+      const injected = `attacker=${'A'.repeat(64)}`;
+      const res = await fetch(`${a.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${customer.token}`, baggage: injected },
+        body: JSON.stringify({ query: print(ConfirmPaymentDocument), variables: { input: auth } }),
+      });
+      expect(((await res.json()) as { errors?: unknown }).errors).toBeUndefined();
+      const confirmCalls = proxy!.requests.filter((r) => r.path === '/v1/payments/confirm');
+      expect(confirmCalls.length).toBeGreaterThan(0);
+      expect(confirmCalls.map((r) => String(r.headers.baggage ?? ''))).not.toContainEqual(expect.stringContaining('attacker='));
+    },
+  );
+
   itProductionProfile('a GET /graphql keeps its query string off spans (persisted query with variables)', async () => {
     const a = await tracedApp();
     const secret = `needle${Date.now()}`;
@@ -212,6 +285,64 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
     expect(res.status).toBeLessThan(500);
     await flushed(a, 'AfterGetWithVariables');
     expect(receiver!.bodies.join('\n')).not.toContain(secret);
+  });
+});
+
+describe('tracing on, the collector hanging', () => {
+  const names = isolatedNames();
+  const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-attack-tel-hang-'));
+  let app: AppProcess | undefined;
+  let hanging: http.Server | undefined;
+  let exports = 0;
+  afterAll(async () => {
+    await app?.kill();
+    hanging?.closeAllConnections();
+    await new Promise<void>((resolve) => (hanging ? hanging.close(() => resolve()) : resolve()));
+    if (app) {
+      await dropDatabase(names.dbName);
+      await deleteRedisKeys(names.redisPrefix);
+    }
+    fs.rmSync(mediaDir, { recursive: true, force: true });
+  });
+
+  itProductionProfile('holds: requests are answered while every export hangs unanswered', async () => {
+    // Takes every export and never answers it.
+    hanging = http.createServer(() => void exports++);
+    await new Promise<void>((resolve) => hanging!.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = hanging.address() as AddressInfo;
+    app = await spawnAppProcess({
+      NODE_ENV: 'test',
+      DATABASE_URL: `${TEST_MYSQL_URL}/${names.dbName}`,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: names.redisPrefix,
+      LOCAL_STORAGE_DIR: mediaDir,
+      AUTH_TOKEN_SECRET: TEST_TOKEN_SECRET,
+      PASSWORD_HASH_MEMORY_KIB: '4096',
+      PASSWORD_HASH_TIME_COST: '1',
+      RATE_LIMIT_IP_PER_MINUTE: '0',
+      RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '20',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '8',
+    });
+    const seller = await signUpAs(app.client, 'SELLER');
+    const statuses = new Map<number, number>();
+    for (let round = 0; round < 20; round++) {
+      const batch = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          fetch(`${app!.url}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${seller.token}` },
+            body: JSON.stringify({ query: `query Hanging${i} { me { id } products(first: 5) { totalCount } }` }),
+          }).then((r) => r.status),
+        ),
+      );
+      for (const status of batch) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 200: 200 });
+    expect(exports).toBeGreaterThan(0);
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
   });
 });
 
