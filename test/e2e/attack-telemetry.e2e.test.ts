@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startTossSandbox, type TossSandbox } from '../../toss-sandbox';
-import { ConfirmPaymentDocument, SignUpDocument } from '../generated/graphql';
+import { AddToCartDocument, ConfirmPaymentDocument, OrderEventsDocument, SignUpDocument } from '../generated/graphql';
 import { signUpAs } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
@@ -22,8 +22,9 @@ import {
   TEST_TOKEN_SECRET,
   type TestApp,
 } from '../helpers/test-app';
-import { authorizeOrder, TOSS_CLIENT_KEY, TOSS_SECRET_KEY } from '../helpers/toss';
-import { connectWs } from '../helpers/ws-client';
+import { authorizeOrder, startAppWithToss, TOSS_CLIENT_KEY, TOSS_SECRET_KEY } from '../helpers/toss';
+import { connectWs, runOverWs } from '../helpers/ws-client';
+import WebSocket from 'ws';
 
 /**
  * Attacks on the telemetry of issue #19 (README "Observability"): what reaches spans, who decides
@@ -422,6 +423,106 @@ describe('metrics: refusals counted on every door', () => {
         });
         expect(res.status).not.toBe(200);
       }
+  });
+});
+
+describe('metrics: WebSocket counts', () => {
+  const METRICS_TOKEN = 'attack-metrics-token-ws-8f1a3c5e7b9d2046';
+  let t: TestApp | undefined;
+  afterAll(() => t?.close());
+  const scrape = async (app: TestApp): Promise<Map<string, number>> => {
+    const res = await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    const values = new Map<string, number>();
+    for (const line of (await res.text()).split('\n')) {
+      if (!line || line.startsWith('#')) continue;
+      const at = line.lastIndexOf(' ');
+      values.set(line.slice(0, at), Number(line.slice(at + 1)));
+    }
+    return values;
+  };
+  const until = async (app: TestApp, ready: (m: Map<string, number>) => boolean) => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const m = await scrape(app);
+      if (ready(m) || Date.now() > deadline) return m;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it('holds: an OUT_OF_STOCK answered over the WebSocket is counted exactly once', async () => {
+    t = await startTestApp({ METRICS_TOKEN });
+    const [seller, customer] = await Promise.all([signUpAs(t.client, 'SELLER'), signUpAs(t.client, 'CUSTOMER')]);
+    const product = await createProduct(t.client, seller.token, { stock: 1 });
+    const conn = connectWs(t.url, customer.token);
+    await conn.opened;
+    try {
+      const before = (await scrape(t)).get('marketplace_stock_refusals_total') ?? 0;
+      const res = await runOverWs(conn, print(AddToCartDocument), { productId: product.id, quantity: 2 });
+      expect(res.errors?.[0]?.extensions?.code).toBe('OUT_OF_STOCK');
+      expect(((await scrape(t)).get('marketplace_stock_refusals_total') ?? 0) - before).toBe(1);
+    } finally {
+      await conn.client.dispose();
+    }
+  });
+
+  it('holds: the socket and subscription gauges go back to 0 after a socket dropped without a close frame', async () => {
+    t ??= await startTestApp({ METRICS_TOKEN });
+    const customer = await signUpAs(t.client, 'CUSTOMER');
+    const socket = new WebSocket(`${t.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const acked = new Promise<void>((resolve) =>
+      socket.on('message', (data) => {
+        if ((JSON.parse(String(data)) as { type: string }).type === 'connection_ack') resolve();
+      }),
+    );
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${customer.token}` } }));
+    await acked;
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: print(OrderEventsDocument) } }));
+    const open = await until(t, (m) => (m.get('marketplace_subscriptions_active') ?? 0) >= 1);
+    expect(open.get('marketplace_websocket_connections')).toBe(1);
+    expect(open.get('marketplace_subscriptions_active')).toBe(1);
+    // The TCP connection dies: no close frame, no `complete`.
+    socket.terminate();
+    const after = await until(
+      t,
+      (m) => (m.get('marketplace_websocket_connections') ?? 1) === 0 && (m.get('marketplace_subscriptions_active') ?? 1) === 0,
+    );
+    expect(after.get('marketplace_websocket_connections')).toBe(0);
+    expect(after.get('marketplace_subscriptions_active')).toBe(0);
+  });
+});
+
+describe('metrics: several instances', () => {
+  itProductionProfile('a payment reconciled by two instances at once is counted `reconciled` once over all instances', async () => {
+    const METRICS_TOKEN = 'attack-metrics-token-peer-1e3b5d7f9a2c4068';
+    const { t, toss, close } = await startAppWithToss({ METRICS_TOKEN });
+    const peer = await t.startPeer();
+    try {
+      const scrape = async (url: string) => {
+        const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+        const line = text.split('\n').find((l) => l.startsWith('marketplace_payment_outcomes_total{outcome="reconciled"}'));
+        return Number(line?.split(' ').pop() ?? 0);
+      };
+      const reconciled = async () => (await scrape(t.url)) + (await scrape(peer.url));
+      const [seller, buyer] = await Promise.all([signUpAs(t.client, 'SELLER'), signUpAs(t.client, 'CUSTOMER')]);
+      const product = await createProduct(t.client, seller.token, { stock: 5 });
+      const order = await orderProducts(t.client, buyer.token, [{ productId: product.id, quantity: 1 }]);
+      // Toss approves, but neither its answer nor a lookup gets through, and no webhook settles it: the outcome is unknown.
+      toss.setWebhookUrl(null);
+      toss.addFault({ endpoint: 'confirm', mode: 'drop-after', times: 5 });
+      toss.addFault({ endpoint: 'lookup', mode: 'error5xx', times: 3 });
+      const res = await t.client.request(ConfirmPaymentDocument, { input: authorizeOrder(toss, order) }, { token: buyer.token });
+      expect(codeOf(res)).toBe('SERVICE_UNAVAILABLE');
+      toss.clearFaults();
+      const before = await reconciled();
+      // Both instances' reconcilers pass at the same moment (their timers are independent).
+      const later = new Date(Date.now() + 3600_000);
+      await Promise.all([t.app.payments.reconciler!.runOnce(later), peer.app.payments.reconciler!.runOnce(later)]);
+      expect((await reconciled()) - before).toBe(1);
+    } finally {
+      await peer.close();
+      await close();
+    }
   });
 });
 
