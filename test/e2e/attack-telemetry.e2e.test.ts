@@ -4,8 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startTossSandbox, type TossSandbox } from '../../toss-sandbox';
-import { AddToCartDocument, ConfirmPaymentDocument, OrderEventsDocument, SignUpDocument } from '../generated/graphql';
+import { DEFAULT_KEYS, startTossSandbox, type TossSandbox } from '../../toss-sandbox';
+import { AddToCartDocument, CancelOrderDocument, ConfirmPaymentDocument, OrderEventsDocument, SignUpDocument } from '../generated/graphql';
 import { signUpAs } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
@@ -44,7 +44,15 @@ type Span = {
 
 /** Where a text shows in the spans: each span carrying it, with its status message (where the error text goes). */
 const carriersOf = (spans: Span[], text: string) =>
-  spans.filter((s) => JSON.stringify(s).includes(text)).map((s) => `${s.scope} ${s.name}: status ${s.status?.message ?? ''}`);
+  spans
+    .filter((s) => JSON.stringify(s).includes(text))
+    .map(
+      (s) =>
+        `${s.scope} ${s.name}: ${s.attributes
+          .filter((a) => JSON.stringify(a).includes(text))
+          .map((a) => a.key)
+          .join(',')} status ${s.status?.message ?? ''}`,
+    );
 
 /** An OTLP/HTTP JSON receiver: every body as received, and the spans in them. */
 async function startReceiver() {
@@ -286,6 +294,79 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
     expect(res.status).toBeLessThan(500);
     await flushed(a, 'AfterGetWithVariables');
     expect(receiver!.bodies.join('\n')).not.toContain(secret);
+  });
+});
+
+describe('traces on the embedded profile (its Toss sandbox in the same process)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-attack-tel-emb-'));
+  let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+  let app: AppProcess | undefined;
+  afterAll(async () => {
+    await app?.stop();
+    await receiver?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('no payment key on spans: a refund sent to the in-process sandbox (`/v1/payments/{paymentKey}/cancel`)', async () => {
+    receiver = await startReceiver();
+    const lines: string[] = [];
+    app = await spawnAppProcess(
+      {
+        NODE_ENV: 'test',
+        SQLITE_FILE: path.join(dir, 'shop.sqlite'),
+        LOCAL_STORAGE_DIR: path.join(dir, 'uploads'),
+        PASSWORD_HASH_MEMORY_KIB: '4096',
+        PASSWORD_HASH_TIME_COST: '1',
+        RATE_LIMIT_IP_PER_MINUTE: '0',
+        RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+      { logLevel: 'info', onOutput: (line) => lines.push(line) },
+    );
+    const sandboxUrl = /Toss sandbox \(in-process, test keys\): (http:\/\/[^"\s]+)/.exec(lines.join('\n'))?.[1];
+    expect(sandboxUrl).toBeDefined();
+    const seller = await signUpAs(app.client, 'SELLER');
+    const customer = await signUpAs(app.client, 'CUSTOMER');
+    const product = await createProduct(app.client, seller.token, { stock: 5, price: 15000 });
+    const order = await orderProducts(app.client, customer.token, [{ productId: product.id, quantity: 1 }]);
+    // The payment window, as a browser goes through it.
+    const clientKey = DEFAULT_KEYS.find((k) => k.clientKey.startsWith('test_gck_'))!.clientKey;
+    const window = new URLSearchParams({
+      clientKey,
+      orderId: order.orderId,
+      orderName: order.orderName,
+      amount: String(order.totalAmount),
+      successUrl: `${app.url}/demo/?view=success`,
+      failUrl: `${app.url}/demo/?view=fail`,
+    });
+    const page = await (await fetch(`${sandboxUrl}/checkout?${window}`)).text();
+    const session = /name="session" value="([^"]+)"/.exec(page)?.[1];
+    expect(session).toBeDefined();
+    const done = await fetch(`${sandboxUrl}/checkout/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ session: session!, action: 'approve' }).toString(),
+      redirect: 'manual',
+    });
+    const success = new URL(done.headers.get('location')!);
+    const paymentKey = success.searchParams.get('paymentKey')!;
+    expect(paymentKey).toBeTruthy();
+    const input = { paymentKey, orderId: order.orderId, amount: order.totalAmount };
+    expect((await app.client.request(ConfirmPaymentDocument, { input }, { token: customer.token })).errors).toBeUndefined();
+    const cancelled = await app.client.request(CancelOrderDocument, { orderId: order.orderId }, { token: customer.token });
+    expect(cancelled.errors).toBeUndefined();
+    const marker = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query AfterEmbeddedRefund { __typename }' }),
+    });
+    expect(marker.status).toBe(200);
+    const deadline = Date.now() + 15_000;
+    while (!receiver.spans.some((s) => attr(s, 'graphql.operation.name') === 'AfterEmbeddedRefund') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(carriersOf(receiver.spans, paymentKey).map((c) => c.replace(paymentKey, '<paymentKey>'))).toEqual([]);
   });
 });
 
