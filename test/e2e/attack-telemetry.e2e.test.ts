@@ -530,6 +530,34 @@ describe('metrics: WebSocket counts', () => {
     }
   };
 
+  it('holds: WebSocket upgrades refused with 429 are counted, each once', async () => {
+    const limited = await startTestApp({ METRICS_TOKEN, RATE_LIMIT_IP_PER_MINUTE: '2' });
+    try {
+      const before = (await scrape(limited)).get('marketplace_rate_limit_refusals_total') ?? 0;
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const socket = new WebSocket(`${limited.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+        statuses.push(
+          await new Promise<number>((resolve) => {
+            socket.once('open', () => {
+              socket.terminate();
+              resolve(101);
+            });
+            socket.once('unexpected-response', (_req, res) => {
+              resolve(res.statusCode ?? 0);
+              socket.terminate();
+            });
+            socket.once('error', () => resolve(-1));
+          }),
+        );
+      }
+      expect(statuses).toEqual([101, 101, 429, 429]);
+      expect(((await scrape(limited)).get('marketplace_rate_limit_refusals_total') ?? 0) - before).toBe(2);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('holds: an OUT_OF_STOCK answered over the WebSocket is counted exactly once', async () => {
     t = await startTestApp({ METRICS_TOKEN });
     const [seller, customer] = await Promise.all([signUpAs(t.client, 'SELLER'), signUpAs(t.client, 'CUSTOMER')]);
@@ -579,12 +607,14 @@ describe('metrics: several instances', () => {
     const { t, toss, close } = await startAppWithToss({ METRICS_TOKEN });
     const peer = await t.startPeer();
     try {
-      const scrape = async (url: string) => {
+      const scrape = async (url: string, sample: string) => {
         const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
-        const line = text.split('\n').find((l) => l.startsWith('marketplace_payment_outcomes_total{outcome="reconciled"}'));
+        const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
         return Number(line?.split(' ').pop() ?? 0);
       };
-      const reconciled = async () => (await scrape(t.url)) + (await scrape(peer.url));
+      const overBoth = async (sample: string) => (await scrape(t.url, sample)) + (await scrape(peer.url, sample));
+      const reconciled = () => overBoth('marketplace_payment_outcomes_total{outcome="reconciled"}');
+      const paid = () => overBoth('marketplace_order_events_total{kind="paid"}');
       const [seller, buyer] = await Promise.all([signUpAs(t.client, 'SELLER'), signUpAs(t.client, 'CUSTOMER')]);
       const product = await createProduct(t.client, seller.token, { stock: 5 });
       const order = await orderProducts(t.client, buyer.token, [{ productId: product.id, quantity: 1 }]);
@@ -596,9 +626,13 @@ describe('metrics: several instances', () => {
       expect(codeOf(res)).toBe('SERVICE_UNAVAILABLE');
       toss.clearFaults();
       const before = await reconciled();
+      const paidBefore = await paid();
       // Both instances' reconcilers pass at the same moment (their timers are independent).
       const later = new Date(Date.now() + 3600_000);
       await Promise.all([t.app.payments.reconciler!.runOnce(later), peer.app.payments.reconciler!.runOnce(later)]);
+      // Holds: the order's `paid` event is counted once over both relays.
+      for (let i = 0; i < 2; i++) await Promise.all([t.app.relay.runOnce(), peer.app.relay.runOnce()]);
+      expect((await paid()) - paidBefore).toBe(1);
       expect((await reconciled()) - before).toBe(1);
     } finally {
       await peer.close();

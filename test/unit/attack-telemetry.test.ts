@@ -32,6 +32,9 @@ describe('bad OTEL_* settings stop the server at boot, naming the variable', () 
     ['OTEL_EXPORTER_OTLP_COMPRESSION', 'zip'],
     ['OTEL_EXPORTER_OTLP_HEADERS', 'Authorization Bearer abc'], // not key=value: silently no header (the collector refuses every export)
     ['OTEL_PROPAGATORS', 'tracecontxt'],
+    // One entry without `=`: the SDK drops every attribute, the service name with them (it becomes `unknown_service:node`,
+    // while config.ts, seeing `service.name=` here, gives no default name).
+    ['OTEL_RESOURCE_ATTRIBUTES', 'service.name=shop,team'],
   ])('%s=%s is refused', (name, value) => {
     expect(problemsOf({ ...TRACING, [name]: value })).toEqual([expect.stringMatching(new RegExp(`^${name} `))]);
   });
