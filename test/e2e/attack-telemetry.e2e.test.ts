@@ -263,6 +263,18 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
     },
   );
 
+  itProductionProfile('client-controlled span attributes are bounded, as the operation name is (a long path and user agent)', async () => {
+    const a = await tracedApp();
+    const long = `x${'y'.repeat(6000)}`;
+    const res = await fetch(`${a.url}/${long}`, { headers: { 'user-agent': `agent-${long}` } });
+    expect(res.status).toBe(404);
+    await flushed(a, 'AfterLongPath');
+    const carriers = receiver!.spans.filter((s) => JSON.stringify(s).includes(long));
+    expect(carriers.length).toBeGreaterThan(0);
+    const longest = Math.max(...carriers.flatMap((s) => s.attributes.map((x) => String(attr(s, x.key) ?? '').length)));
+    expect(longest).toBeLessThanOrEqual(2048);
+  });
+
   itProductionProfile(
     "no client-controlled header reaches Toss: an anonymous client's baggage is not forwarded with the app's calls",
     async () => {
