@@ -438,6 +438,23 @@ describe('tracing on, the collector hanging', () => {
     expect(exports).toBeGreaterThan(0);
     expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
   });
+  itProductionProfile(
+    'a SIGTERM while the collector hangs ends the process cleanly (exit code 0), not as a failed shutdown',
+    async () => {
+      expect(app).toBeDefined();
+      const child = app!.child;
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      child.kill('SIGTERM');
+      // main.ts's own limit is 15 s; past 30 s something else is wrong.
+      const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const outcome = await exited;
+      clearTimeout(killer);
+      expect(outcome).toEqual({ code: 0, signal: null });
+    },
+    40_000,
+  );
 });
 
 describe('metrics: refusals counted on every door', () => {
