@@ -630,6 +630,60 @@ describe('metrics: WebSocket counts', () => {
   });
 });
 
+describe('metrics: payment outcomes', () => {
+  itProductionProfile(
+    'a confirm Toss answers ALREADY_PROCESSED_PAYMENT for a payment it approved (the order is paid) is not counted `declined`',
+    async () => {
+      const METRICS_TOKEN = 'attack-metrics-token-out-2b4d6f8a0c1e3957';
+      const { t, toss, close } = await startAppWithToss({ METRICS_TOKEN });
+      try {
+        const scrape = async (sample: string) => {
+          const text = await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+          return Number(
+            text
+              .split('\n')
+              .find((l) => l.startsWith(`${sample} `))
+              ?.split(' ')
+              .pop() ?? 0,
+          );
+        };
+        const DECLINED = 'marketplace_payment_outcomes_total{outcome="declined"}';
+        const UNKNOWN = 'marketplace_payment_outcomes_total{outcome="unknown"}';
+        const APPROVED = 'marketplace_payment_outcomes_total{outcome="approved"}';
+        const [seller, buyer] = await Promise.all([signUpAs(t.client, 'SELLER'), signUpAs(t.client, 'CUSTOMER')]);
+        const product = await createProduct(t.client, seller.token, { stock: 5 });
+        const order = await orderProducts(t.client, buyer.token, [{ productId: product.id, quantity: 1 }]);
+        const declined = await scrape(DECLINED);
+        const notRefused = async () => (await scrape(UNKNOWN)) + (await scrape(APPROVED));
+        const notRefusedBefore = await notRefused();
+        // The payment was confirmed at Toss already (an earlier confirm under another idempotency key, whose
+        // answer never came back): Toss answers this app's confirm 400 ALREADY_PROCESSED_PAYMENT, and the app
+        // looks the payment up, finds it DONE and marks the order paid.
+        const auth = authorizeOrder(toss, order);
+        const earlier = await fetch(`${toss.url}/v1/payments/confirm`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${TOSS_SECRET_KEY}:`).toString('base64')}`,
+            'content-type': 'application/json',
+            'idempotency-key': `earlier-${order.orderId}`,
+          },
+          body: JSON.stringify(auth),
+        });
+        expect(earlier.status).toBe(200);
+        const res = await t.client.request(ConfirmPaymentDocument, { input: auth }, { token: buyer.token });
+        expect(res.errors).toBeUndefined();
+        // Paid: no refusal happened, so nothing is `declined` (the confirm is `unknown`, or `approved`).
+        expect({ declined: (await scrape(DECLINED)) - declined, unknownOrApproved: (await notRefused()) - notRefusedBefore }).toEqual({
+          declined: 0,
+          unknownOrApproved: 1,
+        });
+      } finally {
+        await close();
+      }
+    },
+  );
+});
+
 describe('metrics: several instances', () => {
   itProductionProfile('a payment reconciled by two instances at once is counted `reconciled` once over all instances', async () => {
     const METRICS_TOKEN = 'attack-metrics-token-peer-1e3b5d7f9a2c4068';
