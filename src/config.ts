@@ -291,6 +291,8 @@ function replicaIssues(env: { DATABASE_URL?: string; DATABASE_REPLICA_URLS?: str
       return issue(`entry ${i + 1} is not a URL (a comma-separated list of mysql://user:password@host:port URLs)`);
     }
     if (!['mysql:', 'mariadb:'].includes(parsed.protocol)) return issue(`entry ${i + 1} must start with mysql:// or mariadb://`);
+    // `mysql://` or `mysql:///db` names no server: the driver would quietly connect to localhost:3306.
+    if (!parsed.hostname) return issue(`entry ${i + 1} names no host (mysql://user:password@host:port)`);
     const db = databaseNameOf(entry);
     if (db && db !== primaryDb) {
       return issue(

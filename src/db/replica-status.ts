@@ -52,11 +52,13 @@ export function writeFenceMillis(config: { maxLagSeconds: number; checkIntervalM
   return (config.maxLagSeconds + 2) * 1000 + config.checkIntervalMs;
 }
 
-/** A replica's URL for logs and /readyz: its password hidden. */
+/** A replica's URL for logs and /readyz: its password and query string (driver options, maybe a password) hidden. */
 export function redactReplicaUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    // Driver options in the query string may hold a password too: none of it is shown.
+    if (u.search) u.search = '?***';
     return u.toString();
   } catch {
     return '(unparseable URL)';

@@ -102,6 +102,10 @@ describe('DATABASE_REPLICA_URLS', () => {
     expect(() => load({ DATABASE_REPLICA_URLS: 'mysql://replica-1/other' })).toThrow(
       /DATABASE_REPLICA_URLS entry 1 names the database "other", but DATABASE_URL's is "marketplace"/,
     );
+    expect(() => load({ DATABASE_REPLICA_URLS: 'mysql://' })).toThrow(/DATABASE_REPLICA_URLS entry 1 names no host/);
+    expect(() => load({ DATABASE_REPLICA_URLS: 'mysql://replica-1, mysql:///marketplace' })).toThrow(
+      /DATABASE_REPLICA_URLS entry 2 names no host/,
+    );
     expect(() => load({ DATABASE_REPLICA_MAX_LAG_SECONDS: '0' })).toThrow(/DATABASE_REPLICA_MAX_LAG_SECONDS must be a whole number from 1/);
     expect(() => load({ DATABASE_REPLICA_CHECK_INTERVAL_MS: '10' })).toThrow(/DATABASE_REPLICA_CHECK_INTERVAL_MS must be a whole number/);
   });
@@ -114,5 +118,6 @@ describe('DATABASE_REPLICA_URLS', () => {
 
   it('never shows a password in logs or /readyz', () => {
     expect(redactReplicaUrl('mysql://app:s3cret@replica-1:3306/marketplace')).toBe('mysql://app:***@replica-1:3306/marketplace');
+    expect(redactReplicaUrl('mysql://app@replica-1/marketplace?password=s3cret&ssl=true')).toBe('mysql://app@replica-1/marketplace?***');
   });
 });
