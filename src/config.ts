@@ -550,9 +550,9 @@ export type DatabaseConfig = Readonly<
 export type ReplicaConfig = Readonly<{
   /** Replica URLs, each naming DATABASE_URL's database. */
   urls: readonly string[];
-  /** A replica further behind than this (its own Seconds_Behind_Master) is skipped. */
+  /** A replica further behind than this (the age of the newest heartbeat of ours it shows) is skipped. */
   maxLagSeconds: number;
-  /** How often each replica's status is checked. */
+  /** How often each replica is checked (each on its own loop), and the heartbeat written (db/replica-status.ts beatIntervalMs). */
   checkIntervalMs: number;
 }>;
 
