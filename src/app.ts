@@ -93,7 +93,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       closers.push(() => client.quit());
     }
     // Read replicas (DATABASE_REPLICA_URLS): browsing reads only, checked and fenced (README "Scaling out").
-    const replicas = await ReplicaSet.open(config.database, logger, options.onQuery);
+    const replicas = await ReplicaSet.open(config.database, orm, logger, options.onQuery);
     if (replicas) closers.push(() => replicas.close());
     const router =
       replicas && config.database.kind === 'mysql' && config.database.replicas

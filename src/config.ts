@@ -291,6 +291,8 @@ function replicaIssues(env: { DATABASE_URL?: string; DATABASE_REPLICA_URLS?: str
       return issue(`entry ${i + 1} is not a URL (a comma-separated list of mysql://user:password@host:port URLs)`);
     }
     if (!['mysql:', 'mariadb:'].includes(parsed.protocol)) return issue(`entry ${i + 1} must start with mysql:// or mariadb://`);
+    // `mysql://` or `mysql:///db` names no server: the driver would quietly connect to localhost:3306.
+    if (!parsed.hostname) return issue(`entry ${i + 1} names no host (mysql://user:password@host:port)`);
     const db = databaseNameOf(entry);
     if (db && db !== primaryDb) {
       return issue(
@@ -548,9 +550,9 @@ export type DatabaseConfig = Readonly<
 export type ReplicaConfig = Readonly<{
   /** Replica URLs, each naming DATABASE_URL's database. */
   urls: readonly string[];
-  /** A replica further behind than this (its own Seconds_Behind_Master) is skipped. */
+  /** A replica further behind than this (the age of the newest heartbeat of ours it shows) is skipped. */
   maxLagSeconds: number;
-  /** How often each replica's status is checked. */
+  /** How often each replica is checked (each on its own loop), and the heartbeat written (db/replica-status.ts beatIntervalMs). */
   checkIntervalMs: number;
 }>;
 

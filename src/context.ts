@@ -23,6 +23,11 @@ export type GraphQLContext = {
   reads: ReadRoute;
   /** Sends this operation's `reads` to a replica (the pipeline's replica routing decides). */
   readFrom(replica: Replica, replicas: ReplicaSet): void;
+  /**
+   * Sends this operation's `reads` to the primary, whatever `readFrom` chose: the response cache
+   * calls it for an answer it will keep (http/response-cache.ts). Before execution starts only.
+   */
+  readFromPrimary(): void;
   auth: AuthState;
   requestId: string;
   ip: string;
@@ -84,6 +89,10 @@ export class RequestContext implements GraphQLContext {
 
   readFrom(replica: Replica, replicas: ReplicaSet): void {
     this.route = new ReadRoute(this.primary(), replica, replicas);
+  }
+
+  readFromPrimary(): void {
+    this.route = new ReadRoute(this.primary());
   }
 
   get loaders(): Loaders {

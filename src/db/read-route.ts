@@ -45,11 +45,14 @@ export class ReadRoute {
   }
 
   /**
-   * Runs `work` on the replica; if it fails there, again on the primary (a read has no side
-   * effects), and the rest of the request reads from the primary too. Never an error to the
-   * client for a replica's fault. A failure that is not the API's own answer (a GraphQLError,
-   * such as a NOT_FOUND that may only be the replica's lag) also takes the replica out of
-   * rotation until its next check.
+   * Runs `work` on the replica. A GraphQLError (such as a NOT_FOUND) is the API's answer from the
+   * replica's point of the data, within the lag bound like any other, and is returned as it is:
+   * nothing of the operation goes to the primary for it. Only an infrastructure failure (the
+   * replica refused, dropped the connection or did not answer in REPLICA_READ_TIMEOUT_MS) runs
+   * `work` again on the primary (a read has no side effects), sends the rest of the request there
+   * and takes the replica out of rotation until its next check: never an error to the client for
+   * a replica's fault. That one case may mix in one operation what earlier fields read on the
+   * replica with what later ones read on the primary (README "Scaling out").
    */
   private async run<T>(work: ReadWork<T>, onReplica: (replica: Replica) => EntityManager, onPrimary: () => EntityManager): Promise<T> {
     const replica = this.replica;
@@ -57,7 +60,8 @@ export class ReadRoute {
     try {
       return await withTimeout(work(onReplica(replica)), REPLICA_READ_TIMEOUT_MS);
     } catch (err) {
-      if (!(err instanceof GraphQLError)) this.set.reportFailure(replica, err);
+      if (err instanceof GraphQLError) throw err;
+      this.set.reportFailure(replica, err);
       this.replica = null;
       return work(onPrimary());
     }

@@ -12,6 +12,7 @@ import { Payment } from './payment.entity';
 import { Product } from './product.entity';
 import { ProductImage } from './product-image.entity';
 import { ProductSearchDoc, ProductSearchGram } from './product-search.entity';
+import { ReplicaHeartbeat } from './replica-heartbeat.entity';
 import { Seller } from './seller.entity';
 import { SellerLedgerEntry } from './seller-ledger-entry.entity';
 import { SellerPayout } from './seller-payout.entity';
@@ -40,6 +41,7 @@ export const entities = [
   Payment,
   SellerPayout,
   SellerLedgerEntry,
+  ReplicaHeartbeat,
 ];
 
 export {
@@ -57,6 +59,7 @@ export {
   ProductImage,
   ProductSearchDoc,
   ProductSearchGram,
+  ReplicaHeartbeat,
   Seller,
   SellerLedgerEntry,
   SellerPayout,

@@ -51,6 +51,8 @@ function remember(kept: Kept, resultJson: string): Kept {
  *   and variables, and served from there with an `Age` header. Each instance keeps a copy in
  *   process until the shared entry expires, so a hot page costs no round trip and no instance
  *   serves anything older than the TTL. Personal answers are never kept, so none can be shared.
+ *   An answer that will be kept is made from the primary, never a read replica (README "Scaling
+ *   out"): a kept answer is at most the TTL old, not the replica's lag plus the TTL.
  * - When an entry is missing (or just expired), the first request for it in this instance runs
  *   the operation and the others that arrive meanwhile wait for its answer (at most
  *   WAIT_FOR_LEADER_MS; if it errs they run their own), instead of every connection running it.
@@ -133,11 +135,16 @@ export function responseCachePlugin(options: {
           const made = making.get(key);
           if (made) {
             hit = await waitFor(made);
-            return hit ? served(response, hit) : null;
+            if (hit) return served(response, hit);
+          } else {
+            const mine = new Promise<Kept | undefined>((resolve) => (settle = resolve));
+            making.set(key, mine);
+            void mine.then(() => making.get(key!) === mine && making.delete(key!));
           }
-          const mine = new Promise<Kept | undefined>((resolve) => (settle = resolve));
-          making.set(key, mine);
-          void mine.then(() => making.get(key!) === mine && making.delete(key!));
+          // This request makes an answer that will be kept (and served for up to the TTL): made from
+          // the primary, so nothing kept is older than when it was kept (a replica's answer could
+          // already be the lag bound old, and the cache would add its TTL to that).
+          contextValue.readFromPrimary();
           return null;
         },
         async willSendResponse({ response, errors }) {

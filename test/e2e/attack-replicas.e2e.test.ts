@@ -81,9 +81,19 @@ it('a product its seller hid is not served to anonymous readers once the change 
     await pair.delayReplication(120);
     await untilReplica((r) => r.state === 'ok', strict.url);
     await strict.client.ok(UpdateProductDocument, { id: product.id, input: { status: 'HIDDEN' } }, { token: owner.token });
-    // At once the replica is still within the bound: an anonymous reader gets its (older) page, which is allowed.
+    // At once the replica is still within the bound and has not applied the hiding. The anonymous
+    // answer the response cache makes and keeps is made from the primary (the fix: a kept replica
+    // answer could outlive the lag bound), so it is hidden already. (Before the fix this asserted the
+    // replica's older page here; with kept answers made on the primary that is moot.)
     const early = await strict.client.raw<{ product: { name: string } | null }>(PRODUCT_NAME, { id: product.id });
-    expect(early.data?.product?.name).toBe('soon hidden');
+    expect(early.data?.product).toBeNull();
+    // A logged-in reader who has not written is not cached: it still reads the replica's older page.
+    const uncached = await strict.client.raw<{ product: { name: string } | null }>(
+      PRODUCT_NAME,
+      { id: product.id },
+      { token: other.token },
+    );
+    expect(uncached.data?.product?.name).toBe('soon hidden');
     // Now the hiding is older than the lag bound: the instance itself reports the replica too far behind to read.
     const body = await untilReplica((r) => r.state === 'lagging', strict.url);
     expect(body.replicas[0].lagSeconds).toBeGreaterThan(2);
@@ -91,8 +101,9 @@ it('a product its seller hid is not served to anonymous readers once the change 
     const fresh = await strict.client.raw<{ product: unknown }>(PRODUCT_NAME, { id: product.id }, { token: other.token });
     expect(fresh.data?.product).toBeNull();
     // An anonymous reader must not see it either (README: others' writes reach a reader within the lag bound).
+    // (It may be the kept answer, with an Age: that answer was made from the primary.)
     const late = await strict.client.raw<{ product: unknown }>(PRODUCT_NAME, { id: product.id });
-    expect({ product: late.data?.product, age: late.headers.get('age') }).toEqual({ product: null, age: null });
+    expect(late.data?.product).toBeNull();
   } finally {
     await pair.delayReplication(0);
     await pair.waitForReplica(30);

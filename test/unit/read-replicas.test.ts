@@ -1,6 +1,14 @@
 import { getOperationAST, parse } from 'graphql';
 import { loadConfig } from '../../src/config';
-import { healthOf, pickReplica, redactReplicaUrl, writeFenceMillis, type ReplicaHealth } from '../../src/db/replica-status';
+import {
+  beatIntervalMs,
+  healthOf,
+  pickReplica,
+  redactReplicaUrl,
+  stalenessMs,
+  writeFenceMillis,
+  type ReplicaHealth,
+} from '../../src/db/replica-status';
 import { browsesOnly } from '../../src/schema/replica-reads';
 // The resolvers register their @ReplicaReads fields when loaded.
 import '../../src/resolvers/catalog/product.resolver';
@@ -10,31 +18,62 @@ import '../../src/resolvers/cart/cart.resolver';
 const SECRET = { AUTH_TOKEN_SECRET: 'unit-token-secret-9b41e6d0c8a27f53' };
 const PRIMARY = 'mysql://app:pw@db-primary:3306/marketplace';
 
-describe('a replica health from its own status', () => {
-  const mariadb = (io: string, sqlThread: string, lag: number | null) => ({
-    Slave_IO_Running: io,
-    Slave_SQL_Running: sqlThread,
-    Seconds_Behind_Master: lag,
+describe("a replica's health from our heartbeat", () => {
+  const running = { Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', Seconds_Behind_Master: 0 };
+  const health = (staleMs: number | null, status: Record<string, unknown> | undefined | null = running, sinceFirstBeatMs = 60_000) =>
+    healthOf({ staleMs, sinceFirstBeatMs, status }, 5);
+
+  it('is ok while the beat it shows is at most the lag bound old, lagging past it', () => {
+    expect(health(0)).toEqual({ state: 'ok', lagSeconds: 0 });
+    expect(health(5000)).toEqual({ state: 'ok', lagSeconds: 5 });
+    expect(health(5001)).toEqual({ state: 'lagging', lagSeconds: 5.1 });
   });
 
-  it('is ok only with both threads running and a known lag within the bound', () => {
-    expect(healthOf(mariadb('Yes', 'Yes', 0), 5)).toEqual({ state: 'ok', lagSeconds: 0 });
-    expect(healthOf(mariadb('Yes', 'Yes', 5), 5)).toEqual({ state: 'ok', lagSeconds: 5 });
-    expect(healthOf(mariadb('Yes', 'Yes', 6), 5)).toEqual({ state: 'lagging', lagSeconds: 6 });
+  it('the heartbeat decides, whatever Seconds_Behind_Master says; with no status row (Aurora) or no privilege to read it too', () => {
+    expect(health(9000, { ...running, Seconds_Behind_Master: 0 }).state).toBe('lagging');
+    expect(health(100, { ...running, Seconds_Behind_Master: null }).state).toBe('ok');
+    expect(health(100, undefined).state).toBe('ok');
+    expect(health(100, null).state).toBe('ok');
+    expect(health(9000, undefined).state).toBe('lagging');
   });
 
-  it('is stopped when a thread is not running (or still connecting) or the lag is unknown', () => {
-    expect(healthOf(mariadb('No', 'Yes', null), 5).state).toBe('stopped');
-    expect(healthOf(mariadb('Connecting', 'Yes', 0), 5).state).toBe('stopped');
-    expect(healthOf(mariadb('Yes', 'No', 0), 5).state).toBe('stopped');
-    expect(healthOf(mariadb('Yes', 'Yes', null), 5)).toEqual({ state: 'stopped', lagSeconds: null });
-  });
-
-  it("reads MySQL 8's column names too, and a server with no replication is not a replica", () => {
+  it('stopped replication threads take it out (MariaDB and MySQL 8 column names)', () => {
+    expect(health(100, { ...running, Slave_SQL_Running: 'No' })).toEqual({ state: 'stopped', lagSeconds: 0.1 });
+    expect(health(100, { ...running, Slave_IO_Running: 'Connecting' }).state).toBe('stopped');
     const mysql8 = { Replica_IO_Running: 'Yes', Replica_SQL_Running: 'Yes', Seconds_Behind_Source: '2' };
-    expect(healthOf(mysql8, 5)).toEqual({ state: 'ok', lagSeconds: 2 });
-    expect(healthOf({ ...mysql8, Replica_SQL_Running: 'No' }, 5).state).toBe('stopped');
-    expect(healthOf(undefined, 5)).toEqual({ state: 'not a replica', lagSeconds: null });
+    expect(health(100, mysql8).state).toBe('ok');
+    expect(health(100, { ...mysql8, Replica_SQL_Running: 'No' }).state).toBe('stopped');
+  });
+
+  it("without our row: waiting (unchecked) within the lag bound of our first beat, then not this primary's replica", () => {
+    expect(health(null, running, 4000)).toEqual({ state: 'unchecked', lagSeconds: null });
+    expect(health(null, running, 5001)).toEqual({ state: "not this primary's replica", lagSeconds: null });
+    expect(health(null, undefined, 60_000).state).toBe("not this primary's replica");
+  });
+});
+
+describe('how stale a beat is', () => {
+  const beats = {
+    sent: new Map([
+      [7, 1000],
+      [8, 2000],
+      [9, 3000],
+    ]),
+    forgotten: { beat: 6, at: 500 },
+    firstAt: 0,
+  };
+
+  it('is the time since we sent the beat the replica shows, a lower bound for a forgotten one, none for no row or a beat never sent', () => {
+    expect(stalenessMs(beats, 9, 3500)).toBe(500);
+    expect(stalenessMs(beats, 7, 3500)).toBe(2500);
+    expect(stalenessMs(beats, 2, 3500)).toBe(3000);
+    expect(stalenessMs(beats, null, 3500)).toBeNull();
+    expect(stalenessMs(beats, 10, 3500)).toBeNull();
+  });
+
+  it('is written every check interval, at least four times per lag bound', () => {
+    expect(beatIntervalMs({ maxLagSeconds: 5, checkIntervalMs: 1000 })).toBe(1000);
+    expect(beatIntervalMs({ maxLagSeconds: 1, checkIntervalMs: 3000 })).toBe(250);
   });
 });
 
@@ -50,9 +89,9 @@ describe('picking a replica', () => {
 });
 
 describe('the write fence', () => {
-  it('lasts the lag bound, a second of rounding, the check interval and a second of margin', () => {
-    expect(writeFenceMillis({ maxLagSeconds: 5, checkIntervalMs: 1000 })).toBe(8000);
-    expect(writeFenceMillis({ maxLagSeconds: 1, checkIntervalMs: 100 })).toBe(3100);
+  it('lasts the lag bound, the check interval, the check timeout (2 s) and a second of margin', () => {
+    expect(writeFenceMillis({ maxLagSeconds: 5, checkIntervalMs: 1000 })).toBe(9000);
+    expect(writeFenceMillis({ maxLagSeconds: 1, checkIntervalMs: 100 })).toBe(4100);
   });
 });
 
@@ -102,6 +141,10 @@ describe('DATABASE_REPLICA_URLS', () => {
     expect(() => load({ DATABASE_REPLICA_URLS: 'mysql://replica-1/other' })).toThrow(
       /DATABASE_REPLICA_URLS entry 1 names the database "other", but DATABASE_URL's is "marketplace"/,
     );
+    expect(() => load({ DATABASE_REPLICA_URLS: 'mysql://' })).toThrow(/DATABASE_REPLICA_URLS entry 1 names no host/);
+    expect(() => load({ DATABASE_REPLICA_URLS: 'mysql://replica-1, mysql:///marketplace' })).toThrow(
+      /DATABASE_REPLICA_URLS entry 2 names no host/,
+    );
     expect(() => load({ DATABASE_REPLICA_MAX_LAG_SECONDS: '0' })).toThrow(/DATABASE_REPLICA_MAX_LAG_SECONDS must be a whole number from 1/);
     expect(() => load({ DATABASE_REPLICA_CHECK_INTERVAL_MS: '10' })).toThrow(/DATABASE_REPLICA_CHECK_INTERVAL_MS must be a whole number/);
   });
@@ -114,5 +157,6 @@ describe('DATABASE_REPLICA_URLS', () => {
 
   it('never shows a password in logs or /readyz', () => {
     expect(redactReplicaUrl('mysql://app:s3cret@replica-1:3306/marketplace')).toBe('mysql://app:***@replica-1:3306/marketplace');
+    expect(redactReplicaUrl('mysql://app@replica-1/marketplace?password=s3cret&ssl=true')).toBe('mysql://app@replica-1/marketplace?***');
   });
 });
