@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LABEL_NAME } from '../config';
 import { OrderEventKind } from '../entities/order-status-change.entity';
 import type { Logger } from '../logger';
 import type { BusinessMetrics, PaymentOutcome } from '../services/shared/business-metrics';
@@ -23,8 +24,6 @@ export type GaugeSources = {
 
 const PAYMENT_OUTCOMES: readonly PaymentOutcome[] = ['approved', 'declined', 'unknown', 'reconciled'];
 const OTHER = 'other';
-/** A GraphQL name (what a document's operation name always is), short enough for a label. */
-const LABEL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 
 /**
  * Operation names are chosen by clients, so the label values are bounded: the names listed in

@@ -20,7 +20,13 @@ describe('telemetry settings', () => {
     const { telemetry } = loadConfig({});
     expect(telemetry).toEqual({
       tracing: false,
-      traces: { defaultServiceName: 'marketplace-api', sampler: 'parentbased_always_on', samplerRatio: 1 },
+      traces: {
+        defaultServiceName: 'marketplace-api',
+        sampler: 'parentbased_always_on',
+        samplerRatio: 1,
+        attributeValueLengthLimit: 2048,
+        propagatorsFromEnv: false,
+      },
       metrics: { listener: null, token: null, operationNames: null, maxOperationNames: 100 },
     });
   });
@@ -150,5 +156,14 @@ describe('the traces sampler', () => {
     );
     expect(none.shouldSample(ROOT_CONTEXT, traceId, 'POST', SpanKind.SERVER, {}, []).decision).toBe(SamplingDecision.NOT_RECORD);
     expect(none.shouldSample(parent, traceId, 'query', SpanKind.INTERNAL, {}, []).decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
+  });
+
+  it("ignores a remote parent's sampled flag (any client writes traceparent): the configured sampler decides", () => {
+    const remote = (flags: number) =>
+      trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: 'cd'.repeat(8), traceFlags: flags, isRemote: true });
+    const on = tracesSampler(loadConfig({}).telemetry.traces);
+    expect(on.shouldSample(remote(0), traceId, 'POST', SpanKind.SERVER, {}, []).decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
+    const off = tracesSampler(loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_always_off' }).telemetry.traces);
+    expect(off.shouldSample(remote(1), traceId, 'POST', SpanKind.SERVER, {}, []).decision).toBe(SamplingDecision.NOT_RECORD);
   });
 });
