@@ -96,7 +96,7 @@ export class PrometheusMetrics implements BusinessMetrics, RequestMetrics {
     });
     this.rateLimitRefusals = new Counter({
       name: 'marketplace_rate_limit_refusals_total',
-      help: 'Requests, operations and WebSocket upgrades refused with TOO_MANY_REQUESTS (HTTP 429)',
+      help: 'Requests, operations, WebSocket upgrades and sockets (close 4429), and Toss webhook deliveries refused by a rate limit (TOO_MANY_REQUESTS, HTTP 429)',
       registers,
     });
     const sources = () => this.sources;
