@@ -199,7 +199,7 @@ const schema = z
           });
       }),
     METRICS_MAX_OPERATION_NAMES: int(100, 0, 10_000),
-    // Read by the OpenTelemetry SDK itself (README "Observability"); here only to decide whether tracing starts.
+    // Read by the OpenTelemetry SDK itself (README "Observability"); here to decide whether tracing starts, and checked.
     OTEL_EXPORTER_OTLP_ENDPOINT: url(['http', 'https']).optional(),
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http', 'https']).optional(),
     OTEL_SDK_DISABLED: bool(false),
