@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 import { looksLikePlaceholder, weakSecretReason } from './secret-strength';
 import { parseIpList, type IpRule } from './services/shared/ip-list';
+import { OTEL_SETTING_NAMES, otelSettingProblems, type OtelSettingName } from './otel-settings';
 
 /** Environment variables are parsed here once; nothing else in the app reads process.env. */
 
@@ -48,6 +49,15 @@ export const TRACES_SAMPLERS = [
   'parentbased_traceidratio',
 ] as const;
 export type TracesSampler = (typeof TRACES_SAMPLERS)[number];
+/** Span attribute values are cut to this length unless OTEL_(SPAN_)ATTRIBUTE_VALUE_LENGTH_LIMIT says otherwise (client-controlled paths, user agents). */
+export const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 2048;
+/** A GraphQL name short enough to be a metrics label (telemetry/metrics.ts labels nothing else). */
+export const LABEL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
+const operationNamesOf = (v: string) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const TOSS_API_URL = 'https://api.tosspayments.com';
 /** The largest value a GraphQL `Int` carries (and so the largest amount the API can show). */
@@ -175,19 +185,35 @@ const schema = z
     METRICS_PORT: int(0, 0, 65535),
     METRICS_HOST: z.string().default('127.0.0.1'),
     METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
-    METRICS_OPERATION_NAMES: z.string().optional(),
+    METRICS_OPERATION_NAMES: z
+      .string()
+      .optional()
+      .superRefine((v, ctx) => {
+        const bad = v === undefined ? [] : operationNamesOf(v).filter((name) => !LABEL_NAME.test(name));
+        if (bad.length > 0)
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            message:
+              `has entries that are not GraphQL operation names of at most 64 characters, which no operation can match: ` +
+              bad.map((b) => JSON.stringify(b.length > 70 ? `${b.slice(0, 64)}…` : b)).join(', '),
+          });
+      }),
     METRICS_MAX_OPERATION_NAMES: int(100, 0, 10_000),
-    // Read by the OpenTelemetry SDK itself (README "Observability"); here only to decide whether tracing starts.
+    // Read by the OpenTelemetry SDK itself (README "Observability"); here to decide whether tracing starts, and checked.
     OTEL_EXPORTER_OTLP_ENDPOINT: url(['http', 'https']).optional(),
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http', 'https']).optional(),
     OTEL_SDK_DISABLED: bool(false),
     OTEL_SERVICE_NAME: z.string().optional(),
-    OTEL_RESOURCE_ATTRIBUTES: z.string().optional(),
     OTEL_TRACES_SAMPLER: z.enum(TRACES_SAMPLERS).optional(),
     OTEL_TRACES_SAMPLER_ARG: z
       .string()
       .optional()
       .refine((v) => v === undefined || (v.trim() !== '' && Number(v) >= 0 && Number(v) <= 1), { message: 'must be a ratio from 0 to 1' }),
+    // The SDK's own exporter, batching, propagation and resource settings: checked in otel-settings.ts when tracing is on.
+    ...(Object.fromEntries(OTEL_SETTING_NAMES.map((name) => [name, z.string().optional()])) as Record<
+      OtelSettingName,
+      z.ZodOptional<z.ZodString>
+    >),
   })
   .superRefine((env, ctx) => {
     if (env.STORAGE === 's3' && !env.S3_BUCKET) {
@@ -241,6 +267,8 @@ const schema = z
         message: 'is required when DATABASE_URL is set (the built-in development secret is public)',
       });
     }
+    if (tracingRequested(env))
+      for (const [name, message] of otelSettingProblems(env)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [name], message });
     if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['METRICS_PORT'], message: 'must differ from PORT (or be unset)' });
     }
@@ -503,9 +531,17 @@ export type TelemetryConfig = Readonly<{
   /**
    * What the tracing setup takes from the standard variables (the SDK reads the exporter's
    * OTEL_EXPORTER_OTLP_* itself): the service name to give when neither OTEL_SERVICE_NAME nor
-   * OTEL_RESOURCE_ATTRIBUTES names one (null: they do), and the sampler with its ratio.
+   * OTEL_RESOURCE_ATTRIBUTES names one (null: they do), the sampler with its ratio, the longest
+   * attribute value (OTEL_(SPAN_)ATTRIBUTE_VALUE_LENGTH_LIMIT, 2048 unset), and whether
+   * OTEL_PROPAGATORS names the propagators (unset: W3C trace context only).
    */
-  traces: Readonly<{ defaultServiceName: string | null; sampler: TracesSampler; samplerRatio: number }>;
+  traces: Readonly<{
+    defaultServiceName: string | null;
+    sampler: TracesSampler;
+    samplerRatio: number;
+    attributeValueLengthLimit: number;
+    propagatorsFromEnv: boolean;
+  }>;
   metrics: Readonly<{
     /** A listener of its own serving only `/metrics` (null: none). */
     listener: Readonly<{ port: number; host: string }> | null;
@@ -693,17 +729,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           e.OTEL_SERVICE_NAME || /(^|,)\s*service\.name\s*=/.test(e.OTEL_RESOURCE_ATTRIBUTES ?? '') ? null : 'marketplace-api',
         sampler: e.OTEL_TRACES_SAMPLER ?? 'parentbased_always_on',
         samplerRatio: e.OTEL_TRACES_SAMPLER_ARG === undefined ? 1 : Number(e.OTEL_TRACES_SAMPLER_ARG),
+        attributeValueLengthLimit: Number(
+          e.OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT ?? e.OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT ?? DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+        ),
+        propagatorsFromEnv: e.OTEL_PROPAGATORS !== undefined,
       }),
       metrics: Object.freeze({
         listener: e.METRICS_PORT ? Object.freeze({ port: e.METRICS_PORT, host: e.METRICS_HOST }) : null,
         token: e.METRICS_TOKEN ?? null,
-        operationNames: e.METRICS_OPERATION_NAMES
-          ? Object.freeze(
-              e.METRICS_OPERATION_NAMES.split(',')
-                .map((s) => s.trim())
-                .filter(Boolean),
-            )
-          : null,
+        operationNames: e.METRICS_OPERATION_NAMES ? Object.freeze(operationNamesOf(e.METRICS_OPERATION_NAMES)) : null,
         maxOperationNames: e.METRICS_MAX_OPERATION_NAMES,
       }),
     }),

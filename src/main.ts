@@ -22,7 +22,7 @@ async function main() {
   // Traces (README "Observability"): the SDK starts before the app's modules are loaded, so its
   // instrumentations patch mysql2, ioredis and http as they are required. Off, it is never loaded.
   const tracing = config.telemetry.tracing
-    ? (require('./telemetry/tracing') as typeof TracingModule).startTracing(config.telemetry.traces)
+    ? (require('./telemetry/tracing') as typeof TracingModule).startTracing(config.telemetry.traces, config.trustProxy)
     : null;
   const { createApp } = require('./app') as typeof AppModule;
   const { DEMO_CREDENTIALS, DEMO_PASSWORD, demoSeedPending, seedDemo } = require('./services/demo/demo-seed') as typeof DemoSeedModule;
@@ -41,6 +41,7 @@ async function main() {
     app.logger.info({ created: report.created }, 'demo data loaded');
   }
   const url = await app.listen();
+  tracing?.traceServerOn(Number(new URL(url).port));
   app.logger.info({ url: `${url}/graphql`, env: config.nodeEnv, profile: config.profile }, 'marketplace API listening');
   if (config.graphql.introspection) app.logger.info(`Apollo Sandbox: open ${url}/graphql in a browser`);
   if (!config.isProduction) {
@@ -60,8 +61,8 @@ async function main() {
     force.unref();
     app
       .close()
-      // The spans of the last requests are sent before exiting.
-      .then(() => tracing?.shutdown())
+      // The spans of the last requests are sent before exiting, if the collector takes them in time.
+      .then(() => tracing && flushTraces(tracing, app.logger))
       .then(() => process.exit(0))
       .catch((err) => {
         app.logger.error({ err }, 'error during shutdown');
@@ -70,6 +71,27 @@ async function main() {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** How long a shutdown waits for the last spans to be exported: a hung collector must not hold the exit. */
+const TRACES_FLUSH_MS = 3000;
+
+/** Ends tracing; an export that fails or takes too long is a warning, never a failed shutdown. */
+async function flushTraces(tracing: { shutdown(): Promise<void> }, logger: { warn(obj: object, msg: string): void }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), TRACES_FLUSH_MS);
+    timer.unref();
+  });
+  try {
+    const outcome = await Promise.race([tracing.shutdown().then(() => 'done' as const), timedOut]);
+    if (outcome === 'timeout')
+      logger.warn({ waitedMs: TRACES_FLUSH_MS }, 'tracing: the last spans were not exported in time (collector unreachable?)');
+  } catch (err) {
+    logger.warn({ err }, 'tracing: the last spans could not be exported');
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 main().catch((err) => {

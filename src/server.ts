@@ -125,7 +125,7 @@ export async function createHttpServer(deps: Deps) {
   if (deps.metrics && metricsToken) app.get('/metrics', metricsRoute(deps.metrics, metricsToken, logger));
 
   // Toss's PAYMENT_STATUS_CHANGED deliveries (allow-list, per-IP limit, then a look-up at Toss).
-  app.use(tossWebhookRouter({ config, redis, logger, webhook: deps.webhook }));
+  app.use(tossWebhookRouter({ config, redis, logger, webhook: deps.webhook, metrics: deps.metrics }));
 
   if (config.storage.kind === 'local') {
     // Images stored on local disk are served here; their keys are random, so nothing is guessable.

@@ -204,7 +204,11 @@ export async function attachWebSocketServer(deps: Deps) {
           return null;
         });
         if (taken === null) return refuse(socket, CloseCode.TRY_AGAIN_LATER, 'Try again later');
-        if (!taken) return refuse(socket, CloseCode.TOO_MANY, 'Too many open connections for this account');
+        if (!taken) {
+          // Counted with the other rate-limit refusals (README "Observability").
+          pipeline.refused('TOO_MANY_REQUESTS');
+          return refuse(socket, CloseCode.TOO_MANY, 'Too many open connections for this account');
+        }
         if (socket.readyState !== socket.OPEN) {
           void slots.release(slot.key, slot.holder).catch(() => undefined);
           return false;

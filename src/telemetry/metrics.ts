@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { LABEL_NAME } from '../config';
 import { OrderEventKind } from '../entities/order-status-change.entity';
 import type { Logger } from '../logger';
 import type { BusinessMetrics, PaymentOutcome } from '../services/shared/business-metrics';
@@ -23,8 +24,6 @@ export type GaugeSources = {
 
 const PAYMENT_OUTCOMES: readonly PaymentOutcome[] = ['approved', 'declined', 'unknown', 'reconciled'];
 const OTHER = 'other';
-/** A GraphQL name (what a document's operation name always is), short enough for a label. */
-const LABEL_NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
 
 /**
  * Operation names are chosen by clients, so the label values are bounded: the names listed in
@@ -97,7 +96,7 @@ export class PrometheusMetrics implements BusinessMetrics, RequestMetrics {
     });
     this.rateLimitRefusals = new Counter({
       name: 'marketplace_rate_limit_refusals_total',
-      help: 'Requests, operations and WebSocket upgrades refused with TOO_MANY_REQUESTS (HTTP 429)',
+      help: 'Requests, operations, WebSocket upgrades and sockets (close 4429), and Toss webhook deliveries refused by a rate limit (TOO_MANY_REQUESTS, HTTP 429)',
       registers,
     });
     const sources = () => this.sources;

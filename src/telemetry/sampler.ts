@@ -12,8 +12,8 @@ import {
 
 /**
  * The sampler OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG name (`parentbased_always_on` by
- * default; read by config.ts), as the SDK would build it, with one rule first: a database statement with no parent
- * span is not recorded. Those are the background jobs' polls (the outbox relay every 250 ms, the
+ * default; read by config.ts), as the SDK would build it but for remote parents, with one rule
+ * first: a database statement with no parent span is not recorded. Those are the background jobs' polls (the outbox relay every 250 ms, the
  * sweeper), which would otherwise each be a trace of their own; a statement made by a request is
  * always under its operation's span. (Redis commands without a parent are left out by the
  * ioredis instrumentation itself.)
@@ -30,6 +30,14 @@ export function tracesSampler(settings: { sampler: TracesSampler; samplerRatio: 
   };
 }
 
+/**
+ * A `parentbased_*` sampler whose root also decides under a remote parent: the sampled flag of an
+ * incoming `traceparent` is written by whoever sent the request (any client), so it may neither
+ * switch a request's tracing off nor force it on. Local parents (the request's own spans) decide
+ * for their children as usual, so a trace is kept or dropped whole.
+ */
+const parentBased = (root: Sampler): Sampler => new ParentBasedSampler({ root, remoteParentSampled: root, remoteParentNotSampled: root });
+
 function samplerOf(name: TracesSampler, ratio: number): Sampler {
   switch (name) {
     case 'always_on':
@@ -39,10 +47,10 @@ function samplerOf(name: TracesSampler, ratio: number): Sampler {
     case 'traceidratio':
       return new TraceIdRatioBasedSampler(ratio);
     case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+      return parentBased(new AlwaysOffSampler());
     case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+      return parentBased(new TraceIdRatioBasedSampler(ratio));
     case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+      return parentBased(new AlwaysOnSampler());
   }
 }

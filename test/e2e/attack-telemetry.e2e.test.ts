@@ -269,7 +269,8 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
     const res = await fetch(`${a.url}/${long}`, { headers: { 'user-agent': `agent-${long}` } });
     expect(res.status).toBe(404);
     await flushed(a, 'AfterLongPath');
-    const carriers = receiver!.spans.filter((s) => JSON.stringify(s).includes(long));
+    // The spans carrying (the start of) the long path: once values are bounded, none can hold all 6,001 characters.
+    const carriers = receiver!.spans.filter((s) => JSON.stringify(s).includes(long.slice(0, 200)));
     expect(carriers.length).toBeGreaterThan(0);
     const longest = Math.max(...carriers.flatMap((s) => s.attributes.map((x) => String(attr(s, x.key) ?? '').length)));
     expect(longest).toBeLessThanOrEqual(2048);

@@ -4,6 +4,7 @@ import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace-base';
 import { maskSql, outgoingUrlAttributes, pathTemplate, redactedQuery } from '../../src/telemetry/redaction';
 import { tracesSampler } from '../../src/telemetry/sampler';
+import { maskErrorText } from '../../src/telemetry/span-hygiene';
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
@@ -20,7 +21,13 @@ describe('telemetry settings', () => {
     const { telemetry } = loadConfig({});
     expect(telemetry).toEqual({
       tracing: false,
-      traces: { defaultServiceName: 'marketplace-api', sampler: 'parentbased_always_on', samplerRatio: 1 },
+      traces: {
+        defaultServiceName: 'marketplace-api',
+        sampler: 'parentbased_always_on',
+        samplerRatio: 1,
+        attributeValueLengthLimit: 2048,
+        propagatorsFromEnv: false,
+      },
       metrics: { listener: null, token: null, operationNames: null, maxOperationNames: 100 },
     });
   });
@@ -150,5 +157,61 @@ describe('the traces sampler', () => {
     );
     expect(none.shouldSample(ROOT_CONTEXT, traceId, 'POST', SpanKind.SERVER, {}, []).decision).toBe(SamplingDecision.NOT_RECORD);
     expect(none.shouldSample(parent, traceId, 'query', SpanKind.INTERNAL, {}, []).decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
+  });
+
+  it("ignores a remote parent's sampled flag (any client writes traceparent): the configured sampler decides", () => {
+    const remote = (flags: number) =>
+      trace.setSpanContext(ROOT_CONTEXT, { traceId, spanId: 'cd'.repeat(8), traceFlags: flags, isRemote: true });
+    const on = tracesSampler(loadConfig({}).telemetry.traces);
+    expect(on.shouldSample(remote(0), traceId, 'POST', SpanKind.SERVER, {}, []).decision).toBe(SamplingDecision.RECORD_AND_SAMPLED);
+    const off = tracesSampler(loadConfig({ OTEL_TRACES_SAMPLER: 'parentbased_always_off' }).telemetry.traces);
+    expect(off.shouldSample(remote(1), traceId, 'POST', SpanKind.SERVER, {}, []).decision).toBe(SamplingDecision.NOT_RECORD);
+  });
+});
+
+describe('the OTEL_* settings checked at boot', () => {
+  const TRACING = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+
+  it('takes every documented value, and reads the attribute bound and whether OTEL_PROPAGATORS decides', () => {
+    const config = loadConfig({
+      ...TRACING,
+      OTEL_TRACES_EXPORTER: 'otlp,console',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+      OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc,x-team=shop',
+      OTEL_EXPORTER_OTLP_TIMEOUT: '5000',
+      OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+      OTEL_BSP_SCHEDULE_DELAY: '0',
+      OTEL_BSP_MAX_QUEUE_SIZE: '4096',
+      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '256',
+      OTEL_PROPAGATORS: 'tracecontext,b3',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,service.namespace=shop',
+      OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '512',
+    });
+    expect(config.telemetry.traces).toMatchObject({ attributeValueLengthLimit: 512, propagatorsFromEnv: true });
+    expect(loadConfig({ ...TRACING, OTEL_TRACES_EXPORTER: 'none', OTEL_PROPAGATORS: 'none' }).telemetry.tracing).toBe(true);
+  });
+
+  it('refuses baggage propagation, a batch larger than the queue, and never echoes a header value', () => {
+    expect(problemsOf({ ...TRACING, OTEL_PROPAGATORS: 'tracecontext,baggage' })).toEqual([
+      expect.stringMatching(/^OTEL_PROPAGATORS .*baggage/),
+    ]);
+    expect(problemsOf({ ...TRACING, OTEL_BSP_MAX_QUEUE_SIZE: '100', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '200' })).toEqual([
+      'OTEL_BSP_MAX_EXPORT_BATCH_SIZE must not exceed OTEL_BSP_MAX_QUEUE_SIZE',
+    ]);
+    const problems = problemsOf({ ...TRACING, OTEL_EXPORTER_OTLP_HEADERS: 'ok=1,secret-token-value' });
+    expect(problems).toEqual([expect.stringMatching(/^OTEL_EXPORTER_OTLP_HEADERS entry 2 /)]);
+    expect(problems[0]).not.toContain('secret-token-value');
+  });
+
+  it('leaves them alone while tracing is off (the SDK is never loaded)', () => {
+    expect(problemsOf({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/jsn' })).toEqual([]);
+  });
+});
+
+describe('error texts on instrumentation spans', () => {
+  it("keep their words, not the values they quote (a duplicate key's payment key or e-mail)", () => {
+    expect(maskErrorText("Duplicate entry 'tgen_20261202abc' for key 'payment.payment_key_unique'")).toBe('Duplicate entry ? for key ?');
+    expect(maskErrorText("Duplicate entry 'a@b.co' for key 'account_email_unique'")).not.toContain('a@b.co');
   });
 });

@@ -4,7 +4,8 @@ import { PaymentGatewayError, type PaymentGateway } from './payment-gateway';
 /**
  * The PaymentGateway with each confirm's outcome reported: `approved` (Toss answered with the
  * payment), `declined` (a definite refusal), `unknown` (timeout, 5xx, an earlier request still
- * running: the reconciler settles it later, reported then as `reconciled`).
+ * running, a refusal such as ALREADY_PROCESSED_PAYMENT that a lookup settles: the reconciler
+ * settles what the lookup cannot, reported then as `reconciled`).
  */
 export function observedGateway(gateway: PaymentGateway, metrics: BusinessMetrics): PaymentGateway {
   return {
@@ -14,7 +15,10 @@ export function observedGateway(gateway: PaymentGateway, metrics: BusinessMetric
         metrics.paymentOutcome('approved');
         return payment;
       } catch (err) {
-        metrics.paymentOutcome(err instanceof PaymentGatewayError && err.kind === 'rejected' ? 'declined' : 'unknown');
+        // As the payment service reads the answer: a refusal Toss may have approved anyway
+        // (ALREADY_PROCESSED_PAYMENT, say) is settled by a lookup, so its outcome is not known here.
+        const declined = err instanceof PaymentGatewayError && err.kind === 'rejected' && !err.reconcile;
+        metrics.paymentOutcome(declined ? 'declined' : 'unknown');
         throw err;
       }
     },

@@ -71,10 +71,10 @@ export class PaymentReconciler {
       // Toss has no payment under this key for this order, so nothing was charged. Once the order
       // is over, or Toss's window surely is, nothing can come of the attempt: that is Toss's word.
       if (order.status !== OrderStatus.PAYMENT_PENDING || order.expiresAt.getTime() <= now.getTime()) {
-        await settlement.fail(em, order, 'NOT_FOUND_PAYMENT', 'Toss has no record of this payment being confirmed.', {
+        const failed = await settlement.fail(em, order, 'NOT_FOUND_PAYMENT', 'Toss has no record of this payment being confirmed.', {
           refusedByToss: true,
         });
-        return true;
+        return failed.changed !== false;
       }
       return false;
     }
@@ -87,18 +87,20 @@ export class PaymentReconciler {
           amount: order.totalAmount,
           idempotencyKey: confirmKey(order.orderId),
         });
-        await settlement.apply(em, order.id, confirmed);
+        return (await settlement.apply(em, order.id, confirmed)).changed !== false;
       } catch (err) {
         if (!(err instanceof PaymentGatewayError) || err.kind !== 'rejected' || err.reconcile) throw err;
-        await settlement.fail(em, order, err.code ?? 'PAYMENT_REFUSED', err.tossMessage ?? 'Toss refused the payment.', {
+        const failed = await settlement.fail(em, order, err.code ?? 'PAYMENT_REFUSED', err.tossMessage ?? 'Toss refused the payment.', {
           refusedByToss: true,
         });
+        return failed.changed !== false;
       }
-      return true;
     }
     // IN_PROGRESS for an order that ended: never confirmed now; Toss expires it, and a later pass records that.
     const result = await settlement.apply(em, order.id, toss);
-    return result.outcome !== 'pending' && result.outcome !== 'refund-pending';
+    // Counted once over all instances: only where this pass's own change took effect (another
+    // instance's reconciler, the webhook or the request may have settled it a moment before).
+    return result.outcome !== 'pending' && result.outcome !== 'refund-pending' && result.changed !== false;
   }
 
   /** Toss's view of one payment; null when Toss has none under that key. */

@@ -9,7 +9,7 @@ import type { ItemCancellations } from './item-cancellations';
 import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
 import { applyTossPayment, isStale } from './payment-records';
 
-export type Settlement =
+export type Settlement = (
   | { outcome: 'completed'; order: OrderRecord }
   | { outcome: 'failed'; order: OrderRecord; code: string; message: string }
   | { outcome: 'refunded'; order: OrderRecord }
@@ -17,7 +17,14 @@ export type Settlement =
   | { outcome: 'refund-pending'; order: OrderRecord }
   | { outcome: 'cancelled'; order: OrderRecord }
   | { outcome: 'flagged'; order: OrderRecord }
-  | { outcome: 'pending'; order: OrderRecord };
+  | { outcome: 'pending'; order: OrderRecord }
+) & {
+  /**
+   * Whether this call's own conditional change took effect (true), or another request, instance or
+   * earlier answer had settled the order so (false). Unset where it is not told apart.
+   */
+  changed?: boolean;
+};
 
 /** What is known of the failure that ends an unpaid order. */
 export type FailOptions = {
@@ -76,7 +83,7 @@ export class PaymentSettlement {
         if (order.status === OrderStatus.PAYMENT_PENDING && toss.totalAmount === order.totalAmount) return this.complete(em, order, toss);
         if (PAID_STATUSES.has(order.status)) {
           await this.record(em, order, toss);
-          return { outcome: 'completed', order: await loadOrderRecord(em, order.id) };
+          return { outcome: 'completed', order: await loadOrderRecord(em, order.id), changed: false };
         }
         // Approved, but the order ended unpaid meanwhile (expired or cancelled), or the amount is
         // not the order's: nobody pays for goods they will not get.
@@ -129,7 +136,8 @@ export class PaymentSettlement {
       const moved = order.status === OrderStatus.PAYMENT_PENDING && (await this.deps.lifecycle.apply(tx, order.id, change));
       const row = await tx.findOne(Payment, { order: order.id });
       if (options.unlessAttempted && row) throw new AttemptInFlight();
-      if (row && row.status === PaymentStatus.READY && (options.toss || options.refusedByToss)) {
+      const settlesRow = !!row && row.status === PaymentStatus.READY && !!(options.toss || options.refusedByToss);
+      if (row && settlesRow) {
         if (options.toss) applyTossPayment(row, options.toss);
         else {
           row.status = PaymentStatus.ABORTED;
@@ -138,13 +146,13 @@ export class PaymentSettlement {
         }
         await tx.flush();
       }
-      return moved;
+      return { moved, settlesRow };
     });
-    if (changed) {
+    if (changed.moved) {
       this.deps.lifecycle.committed();
       await this.deps.lifecycle.afterRelease(em, order.id);
     }
-    return { outcome: 'failed', order: await loadOrderRecord(em, order.id), code, message };
+    return { outcome: 'failed', order: await loadOrderRecord(em, order.id), code, message, changed: changed.moved || changed.settlesRow };
   }
 
   private async complete(em: EntityManager, order: Order, toss: TossPayment): Promise<Settlement> {
@@ -169,7 +177,7 @@ export class PaymentSettlement {
     await this.deps.stock
       .settle(order.orderId)
       .catch((err: unknown) => this.deps.logger.warn({ err, orderId: order.orderId }, 'could not settle a stock hold'));
-    return { outcome: 'completed', order: await loadOrderRecord(em, order.id) };
+    return { outcome: 'completed', order: await loadOrderRecord(em, order.id), changed: true };
   }
 
   /**
@@ -297,11 +305,14 @@ const foreignReason = (toss: TossPayment) => `another payment (${toss.paymentKey
 
 /** What a settlement amounts to for an order as it already is (when Toss's answer changed nothing). */
 function settledAs(order: OrderRecord): Settlement {
-  if (PAID_STATUSES.has(order.status)) return { outcome: 'completed', order };
-  if (order.status === OrderStatus.CANCELLED) return { outcome: 'cancelled', order };
-  if (order.status === OrderStatus.PAYMENT_FAILED)
-    return { outcome: 'failed', order, code: order.failureCode ?? order.status, message: order.failureMessage ?? 'The payment failed.' };
-  return { outcome: 'pending', order };
+  const changed = false;
+  if (PAID_STATUSES.has(order.status)) return { outcome: 'completed', order, changed };
+  if (order.status === OrderStatus.CANCELLED) return { outcome: 'cancelled', order, changed };
+  if (order.status === OrderStatus.PAYMENT_FAILED) {
+    const { failureCode, failureMessage } = order;
+    return { outcome: 'failed', order, code: failureCode ?? order.status, message: failureMessage ?? 'The payment failed.', changed };
+  }
+  return { outcome: 'pending', order, changed };
 }
 
 function partialCancelReason(toss: TossPayment): string {
