@@ -70,7 +70,8 @@ describe('response cache plugin, in process', () => {
   it('makes a missing answer once: requests that arrive meanwhile wait for the first one and get its answer', async () => {
     const plugin = responseCachePlugin({ schema, ttlSeconds: 60, shared: null });
     const leader = await begin(plugin, 7);
-    expect(await leader.answer).toBeNull(); // it runs the operation
+    expect(await leader.answer).toBeNull(); // it runs the operation, reading the primary: its answer is kept
+    expect(leader.readsFromPrimary()).toBe(1);
     const follower = await begin(plugin, 7);
     let settled = false;
     void follower.answer.then(() => (settled = true));
@@ -78,6 +79,7 @@ describe('response cache plugin, in process', () => {
     expect(settled).toBe(false); // waiting for the leader, not running it
     await leader.send(page('made once', 7));
     expect((await follower.answer)?.body.singleResult).toEqual(page('made once', 7));
+    expect(follower.readsFromPrimary()).toBe(0);
   });
 
   it('lets the waiting requests run their own when the first one fails', async () => {
@@ -87,6 +89,8 @@ describe('response cache plugin, in process', () => {
     const follower = await begin(plugin, 8);
     await leader.send({ errors: [{ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
     expect(await follower.answer).toBeNull();
+    // It runs the operation itself, and keeps its answer: on the primary too.
+    expect(follower.readsFromPrimary()).toBe(1);
     expect(leader.response.http.headers.get('cache-control')).toBe('private, no-store');
   });
 });
@@ -95,9 +99,11 @@ describe('response cache plugin, in process', () => {
 async function begin(plugin: ApolloServerPlugin<GraphQLContext>, minPrice: number) {
   const start = plugin.requestDidStart as (arg: unknown) => Promise<Listener>;
   const http = { method: 'GET', headers: new HeaderMap(), search: '', body: undefined };
+  // Counts the switches of the request's reads to the primary (a kept answer is never made from a replica).
+  const contextValue = { auth: ANONYMOUS, readFromPrimary: jest.fn() };
   const listener = await start({
     request: { query: QUERY, operationName: 'Page', variables: { minPrice }, http },
-    contextValue: { auth: ANONYMOUS },
+    contextValue,
   });
   await listener.didResolveOperation!({
     document,
@@ -112,5 +118,5 @@ async function begin(plugin: ApolloServerPlugin<GraphQLContext>, minPrice: numbe
       response: { http: response.http, body: { kind: 'single', singleResult: result } },
       errors: undefined,
     } as never);
-  return { response, answer, send };
+  return { response, answer, send, readsFromPrimary: () => contextValue.readFromPrimary.mock.calls.length };
 }
