@@ -47,23 +47,17 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   for (const c of clients) c.disconnect();
-  // The last tests stop the app themselves (that is what one of them checks); otherwise it is stopped here.
   if (t) {
-    // The app is stopped with the cluster up again: its stop during an outage fails (the SIGTERM test below),
-    // which would leave its timers, sockets and clients open.
-    await Promise.allSettled(cluster.nodes.filter((n) => !n.alive).map((n) => cluster.restart(n)));
+    // The database and keys go first: the app's stop after the cluster died fails (the SIGTERM test below).
+    await dropDatabase(t.dbName);
+    await deleteRedisKeys(t.redisPrefix);
+    const storage = t.app.config.storage;
+    if (storage.kind === 'local') fs.rmSync(storage.directory, { recursive: true, force: true });
     await t.app.close().catch(async () => {
       await t.app.events.close().catch(() => undefined);
       t.app.redis?.disconnect();
       await t.app.orm.close(true).catch(() => undefined);
     });
-  }
-  // The database and keys are removed whatever the app's stop did (TestApp.close would stop at a failed app.close()).
-  if (t) {
-    await dropDatabase(t.dbName);
-    await deleteRedisKeys(t.redisPrefix);
-    const storage = t.app.config.storage;
-    if (storage.kind === 'local') fs.rmSync(storage.directory, { recursive: true, force: true });
   }
   await cluster?.stop();
 }, 90_000);
