@@ -51,6 +51,7 @@ module.exports = {
         // A Redis Cluster started by the test (3 masters, 3 replicas): Redis only.
         '<rootDir>/test/e2e/redis-cluster.e2e.test.ts',
         '<rootDir>/test/e2e/redis-cluster-failover.e2e.test.ts',
+        '<rootDir>/test/e2e/attack-redis-cluster.e2e.test.ts',
         '<rootDir>/test/e2e/storage.e2e.test.ts',
         '<rootDir>/test/e2e/toss-gateway.e2e.test.ts',
         // Start their own processes with their own settings, whatever the run's profile.
