@@ -34,7 +34,7 @@ import { CartService } from './services/cart/cart.service';
 import { ShippingAddressService } from './services/shipping/shipping-address.service';
 import { PeriodicJob } from './services/jobs/periodic-job';
 import { ActionLimit } from './services/shared/action-limit';
-import { connectRedis, describeRedis, redactUrl, type RedisClient, type RedisTarget } from './services/shared/redis-client';
+import { closeRedis, connectRedis, describeRedis, redactUrl, type RedisClient, type RedisTarget } from './services/shared/redis-client';
 import { createPayments } from './services/payments/create-payments';
 import { CheckoutService } from './services/orders/checkout.service';
 import { OrderLifecycle } from './services/orders/order-lifecycle';
@@ -90,7 +90,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
     if (target) {
       redis = await connectRedis(target, logger);
       const client = redis;
-      closers.push(() => client.quit());
+      closers.push(() => closeRedis(client));
     }
     // Read replicas (DATABASE_REPLICA_URLS): browsing reads only, checked and fenced (README "Scaling out").
     const replicas = await ReplicaSet.open(config.database, orm, logger, options.onQuery);
@@ -318,7 +318,12 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       /** Graceful stop: finish in-flight requests, then close MySQL and Redis. */
       async close(): Promise<void> {
         logger.debug('stopping the HTTP and WebSocket server');
-        await server.stop();
+        try {
+          await server.stop();
+        } catch (err) {
+          // MySQL, Redis and the jobs still close (say, a Redis outage failed the sockets' clean-up).
+          logger.warn({ err }, 'error while stopping the HTTP and WebSocket server');
+        }
         logger.debug('closing MySQL, Redis and the event bus');
         await closeAll();
         logger.debug('closed');

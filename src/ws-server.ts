@@ -265,8 +265,11 @@ export async function attachWebSocketServer(deps: Deps) {
     async dispose() {
       clearInterval(recheck);
       httpServer.off('upgrade', onUpgrade);
-      await unsubscribeRevocations();
-      await cleanup.dispose();
+      try {
+        await unsubscribeRevocations();
+      } finally {
+        await cleanup.dispose();
+      }
     },
   };
 }

@@ -4,6 +4,16 @@ import type { EventBus, EventTopics, Topic, Unsubscribe } from './event-bus';
 
 type Handler = (payload: unknown) => void;
 
+/** How long an unsubscribe may wait for Redis before the handler is simply gone. */
+const UNSUBSCRIBE_WAIT_MS = 2000;
+
+/** Waits for `work` at most `ms`; its failure or lateness is ignored. */
+async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 /**
  * PUBLISH with the channel named as the script's key: a Cluster sends it to the master of the channel's
  * slot every time (a bare PUBLISH goes to any node), so one channel's messages leave in the order they
@@ -23,7 +33,9 @@ export class RedisEventBus implements EventBus {
   ) {
     // A connection in subscriber mode cannot run other commands, so it gets its own. A Cluster's copy
     // subscribes on one node and, when that node fails, subscribes again on another (ioredis).
-    this.subscriber = publisher.duplicate();
+    // The copy of a Cluster connects on its first command: it queues its SUBSCRIBEs until then (the
+    // app's own Cluster client has no offline queue, so that its commands fail fast in an outage).
+    this.subscriber = publisher instanceof Cluster ? publisher.duplicate([], { enableOfflineQueue: true }) : publisher.duplicate();
     // Its connection errors are the same nodes' as the publisher's, which are logged (connectRedis); unheard, ioredis prints them.
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, message: string) => {
@@ -58,7 +70,10 @@ export class RedisEventBus implements EventBus {
       const current = this.handlers.get(channel);
       if (!current?.delete(handler as Handler) || current.size > 0) return;
       this.handlers.delete(channel);
-      await this.subscriber.unsubscribe(channel);
+      // Nothing handles the channel any more; a Redis that cannot hear the UNSUBSCRIBE now (an outage,
+      // a shutdown during one) only sends messages nobody reads, until its connection closes.
+      // Bounded: with every node down, a Cluster queues the command until one comes back.
+      await settleWithin(this.subscriber.unsubscribe(channel), UNSUBSCRIBE_WAIT_MS);
     };
   }
 

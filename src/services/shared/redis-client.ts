@@ -30,8 +30,11 @@ export async function connectRedis(target: RedisTarget, logger: Logger): Promise
           retryDelayOnClusterDown: 200,
           retryDelayOnTryAgain: 200,
           maxRedirections: 16,
-          // Commands sent before the first slot map (or while every node is down) wait for it, within the command timeout.
-          enableOfflineQueue: true,
+          // No queue while the cluster is not ready (every node down): a command fails at once, so a
+          // request answers SERVICE_UNAVAILABLE and a job's run ends, instead of waiting for Redis to come
+          // back. The app sends nothing before `connect()` has resolved. A failover keeps the client
+          // ready (the other masters answer); commands for the dead master's slots retry as above.
+          enableOfflineQueue: false,
           clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
           // Each node connection: credentials, TLS, and the bounds that keep a request from hanging on a dead master.
           redisOptions: {
@@ -46,8 +49,14 @@ export async function connectRedis(target: RedisTarget, logger: Logger): Promise
       )
     : new Redis(target.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
+  // The last error a cluster node gave (ioredis's connect() says only "None of startup nodes is available").
+  let lastNodeError = '';
   if (client instanceof Cluster) {
-    client.on('node error', (err: Error, node: string) => logger.warn({ err: err.message, node }, 'redis cluster node error'));
+    client.on('error', (err: Error & { lastNodeError?: Error }) => (lastNodeError = err.lastNodeError?.message ?? lastNodeError));
+    client.on('node error', (err: Error, node: string) => {
+      lastNodeError = err.message;
+      logger.warn({ err: err.message, node }, 'redis cluster node error');
+    });
     client.on('+node', (node: Redis) => logger.debug({ node: `${node.options.host}:${node.options.port}` }, 'redis cluster node added'));
     client.on('-node', (node: Redis) => logger.info({ node: `${node.options.host}:${node.options.port}` }, 'redis cluster node removed'));
   }
@@ -55,10 +64,28 @@ export async function connectRedis(target: RedisTarget, logger: Logger): Promise
     await client.connect();
   } catch (err) {
     client.disconnect();
-    const where = target.cluster ? describeRedis(target) : `Redis at ${redactUrl(target.url)}`;
-    throw new Error(`Cannot reach ${where}: ${(err as Error).message}`);
+    if (target.cluster) throw new Error(clusterStartupError(target, err as Error, lastNodeError));
+    throw new Error(`Cannot reach Redis at ${redactUrl(target.url)}: ${(err as Error).message}`);
   }
   return client;
+}
+
+/**
+ * Why the cluster could not be used at startup, naming the setting to look at: ioredis says only
+ * "None of startup nodes is available"; the last node's own error (`node error` events, `lastNodeError`) tells a
+ * missing or refused password and a Redis that is not a cluster apart from nodes that are down.
+ */
+function clusterStartupError(target: { cluster: RedisClusterConfig }, err: Error, last: string): string {
+  const detail = last ? `${err.message} (last node error: ${last})` : err.message;
+  let hint = 'check that REDIS_CLUSTER_NODES names reachable nodes of a Redis Cluster';
+  if (/NOAUTH|WRONGPASS|invalid (username|password)|auth/i.test(last)) {
+    hint = target.cluster.password
+      ? 'the nodes refuse REDIS_USERNAME/REDIS_PASSWORD'
+      : 'the nodes ask for a password: set REDIS_PASSWORD (and REDIS_USERNAME for an ACL user)';
+  } else if (/cluster support disabled/i.test(last)) {
+    hint = 'REDIS_CLUSTER_NODES names a Redis that is not a cluster (a single Redis goes in REDIS_URL)';
+  }
+  return `Cannot reach ${describeRedis(target)}: ${detail}; ${hint}`;
 }
 
 /** Where Redis is, for logs and the profile lines (no password). */
@@ -98,9 +125,28 @@ export async function pingRedis(client: RedisClient): Promise<void> {
   }
   const masters = client.nodes('master');
   if (masters.length === 0) throw new Error('no Redis Cluster master is known');
+  // Every slot's master is one the client is connected to (a master whose connection ended leaves
+  // the client's pool at once, before the cluster itself has agreed that it failed).
+  const live = new Set(masters.map((node) => `${node.options.host}:${node.options.port}`));
+  for (let slot = 0; slot < 16384; slot++) {
+    const owner = client.slots[slot]?.[0];
+    if (!owner || !live.has(owner)) throw new Error(`Redis Cluster slot ${slot} has no reachable master`);
+  }
   await Promise.all(masters.map((node) => node.ping()));
   const info = String(await masters[0].cluster('INFO'));
   if (!/^cluster_state:ok\s*$/m.test(info)) throw new Error('the Redis Cluster does not serve every slot');
+}
+
+/**
+ * Closes the client: QUIT (pending replies arrive first), or, when Redis cannot answer within
+ * `ms` (a Cluster with every node down queues the QUIT), the connections are dropped.
+ */
+export async function closeRedis(client: RedisClient, ms = 2000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  const outcome = await Promise.race([client.quit().catch(() => 'failed' as const), late]);
+  clearTimeout(timer);
+  if (outcome === 'late' || outcome === 'failed') client.disconnect();
 }
 
 /** `text` as a SCAN/KEYS pattern that matches it literally. */
