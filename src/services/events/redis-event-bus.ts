@@ -33,9 +33,7 @@ export class RedisEventBus implements EventBus {
   ) {
     // A connection in subscriber mode cannot run other commands, so it gets its own. A Cluster's copy
     // subscribes on one node and, when that node fails, subscribes again on another (ioredis).
-    // The copy of a Cluster connects on its first command: it queues its SUBSCRIBEs until then (the
-    // app's own Cluster client has no offline queue, so that its commands fail fast in an outage).
-    this.subscriber = publisher instanceof Cluster ? publisher.duplicate([], { enableOfflineQueue: true }) : publisher.duplicate();
+    this.subscriber = publisher.duplicate();
     // Its connection errors are the same nodes' as the publisher's, which are logged (connectRedis); unheard, ioredis prints them.
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, message: string) => {

@@ -11,6 +11,26 @@ export type RedisClient = Redis | Cluster;
 
 export type RedisTarget = { url: string; cluster?: undefined } | { url?: undefined; cluster: RedisClusterConfig };
 
+/** Cluster states in which every node connection was lost: the client is reconnecting, or has stopped. */
+const LOST = new Set(['close', 'reconnecting', 'end', 'disconnecting']);
+
+/**
+ * ioredis's Cluster, except that a command sent while every node connection is lost fails at once
+ * (ioredis would queue it until the cluster is back, so a request or a job's run would wait for
+ * ever): the request answers SERVICE_UNAVAILABLE. While connecting, or during a failover (the
+ * client stays ready: the other masters answer), commands are queued and retried as configured.
+ */
+class OutageAwareCluster extends Cluster {
+  override sendCommand(...args: Parameters<Cluster['sendCommand']>): ReturnType<Cluster['sendCommand']> {
+    const [command] = args;
+    if (LOST.has(this.status)) {
+      command.reject(new Error(`Redis Cluster unreachable (${this.status})`));
+      return command.promise;
+    }
+    return super.sendCommand(...args);
+  }
+}
+
 /**
  * Opens the client and waits until it is ready; throws naming the target when it cannot connect.
  * Cluster options (README "Scaling out"): every node connection gets the credentials and TLS. A
@@ -21,7 +41,7 @@ export type RedisTarget = { url: string; cluster?: undefined } | { url?: undefin
  */
 export async function connectRedis(target: RedisTarget, logger: Logger): Promise<RedisClient> {
   const client: RedisClient = target.cluster
-    ? new Cluster(
+    ? new OutageAwareCluster(
         target.cluster.nodes.map((n) => ({ host: n.host, port: n.port })),
         {
           lazyConnect: true,
@@ -30,11 +50,9 @@ export async function connectRedis(target: RedisTarget, logger: Logger): Promise
           retryDelayOnClusterDown: 200,
           retryDelayOnTryAgain: 200,
           maxRedirections: 16,
-          // No queue while the cluster is not ready (every node down): a command fails at once, so a
-          // request answers SERVICE_UNAVAILABLE and a job's run ends, instead of waiting for Redis to come
-          // back. The app sends nothing before `connect()` has resolved. A failover keeps the client
-          // ready (the other masters answer); commands for the dead master's slots retry as above.
-          enableOfflineQueue: false,
+          // Commands wait for a node's connection being made (in order); with every node lost they
+          // fail at once instead (OutageAwareCluster), never waiting for Redis to come back.
+          enableOfflineQueue: true,
           clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
           // Each node connection: credentials, TLS, and the bounds that keep a request from hanging on a dead master.
           redisOptions: {
