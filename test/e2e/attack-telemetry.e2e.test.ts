@@ -661,6 +661,9 @@ describe('metrics: payment outcomes', () => {
         // answer never came back): Toss answers this app's confirm 400 ALREADY_PROCESSED_PAYMENT, and the app
         // looks the payment up, finds it DONE and marks the order paid.
         const auth = authorizeOrder(toss, order);
+        // No webhook for the earlier confirm: it would mark the order paid before this app's confirm,
+        // which then never reaches Toss (nothing to count).
+        toss.setWebhookUrl(null);
         const earlier = await fetch(`${toss.url}/v1/payments/confirm`, {
           method: 'POST',
           headers: {
