@@ -12,10 +12,19 @@ export const NO_STORE = 'private, no-store';
 /** How long a request waits for the same answer being made by another request of this instance. */
 const WAIT_FOR_LEADER_MS = 5_000;
 
+/**
+ * The last part of a kept answer's life (a fifth: the last second of the default 5 s) in which one
+ * request of the instance makes it again while the others are still served the kept one.
+ */
+const REFRESH_AHEAD = 0.2;
+
 /** Answers over this many characters are served but not kept. */
 const MAX_KEPT_CHARS = 256 * 1024;
 
 type Kept = { storedAt: number; expiresAt: number; result: FormattedExecutionResult };
+
+/** Whether a kept answer is in the last part of its life, when one request makes it again. */
+const dueForRefresh = (kept: Kept, now: number) => now >= kept.expiresAt - (kept.expiresAt - kept.storedAt) * REFRESH_AHEAD;
 
 /** The JSON body of each kept answer's `data`, made once: a hit is not serialized again (see `stringifyResult`). */
 const bodies = new WeakMap<object, string>();
@@ -56,13 +65,18 @@ function remember(kept: Kept, resultJson: string): Kept {
  * - When an entry is missing (or just expired), the first request for it in this instance runs
  *   the operation and the others that arrive meanwhile wait for its answer (at most
  *   WAIT_FOR_LEADER_MS; if it errs they run their own), instead of every connection running it.
+ * - Refresh ahead: in the last fifth of an entry's life the first request runs the operation again
+ *   and keeps its answer, while the others are still served the entry. A busy page therefore never
+ *   expires under load (no request waits), and nothing served is older than the TTL.
  */
 export function responseCachePlugin(options: {
   schema: GraphQLSchema;
   ttlSeconds: number;
   shared: KeyValueCache<string> | null;
+  /** The clock, in milliseconds (tests move it). */
+  now?: () => number;
 }): ApolloServerPlugin<GraphQLContext> {
-  const { schema, ttlSeconds, shared } = options;
+  const { schema, ttlSeconds, shared, now: clock = Date.now } = options;
   // About 32 MB of answers: each is held twice (the result's objects and its body text), counted by its JSON.
   const local = new LRUCache<string, Kept>({ maxSize: 32 * 2 ** 20 });
   const sizeOf = (key: string, text: string) => key.length + 2 * text.length;
@@ -80,8 +94,7 @@ export function responseCachePlugin(options: {
     }
   }
 
-  async function lookUp(key: string): Promise<Kept | undefined> {
-    const now = Date.now();
+  async function lookUp(key: string, now: number): Promise<Kept | undefined> {
     const copy = local.get(key);
     if (copy && copy.expiresAt > now) return copy;
     if (!shared) return undefined;
@@ -95,7 +108,7 @@ export function responseCachePlugin(options: {
 
   /** Keeps an answer in process at once and in the shared store after (a store that fails only logs). */
   function keep(key: string, result: FormattedExecutionResult, seconds: number): Kept | undefined {
-    const storedAt = Date.now();
+    const storedAt = clock();
     const kept: Kept = { storedAt, expiresAt: storedAt + seconds * 1000, result };
     // The result is serialized once: for the shared store's text and for the answer's body.
     const resultJson = JSON.stringify(result);
@@ -130,13 +143,17 @@ export function responseCachePlugin(options: {
         },
         async responseForOperation({ response }) {
           if (!key) return null;
-          hit = await lookUp(key);
-          if (hit) return served(response, hit);
+          const now = clock();
+          hit = await lookUp(key, now);
           const made = making.get(key);
+          // Served as kept, unless it is due for a refresh that no request of this instance is making yet.
+          if (hit && (made || !dueForRefresh(hit, now))) return served(response, hit);
           if (made) {
             hit = await waitFor(made);
             if (hit) return served(response, hit);
           } else {
+            // Missing, or due for a refresh: this request makes the answer (and keeps it), the others wait or hit.
+            hit = undefined;
             const mine = new Promise<Kept | undefined>((resolve) => (settle = resolve));
             making.set(key, mine);
             void mine.then(() => making.get(key!) === mine && making.delete(key!));
@@ -159,7 +176,7 @@ export function responseCachePlugin(options: {
           headers.set('cache-control', `public, max-age=${policy.maxAge}`);
           // The body's media type follows Accept; cors answers per Origin; a CDN must not give it to a caller with a token.
           headers.set('vary', 'Accept, Origin, Authorization');
-          if (hit) headers.set('age', String(Math.max(0, Math.floor((Date.now() - hit.storedAt) / 1000))));
+          if (hit) headers.set('age', String(Math.max(0, Math.floor((clock() - hit.storedAt) / 1000))));
           // A request that made the answer keeps it, and hands it to those waiting for it (none if it was too large).
           const kept = key && !hit ? keep(key, result, keepFor(policy)) : undefined;
           settle?.(kept);

@@ -93,6 +93,43 @@ describe('response cache plugin, in process', () => {
     expect(follower.readsFromPrimary()).toBe(1);
     expect(leader.response.http.headers.get('cache-control')).toBe('private, no-store');
   });
+
+  it('refreshes ahead: in the last fifth of its life one request makes the answer again while the others are served the kept one', async () => {
+    let now = 1_000_000;
+    const plugin = responseCachePlugin({ schema, ttlSeconds: 5, shared: null, now: () => now });
+    expect((await request(plugin, 9, page('a', 9))).hit).toBe(false);
+    now += 3_900; // before the last fifth of its 5 s: served as kept, nothing runs
+    expect(await request(plugin, 9, page('not run', 9))).toMatchObject({ hit: true, age: '3', body: { singleResult: page('a', 9) } });
+    now += 200; // 4.1 s: the first request makes it again, on the primary
+    const refresher = await begin(plugin, 9);
+    expect(await refresher.answer).toBeNull();
+    expect(refresher.readsFromPrimary()).toBe(1);
+    // Meanwhile the others are served the kept answer at once: none waits, none runs it.
+    const other = await begin(plugin, 9);
+    expect((await other.answer)?.body.singleResult).toEqual(page('a', 9));
+    expect(other.readsFromPrimary()).toBe(0);
+    await refresher.send(page('b', 9));
+    expect(await request(plugin, 9, page('not run', 9))).toMatchObject({ hit: true, age: '0', body: { singleResult: page('b', 9) } });
+    // Nothing is served older than the TTL: with no request in its last second, an answer expires.
+    now += 5_001;
+    expect(await request(plugin, 9, page('c', 9))).toMatchObject({ hit: false, body: { singleResult: page('c', 9) } });
+  });
+
+  it('serves the kept answer to the others while a refresh fails, and lets the next request try again', async () => {
+    let now = 2_000_000;
+    const plugin = responseCachePlugin({ schema, ttlSeconds: 5, shared: null, now: () => now });
+    await request(plugin, 10, page('a', 10));
+    now += 4_500;
+    const refresher = await begin(plugin, 10);
+    expect(await refresher.answer).toBeNull();
+    await refresher.send({ errors: [{ message: 'boom', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    expect(refresher.response.http.headers.get('cache-control')).toBe('private, no-store');
+    // The failed refresh kept nothing: the next request in the window makes it again.
+    const again = await begin(plugin, 10);
+    expect(await again.answer).toBeNull();
+    await again.send(page('b', 10));
+    expect((await request(plugin, 10, page('not run', 10))).body.singleResult).toEqual(page('b', 10));
+  });
 });
 
 /** One anonymous request, started: resolved and asked for a cached answer; `send` finishes it with `result`. */
