@@ -1,6 +1,7 @@
 import Redis, { Cluster } from 'ioredis';
 import type { RedisClusterConfig } from '../../config';
 import type { Logger } from '../../logger';
+import { redactUrl } from './redact-url';
 
 /**
  * The app's one Redis client type: a single node (REDIS_URL) or ioredis's Cluster client
@@ -170,14 +171,4 @@ export async function closeRedis(client: RedisClient, ms = 2000): Promise<void> 
 /** `text` as a SCAN/KEYS pattern that matches it literally. */
 export function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
 }
