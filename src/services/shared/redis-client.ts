@@ -2,6 +2,7 @@ import Redis, { Cluster } from 'ioredis';
 import type { RedisClusterConfig } from '../../config';
 import type { Logger } from '../../logger';
 import { redactUrl } from './redact-url';
+import { settleWithin } from './time-limit';
 
 /**
  * The app's one Redis client type: a single node (REDIS_URL) or ioredis's Cluster client
@@ -161,11 +162,8 @@ export async function pingRedis(client: RedisClient): Promise<void> {
  * `ms` (a Cluster with every node down queues the QUIT), the connections are dropped.
  */
 export async function closeRedis(client: RedisClient, ms = 2000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
-  const outcome = await Promise.race([client.quit().catch(() => 'failed' as const), late]);
-  clearTimeout(timer);
-  if (outcome === 'late' || outcome === 'failed') client.disconnect();
+  const quit = await settleWithin(client.quit(), ms);
+  if (quit.kind !== 'done') client.disconnect();
 }
 
 /** `text` as a SCAN/KEYS pattern that matches it literally. */
