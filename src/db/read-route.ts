@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { GraphQLError } from 'graphql';
 import type { AuthState } from '../auth/identity';
+import { withTimeout } from '../services/shared/time-limit';
 import type { WriteFence } from '../services/shared/write-fence';
-import { withTimeout } from './replica-heartbeat';
 import type { Replica, ReplicaSet } from './replicas';
 
 /**

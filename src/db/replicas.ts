@@ -3,8 +3,9 @@ import type { DatabaseConfig, ReplicaConfig } from '../config';
 import type { Logger } from '../logger';
 import { closeOrm, openReplicaOrm, type Orm, type QueryTap } from './orm';
 import { redactUrl } from '../services/shared/redact-url';
+import { withTimeout } from '../services/shared/time-limit';
 import { readPoolOf } from './read-pool';
-import { Heartbeat, monotonicNow, query, withTimeout } from './replica-heartbeat';
+import { Heartbeat, monotonicNow, query } from './replica-heartbeat';
 import { beatIntervalMs, CHECK_TIMEOUT_MS, healthOf, pickReplica, stalenessMs, type ReplicaHealth } from './replica-status';
 
 /** One read replica: its ORM (read-only sessions, its own pools) and its health as last seen. */

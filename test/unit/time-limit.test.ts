@@ -1,4 +1,4 @@
-import { settleWithin } from '../../src/services/shared/time-limit';
+import { settleWithin, withTimeout } from '../../src/services/shared/time-limit';
 
 describe('settleWithin', () => {
   afterEach(() => jest.useRealTimers());
@@ -27,5 +27,15 @@ describe('settleWithin', () => {
     fail(new Error('too late'));
     // Jest fails the test on an unhandled rejection, reported once the microtasks have run.
     await new Promise((resolve) => setImmediate(resolve));
+  });
+
+  it('withTimeout: the value or error of work in time, else a rejection with the message', async () => {
+    jest.useFakeTimers();
+    await expect(withTimeout(Promise.resolve(3), 2000, 'no answer')).resolves.toBe(3);
+    await expect(withTimeout(Promise.reject(new Error('refused')), 2000, 'no answer')).rejects.toThrow('refused');
+    const late = withTimeout(new Promise(() => undefined), 2000, 'no answer from the replica in 2000 ms');
+    const settled = expect(late).rejects.toThrow('no answer from the replica in 2000 ms');
+    await jest.advanceTimersByTimeAsync(2000);
+    await settled;
   });
 });

@@ -19,3 +19,10 @@ export async function settleWithin<T>(work: Promise<T>, ms: number): Promise<Set
     clearTimeout(timer);
   }
 }
+
+/** `work`'s value, or a rejection with `message` once `ms` have passed first (the work left behind settles unobserved). */
+export async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  const outcome = await settleWithin(work, ms);
+  if (outcome.kind === 'done') return outcome.value;
+  throw outcome.kind === 'failed' ? outcome.error : new Error(message);
+}
