@@ -1,12 +1,8 @@
-import { execFile, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
 import { STOCK_SCRIPTS } from '../src/services/stock/redis-stock-guard';
-import { startRedisCluster } from '../test/helpers/redis-cluster';
-import { freePort } from './lib';
+import { startRedisCluster, startRedisServer } from '../test/helpers/redis-cluster';
 
 const run = promisify(execFile);
 const REQUESTS = Number(process.env.BENCH_SLOT_REQUESTS ?? 200_000);
@@ -30,7 +26,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  */
 export async function stockSlotBenchmark(): Promise<SlotResult> {
   const cluster = await startRedisCluster();
-  const single = await startSingleRedis();
+  const single = await startRedisServer();
   try {
     const master = await cluster.masterFor(`${PREFIX}{stock}:epoch`);
     const rows: SlotResult['rows'] = [];
@@ -96,53 +92,6 @@ async function redisBenchmark(port: number, command: string[]): Promise<number> 
   const rps = Number(line.split(',')[1].replace(/"/g, ''));
   if (!Number.isFinite(rps) || rps <= 0) throw new Error(`redis-benchmark: unexpected output ${stdout}`);
   return Math.round(rps);
-}
-
-async function startSingleRedis(): Promise<{ port: number; stop(): Promise<void> }> {
-  const port = await freePort();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-single-'));
-  const child = spawn(
-    'setpriv',
-    [
-      '--pdeathsig',
-      'KILL',
-      'redis-server',
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-    ],
-    {
-      stdio: 'ignore',
-    },
-  );
-  for (let i = 0; ; i++) {
-    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on('error', () => undefined);
-    const up = await probe.connect().then(
-      () => true,
-      () => false,
-    );
-    probe.disconnect();
-    if (up) break;
-    if (i > 100) throw new Error('redis-server did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-        fs.rmSync(dir, { recursive: true, force: true });
-      }),
-  };
 }
 
 export function printStockSlotResults(r: SlotResult): void {

@@ -34,7 +34,8 @@ import { CartService } from './services/cart/cart.service';
 import { ShippingAddressService } from './services/shipping/shipping-address.service';
 import { PeriodicJob } from './services/jobs/periodic-job';
 import { ActionLimit } from './services/shared/action-limit';
-import { closeRedis, connectRedis, describeRedis, redactUrl, type RedisClient, type RedisTarget } from './services/shared/redis-client';
+import { redactUrl } from './services/shared/redact-url';
+import { closeRedis, connectRedis, describeRedis, type RedisClient, type RedisTarget } from './services/shared/redis-client';
 import { createPayments } from './services/payments/create-payments';
 import { CheckoutService } from './services/orders/checkout.service';
 import { OrderLifecycle } from './services/orders/order-lifecycle';
@@ -353,7 +354,7 @@ export function describeProfile(config: Config): string[] {
     `database: ${describeDatabase(config)}`,
     ...(config.database.kind === 'mysql' && config.database.replicas?.urls.length
       ? [
-          `read replicas: ${config.database.replicas.urls.map(redactUrl).join(', ')} (browsing reads; lag bound ${config.database.replicas.maxLagSeconds} s)`,
+          `read replicas: ${config.database.replicas.urls.map((url) => redactUrl(url)).join(', ')} (browsing reads; lag bound ${config.database.replicas.maxLagSeconds} s)`,
         ]
       : []),
     `storage: ${storage}`,

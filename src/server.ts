@@ -7,6 +7,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { graphqlUploadExpress } from 'graphql-upload-ts';
 import { pingRedis, type RedisClient } from './services/shared/redis-client';
+import { settleWithin } from './services/shared/time-limit';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -215,16 +216,11 @@ const allowSafeGet: express.RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** One dependency's state for /readyz: `ok`, `down` (its check failed) or `timeout` (no answer within `timeoutMs`). */
 async function probe(check: () => Promise<unknown>, timeoutMs = 2000): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)))]);
-    return 'ok';
-  } catch (err) {
-    return err instanceof Error && err.message === 'timeout' ? 'timeout' : 'down';
-  } finally {
-    clearTimeout(timer);
-  }
+  // Started inside a promise, so a check that throws at once is `down` as well.
+  const outcome = await settleWithin(Promise.resolve().then(check), timeoutMs);
+  return outcome.kind === 'done' ? 'ok' : outcome.kind === 'late' ? 'timeout' : 'down';
 }
 
 /** Errors raised before GraphQL runs (bad JSON, body too large, upload limits) as GraphQL-shaped JSON. */

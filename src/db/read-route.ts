@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { GraphQLError } from 'graphql';
 import type { AuthState } from '../auth/identity';
+import { withTimeout } from '../services/shared/time-limit';
 import type { WriteFence } from '../services/shared/write-fence';
 import type { Replica, ReplicaSet } from './replicas';
 
@@ -58,7 +59,11 @@ export class ReadRoute {
     const replica = this.replica;
     if (!replica || !this.set) return work(onPrimary());
     try {
-      return await withTimeout(work(onReplica(replica)), REPLICA_READ_TIMEOUT_MS);
+      return await withTimeout(
+        work(onReplica(replica)),
+        REPLICA_READ_TIMEOUT_MS,
+        `no answer from the replica in ${REPLICA_READ_TIMEOUT_MS} ms`,
+      );
     } catch (err) {
       if (err instanceof GraphQLError) throw err;
       this.set.reportFailure(replica, err);
@@ -66,16 +71,6 @@ export class ReadRoute {
       return work(onPrimary());
     }
   }
-}
-
-/** `promise`, or a rejection after `ms`; the promise left behind settles unobserved. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from the replica in ${ms} ms`)), ms);
-  });
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** How the pipeline names an account in the write fence. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'mysql2';
+import { withTimeout } from '../services/shared/time-limit';
 import type { Orm } from './orm';
 import { CHECK_TIMEOUT_MS, type SentBeats } from './replica-status';
 
@@ -82,14 +83,4 @@ export function query(pool: Pool, sql: string, values: unknown[] = []): Promise<
   return new Promise((resolve, reject) =>
     pool.query({ sql, values, timeout: CHECK_TIMEOUT_MS }, (err, rows) => (err ? reject(err) : resolve(rows as Record<string, unknown>[]))),
   );
-}
-
-/** `promise`, or a rejection after `ms`; the promise left behind settles unobserved. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -100,16 +100,3 @@ export function beatIntervalMs(config: { maxLagSeconds: number; checkIntervalMs:
 export function writeFenceMillis(config: { maxLagSeconds: number; checkIntervalMs: number }): number {
   return (config.maxLagSeconds + 1) * 1000 + config.checkIntervalMs + CHECK_TIMEOUT_MS;
 }
-
-/** A replica's URL for logs and /readyz: its password and query string (driver options, maybe a password) hidden. */
-export function redactReplicaUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    // Driver options in the query string may hold a password too: none of it is shown.
-    if (u.search) u.search = '?***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
-}

@@ -2,17 +2,11 @@ import type { EntityManager } from '@mikro-orm/knex';
 import type { DatabaseConfig, ReplicaConfig } from '../config';
 import type { Logger } from '../logger';
 import { closeOrm, openReplicaOrm, type Orm, type QueryTap } from './orm';
+import { redactUrl } from '../services/shared/redact-url';
+import { withTimeout } from '../services/shared/time-limit';
 import { readPoolOf } from './read-pool';
-import { Heartbeat, monotonicNow, query, withTimeout } from './replica-heartbeat';
-import {
-  beatIntervalMs,
-  CHECK_TIMEOUT_MS,
-  healthOf,
-  pickReplica,
-  redactReplicaUrl,
-  stalenessMs,
-  type ReplicaHealth,
-} from './replica-status';
+import { Heartbeat, monotonicNow, query } from './replica-heartbeat';
+import { beatIntervalMs, CHECK_TIMEOUT_MS, healthOf, pickReplica, stalenessMs, type ReplicaHealth } from './replica-status';
 
 /** One read replica: its ORM (read-only sessions, its own pools) and its health as last seen. */
 export type Replica = {
@@ -58,7 +52,7 @@ export class ReplicaSet {
     try {
       for (const [i, url] of config.urls.entries()) {
         const orm = await openReplicaOrm(database, url, logger, onQuery);
-        replicas.push({ index: i + 1, name: redactReplicaUrl(url), orm, health: { state: 'unchecked', lagSeconds: null } });
+        replicas.push({ index: i + 1, name: redactUrl(url, { hideQuery: true }), orm, health: { state: 'unchecked', lagSeconds: null } });
       }
     } catch (err) {
       await Promise.all(replicas.map((r) => closeOrm(r.orm).catch(() => undefined)));

@@ -1,9 +1,7 @@
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Redis, { Cluster } from 'ioredis';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -14,6 +12,7 @@ import { CreateOrderDocument, LoginDocument } from '../generated/graphql';
 import { signUpAs, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
+import { freePort } from '../helpers/app-process';
 import { codeOf, GraphQLClient } from '../helpers/graphql-client';
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster';
 import {
@@ -33,7 +32,6 @@ import {
  * moments. Each test is named after the rule it checks. The cluster is broken on purpose near the end
  * of the file (a whole master/replica pair, then every node), so the tests run in order.
  */
-const run = promisify(execFile);
 let cluster: TestRedisCluster;
 let t: TestApp;
 let seller: TestAccount;
@@ -119,17 +117,6 @@ async function startupError(env: Record<string, string>): Promise<string | null>
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe('every Redis use goes through the cluster', () => {
   itProductionProfile('every Redis use goes through the cluster: nothing lands on the REDIS_URL Redis', async () => {
     const customer = await signUpAs(t.client, 'CUSTOMER');
@@ -163,9 +150,10 @@ describe('a clear startup error naming the setting', () => {
 });
 
 describe('a cluster whose nodes need a password', () => {
-  let secured: { seedNodes: string; stop(): Promise<void> } | null = null;
+  let secured: TestRedisCluster | null = null;
   beforeAll(async () => {
-    secured = await startPasswordCluster('attack-secret-pw');
+    // Three masters (no replicas) with `--requirepass`/`--masterauth`.
+    secured = await startRedisCluster({ replicas: 0, password: 'attack-secret-pw' });
   }, 60_000);
   afterAll(async () => {
     await secured?.stop();
@@ -173,7 +161,7 @@ describe('a cluster whose nodes need a password', () => {
 
   itProductionProfile('REDIS_PASSWORD is applied to every node, the event bus subscriber included', async () => {
     const config = {
-      nodes: parseSeeds(secured!.seedNodes),
+      nodes: secured!.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })),
       username: undefined,
       password: 'attack-secret-pw',
       tls: false,
@@ -229,7 +217,7 @@ describe('the cluster losing a whole shard, then every node', () => {
     'with every cluster node down, a login answers SERVICE_UNAVAILABLE (no hang past REDIS_COMMAND_TIMEOUT_MS)',
     async () => {
       const customer = await signUpAs(t.client, 'CUSTOMER');
-      await killEveryNode();
+      await cluster.killAll();
       // The app's client notices every connection closed.
       await eventually('the cluster client sees every node gone', async () => (t.app.redis as Cluster).status !== 'ready', 10_000);
       const login = await t.client.request(LoginDocument, { input: { role: 'CUSTOMER', email: customer.email, password: 'password1234' } });
@@ -284,9 +272,7 @@ describe('the server process on a cluster that goes away', () => {
         await eventually('the process is ready', async () => (await fetch(`${base}/readyz`)).status === 200, 60_000);
         const client = new GraphQLClient(`${base}/graphql`);
         const customer = await signUpAs(client, 'CUSTOMER');
-        await Promise.all(
-          own.nodes.map((n) => new Promise<void>((resolve) => (n.process.once('exit', () => resolve()), n.process.kill('SIGKILL')))),
-        );
+        await own.killAll();
         // A few requests over the next seconds, while the client keeps trying to reach the cluster.
         const codes: Array<string | undefined> = [];
         for (let i = 0; i < 5 && exitCode === undefined; i++) {
@@ -319,120 +305,3 @@ describe('the server process on a cluster that goes away', () => {
     30_000,
   );
 });
-
-async function killEveryNode(): Promise<void> {
-  await Promise.all(
-    cluster.nodes
-      .filter((n) => n.alive)
-      .map(
-        (n) =>
-          new Promise<void>((resolve) => {
-            n.process.once('exit', () => resolve());
-            n.process.kill('SIGKILL');
-          }),
-      ),
-  );
-}
-
-function parseSeeds(seeds: string) {
-  return seeds.split(',').map((s) => ({ host: s.split(':')[0], port: Number(s.split(':')[1]) }));
-}
-
-/** Three masters (no replicas) with `--requirepass`/`--masterauth`, through `setpriv --pdeathsig KILL`. */
-async function startPasswordCluster(password: string): Promise<{ seedNodes: string; stop(): Promise<void> }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-pw-cluster-'));
-  const procs: ChildProcess[] = [];
-  const ports: number[] = [];
-  const stop = async () => {
-    await Promise.all(
-      procs.map(
-        (p) =>
-          new Promise<void>((resolve) => {
-            if (p.exitCode !== null || p.signalCode !== null) return resolve();
-            p.once('exit', () => resolve());
-            p.kill('SIGKILL');
-          }),
-      ),
-    );
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    while (ports.length < 3) {
-      const port = 30000 + Math.floor(Math.random() * 15000);
-      if (ports.includes(port)) continue;
-      if (!(await canBind(port)) || !(await canBind(port + 10000))) continue;
-      ports.push(port);
-      const nodeDir = path.join(dir, String(port));
-      fs.mkdirSync(nodeDir);
-      procs.push(
-        spawn(
-          'setpriv',
-          [
-            '--pdeathsig',
-            'KILL',
-            'redis-server',
-            '--port',
-            String(port),
-            '--bind',
-            '127.0.0.1',
-            '--cluster-enabled',
-            'yes',
-            '--cluster-config-file',
-            path.join(nodeDir, 'nodes.conf'),
-            '--dir',
-            nodeDir,
-            '--save',
-            '',
-            '--appendonly',
-            'no',
-            '--requirepass',
-            password,
-            '--masterauth',
-            password,
-            '--loglevel',
-            'warning',
-          ],
-          { stdio: ['ignore', 'ignore', 'inherit'] },
-        ),
-      );
-    }
-    for (const port of ports) {
-      await eventually(`node ${port} up`, async () => {
-        const r = new Redis({ port, host: '127.0.0.1', password, lazyConnect: true, retryStrategy: () => null });
-        r.on('error', () => undefined);
-        try {
-          await r.connect();
-          return (await r.ping()) === 'PONG';
-        } finally {
-          r.disconnect();
-        }
-      });
-    }
-    const addresses = ports.map((p) => `127.0.0.1:${p}`);
-    await run('redis-cli', ['-a', password, '--no-auth-warning', '--cluster', 'create', ...addresses, '--cluster-yes'], {
-      timeout: 30_000,
-    });
-    await eventually('cluster_state:ok', async () => {
-      const r = new Redis({ port: ports[0], host: '127.0.0.1', password, lazyConnect: true, retryStrategy: () => null });
-      r.on('error', () => undefined);
-      try {
-        await r.connect();
-        return String(await r.cluster('INFO')).includes('cluster_state:ok');
-      } finally {
-        r.disconnect();
-      }
-    });
-    return { seedNodes: addresses.join(','), stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-}
-
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}

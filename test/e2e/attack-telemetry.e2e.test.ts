@@ -10,18 +10,9 @@ import { signUpAs } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { freePort, spawnAppProcess, type AppProcess } from '../helpers/app-process';
+import { spawnTracedApp, spanAttribute, startOtlpReceiver, type OtlpReceiver, type OtlpSpan } from '../helpers/otlp-receiver';
 import { codeOf } from '../helpers/graphql-client';
-import {
-  deleteRedisKeys,
-  dropDatabase,
-  isolatedNames,
-  itProductionProfile,
-  startTestApp,
-  TEST_MYSQL_URL,
-  TEST_REDIS_URL,
-  TEST_TOKEN_SECRET,
-  type TestApp,
-} from '../helpers/test-app';
+import { deleteRedisKeys, dropDatabase, isolatedNames, itProductionProfile, startTestApp, type TestApp } from '../helpers/test-app';
 import { authorizeOrder, startAppWithToss, TOSS_CLIENT_KEY, TOSS_SECRET_KEY } from '../helpers/toss';
 import { connectWs, runOverWs } from '../helpers/ws-client';
 import WebSocket from 'ws';
@@ -31,19 +22,8 @@ import WebSocket from 'ws';
  * what is traced, which refusals are counted, and where /metrics answers.
  */
 
-type Attribute = { key: string; value: Record<string, unknown> };
-type Span = {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  attributes: Attribute[];
-  status?: { message?: string };
-  scope: string;
-};
-
 /** Where a text shows in the spans: each span carrying it, with its status message (where the error text goes). */
-const carriersOf = (spans: Span[], text: string) =>
+const carriersOf = (spans: OtlpSpan[], text: string) =>
   spans
     .filter((s) => JSON.stringify(s).includes(text))
     .map(
@@ -53,40 +33,6 @@ const carriersOf = (spans: Span[], text: string) =>
           .map((a) => a.key)
           .join(',')} status ${s.status?.message ?? ''}`,
     );
-
-/** An OTLP/HTTP JSON receiver: every body as received, and the spans in them. */
-async function startReceiver() {
-  const bodies: string[] = [];
-  const spans: Span[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      bodies.push(body);
-      if (req.url === '/v1/traces') {
-        const parsed = JSON.parse(body) as {
-          resourceSpans: Array<{ scopeSpans: Array<{ scope: { name: string }; spans: Omit<Span, 'scope'>[] }> }>;
-        };
-        for (const rs of parsed.resourceSpans)
-          for (const ss of rs.scopeSpans) for (const span of ss.spans) spans.push({ ...span, scope: ss.scope.name });
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    bodies,
-    spans,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 /** A pass-through proxy in front of the Toss sandbox that keeps the headers of every request the app sends to Toss. */
 async function startRecordingProxy(target: string) {
@@ -117,15 +63,10 @@ async function startRecordingProxy(target: string) {
   };
 }
 
-const attr = (span: Span, key: string): unknown => {
-  const value = span.attributes.find((a) => a.key === key)?.value;
-  return value ? Object.values(value)[0] : undefined;
-};
-
 describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
   const names = isolatedNames();
   const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-attack-tel-'));
-  let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+  let receiver: OtlpReceiver | undefined;
   let toss: TossSandbox | undefined;
   let app: AppProcess | undefined;
   let proxy: Awaited<ReturnType<typeof startRecordingProxy>> | undefined;
@@ -133,27 +74,14 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
   /** The app process, started once for the tests of this block that need it. */
   async function tracedApp(): Promise<AppProcess> {
     if (app) return app;
-    receiver = await startReceiver();
+    receiver = await startOtlpReceiver();
     toss = await startTossSandbox();
     proxy = await startRecordingProxy(toss.url);
-    app = await spawnAppProcess({
-      NODE_ENV: 'test',
-      DATABASE_URL: `${TEST_MYSQL_URL}/${names.dbName}`,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: names.redisPrefix,
-      LOCAL_STORAGE_DIR: mediaDir,
-      AUTH_TOKEN_SECRET: TEST_TOKEN_SECRET,
-      PASSWORD_HASH_MEMORY_KIB: '4096',
-      PASSWORD_HASH_TIME_COST: '1',
-      RATE_LIMIT_IP_PER_MINUTE: '0',
-      RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
-      SIGNUP_PER_IP_PER_HOUR: '0',
-      TOSS_API_URL: proxy.url,
-      TOSS_SECRET_KEY,
-      TOSS_CLIENT_KEY,
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_BSP_SCHEDULE_DELAY: '100',
+    app = await spawnTracedApp({
+      names,
+      mediaDir,
+      otlpEndpoint: receiver.url,
+      env: { SIGNUP_PER_IP_PER_HOUR: '0', TOSS_API_URL: proxy.url, TOSS_SECRET_KEY, TOSS_CLIENT_KEY },
     });
     return app;
   }
@@ -170,16 +98,8 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
     fs.rmSync(mediaDir, { recursive: true, force: true });
   });
 
-  async function spanWhere(match: (span: Span) => boolean, timeoutMs = 15_000): Promise<Span | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = receiver!.spans.find(match);
-      if (found || Date.now() > deadline) return found;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
   const operationSpan = (name: string, timeoutMs?: number) =>
-    spanWhere((s) => s.scope === 'marketplace-api' && attr(s, 'graphql.operation.name') === name, timeoutMs);
+    receiver!.waitForSpan((s) => s.scope === 'marketplace-api' && spanAttribute(s, 'graphql.operation.name') === name, timeoutMs);
 
   /** Waits until everything the app made so far has been exported: a marker operation's span arrived. */
   async function flushed(a: AppProcess, marker: string): Promise<void> {
@@ -259,7 +179,7 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
       const operation = await operationSpan('ForgedAddress');
       const httpSpan = receiver!.spans.find((s) => s.spanId === operation?.parentSpanId);
       expect(httpSpan).toBeDefined();
-      expect(attr(httpSpan!, 'client.address')).toBe('127.0.0.1');
+      expect(spanAttribute(httpSpan!, 'client.address')).toBe('127.0.0.1');
     },
   );
 
@@ -272,7 +192,7 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
     // The spans carrying (the start of) the long path: once values are bounded, none can hold all 6,001 characters.
     const carriers = receiver!.spans.filter((s) => JSON.stringify(s).includes(long.slice(0, 200)));
     expect(carriers.length).toBeGreaterThan(0);
-    const longest = Math.max(...carriers.flatMap((s) => s.attributes.map((x) => String(attr(s, x.key) ?? '').length)));
+    const longest = Math.max(...carriers.flatMap((s) => s.attributes.map((x) => String(spanAttribute(s, x.key) ?? '').length)));
     expect(longest).toBeLessThanOrEqual(2048);
   });
 
@@ -312,7 +232,7 @@ describe('traces (tracing on, OTLP/HTTP JSON receiver)', () => {
 
 describe('traces on the embedded profile (its Toss sandbox in the same process)', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-attack-tel-emb-'));
-  let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+  let receiver: OtlpReceiver | undefined;
   let app: AppProcess | undefined;
   afterAll(async () => {
     await app?.stop();
@@ -321,7 +241,7 @@ describe('traces on the embedded profile (its Toss sandbox in the same process)'
   });
 
   it('no payment key on spans: a refund sent to the in-process sandbox (`/v1/payments/{paymentKey}/cancel`)', async () => {
-    receiver = await startReceiver();
+    receiver = await startOtlpReceiver();
     const lines: string[] = [];
     app = await spawnAppProcess(
       {
@@ -376,9 +296,7 @@ describe('traces on the embedded profile (its Toss sandbox in the same process)'
       body: JSON.stringify({ query: 'query AfterEmbeddedRefund { __typename }' }),
     });
     expect(marker.status).toBe(200);
-    const deadline = Date.now() + 15_000;
-    while (!receiver.spans.some((s) => attr(s, 'graphql.operation.name') === 'AfterEmbeddedRefund') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 100));
+    await receiver.waitForSpan((s) => spanAttribute(s, 'graphql.operation.name') === 'AfterEmbeddedRefund');
     expect(carriersOf(receiver.spans, paymentKey).map((c) => c.replace(paymentKey, '<paymentKey>'))).toEqual([]);
   });
 });
@@ -405,21 +323,11 @@ describe('tracing on, the collector hanging', () => {
     hanging = http.createServer(() => void exports++);
     await new Promise<void>((resolve) => hanging!.listen(0, '127.0.0.1', () => resolve()));
     const { port } = hanging.address() as AddressInfo;
-    app = await spawnAppProcess({
-      NODE_ENV: 'test',
-      DATABASE_URL: `${TEST_MYSQL_URL}/${names.dbName}`,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: names.redisPrefix,
-      LOCAL_STORAGE_DIR: mediaDir,
-      AUTH_TOKEN_SECRET: TEST_TOKEN_SECRET,
-      PASSWORD_HASH_MEMORY_KIB: '4096',
-      PASSWORD_HASH_TIME_COST: '1',
-      RATE_LIMIT_IP_PER_MINUTE: '0',
-      RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_BSP_SCHEDULE_DELAY: '20',
-      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '8',
+    app = await spawnTracedApp({
+      names,
+      mediaDir,
+      otlpEndpoint: `http://127.0.0.1:${port}`,
+      env: { OTEL_BSP_SCHEDULE_DELAY: '20', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '8' },
     });
     const seller = await signUpAs(app.client, 'SELLER');
     const statuses = new Map<number, number>();

@@ -7,9 +7,9 @@ import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import * as race from '../helpers/checkout-race';
 import { codeOf, type GraphQLClient } from '../helpers/graphql-client';
-import { startMariaDbReplicaPair, type MariaDbReplicaPair } from '../helpers/mariadb-replica';
-import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import type { TestRedisCluster } from '../helpers/redis-cluster';
+import { startScaledOut, type ScaledOut } from '../helpers/scaled-out';
+import type { TestApp } from '../helpers/test-app';
 import { collect, connectWs, runOverWs, type WsConnection } from '../helpers/ws-client';
 
 /**
@@ -19,35 +19,26 @@ import { collect, connectWs, runOverWs, type WsConnection } from '../helpers/ws-
  */
 const STOCK = 50;
 let cluster: TestRedisCluster;
-// The database is a replicated MariaDB pair, as in the scaled-out setup (README "Scaling out").
-let pair: MariaDbReplicaPair;
 let t: TestApp;
-let peer: Awaited<ReturnType<TestApp['startPeer']>>;
+let peer: ScaledOut['peer'];
 let seller: TestAccount;
+let setup: ScaledOut | undefined;
 const sockets: WsConnection[] = [];
 
 beforeAll(async () => {
-  [cluster, pair] = await Promise.all([startRedisCluster(), startMariaDbReplicaPair()]);
-  t = await startTestApp(
-    {
-      ...cluster.env,
-      DATABASE_REPLICA_URLS: pair.replicaUrl,
-      // Rate limits on, so their counters (in every slot) are in the failover too.
-      RATE_LIMIT_ACCOUNT_PER_MINUTE: '1000',
-      // Holds whose order was never written (the reply was lost with the master) go back to stock soon.
-      STOCK_RESERVATION_GRACE_SECONDS: '1',
-      ORDER_SWEEP_INTERVAL_MS: '200',
-    },
-    { mysqlUrl: pair.primaryUrl },
-  );
-  peer = await t.startPeer();
-  seller = await signUpAs(t.client, 'SELLER');
+  // The database is a replicated MariaDB pair, as in the scaled-out setup (README "Scaling out").
+  setup = await startScaledOut({
+    // Rate limits on, so their counters (in every slot) are in the failover too.
+    RATE_LIMIT_ACCOUNT_PER_MINUTE: '1000',
+    // Holds whose order was never written (the reply was lost with the master) go back to stock soon.
+    STOCK_RESERVATION_GRACE_SECONDS: '1',
+    ORDER_SWEEP_INTERVAL_MS: '200',
+  });
+  ({ cluster, t, peer, seller } = setup);
 }, 120_000);
 afterAll(async () => {
   await Promise.all(sockets.splice(0).map((c) => c.client.dispose()));
-  await peer?.close();
-  await t?.close();
-  await Promise.all([cluster?.stop(), pair?.stop()]);
+  await setup?.close();
 });
 
 const instances = (): GraphQLClient[] => [t.client, peer.client];

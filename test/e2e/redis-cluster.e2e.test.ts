@@ -18,9 +18,10 @@ import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import * as race from '../helpers/checkout-race';
 import { codeOf, GraphQLClient } from '../helpers/graphql-client';
-import { startMariaDbReplicaPair, type MariaDbReplicaPair } from '../helpers/mariadb-replica';
-import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster';
-import { isolatedNames, startTestApp, type TestApp } from '../helpers/test-app';
+import type { MariaDbReplicaPair } from '../helpers/mariadb-replica';
+import type { TestRedisCluster } from '../helpers/redis-cluster';
+import { startScaledOut, type ScaledOut } from '../helpers/scaled-out';
+import { isolatedNames, type TestApp } from '../helpers/test-app';
 import { collect, connectWs, runOverWs, type WsConnection } from '../helpers/ws-client';
 
 /**
@@ -33,34 +34,26 @@ const ACCOUNT_REQUESTS_PER_MINUTE = 40;
 let cluster: TestRedisCluster;
 let pair: MariaDbReplicaPair;
 let t: TestApp;
-let peer: Awaited<ReturnType<TestApp['startPeer']>>;
+let peer: ScaledOut['peer'];
 let seller: TestAccount;
+let setup: ScaledOut | undefined;
 const sockets: WsConnection[] = [];
 const clients: RedisClient[] = [];
 
 beforeAll(async () => {
-  [cluster, pair] = await Promise.all([startRedisCluster(), startMariaDbReplicaPair()]);
-  t = await startTestApp(
-    {
-      ...cluster.env,
-      DATABASE_REPLICA_URLS: pair.replicaUrl,
-      DATABASE_REPLICA_CHECK_INTERVAL_MS: '100',
-      TRUST_PROXY: '1',
-      RATE_LIMIT_ACCOUNT_PER_MINUTE: String(ACCOUNT_REQUESTS_PER_MINUTE),
-      WS_MAX_SOCKETS_PER_ACCOUNT: '2',
-      LOGIN_MAX_FAILURES: '3',
-    },
-    { mysqlUrl: pair.primaryUrl },
-  );
-  peer = await t.startPeer();
-  seller = await signUpAs(t.client, 'SELLER');
+  setup = await startScaledOut({
+    DATABASE_REPLICA_CHECK_INTERVAL_MS: '100',
+    TRUST_PROXY: '1',
+    RATE_LIMIT_ACCOUNT_PER_MINUTE: String(ACCOUNT_REQUESTS_PER_MINUTE),
+    WS_MAX_SOCKETS_PER_ACCOUNT: '2',
+    LOGIN_MAX_FAILURES: '3',
+  });
+  ({ cluster, pair, t, peer, seller } = setup);
 }, 120_000);
 afterAll(async () => {
   await Promise.all(sockets.splice(0).map((c) => c.client.dispose()));
   for (const c of clients) c.disconnect();
-  await peer?.close();
-  await t?.close();
-  await Promise.all([cluster?.stop(), pair?.stop()]);
+  await setup?.close();
 });
 
 /** A Cluster client of the app's own settings (as the app makes it). */

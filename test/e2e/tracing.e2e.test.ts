@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startTossSandbox, type TossSandbox } from '../../toss-sandbox';
@@ -8,16 +6,9 @@ import { ConfirmPaymentDocument } from '../generated/graphql';
 import { signUpAs, type TestAccount } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
-import { spawnAppProcess, type AppProcess } from '../helpers/app-process';
-import {
-  deleteRedisKeys,
-  dropDatabase,
-  isolatedNames,
-  itProductionProfile,
-  TEST_MYSQL_URL,
-  TEST_REDIS_URL,
-  TEST_TOKEN_SECRET,
-} from '../helpers/test-app';
+import type { AppProcess } from '../helpers/app-process';
+import { spawnTracedApp, spanAttribute, startOtlpReceiver, type OtlpReceiver, type OtlpSpan } from '../helpers/otlp-receiver';
+import { deleteRedisKeys, dropDatabase, isolatedNames, itProductionProfile } from '../helpers/test-app';
 import { authorizeOrder, TOSS_CLIENT_KEY, TOSS_SECRET_KEY } from '../helpers/toss';
 import { connectWs, runOverWs } from '../helpers/ws-client';
 
@@ -27,52 +18,6 @@ import { connectWs, runOverWs } from '../helpers/ws-client';
  * A checkout's spans must arrive with the SQL, Redis and Toss spans under the GraphQL
  * operation's span, and nothing secret anywhere in what was exported.
  */
-type Attribute = { key: string; value: Record<string, unknown> };
-type Span = {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: Attribute[];
-  scope: string;
-};
-
-/** An OTLP/HTTP receiver (`/v1/traces`, JSON): every body as received, and the spans in them. */
-async function startReceiver() {
-  const bodies: string[] = [];
-  const spans: Span[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (body += chunk));
-    req.on('end', () => {
-      bodies.push(`${req.url} ${JSON.stringify(req.headers)} ${body}`);
-      if (req.url === '/v1/traces') {
-        const parsed = JSON.parse(body) as {
-          resourceSpans: Array<{ scopeSpans: Array<{ scope: { name: string }; spans: Omit<Span, 'scope'>[] }> }>;
-        };
-        for (const rs of parsed.resourceSpans)
-          for (const ss of rs.scopeSpans) for (const span of ss.spans) spans.push({ ...span, scope: ss.scope.name });
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    bodies,
-    spans,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-const attr = (span: Span, key: string): unknown => {
-  const value = span.attributes.find((a) => a.key === key)?.value;
-  return value ? Object.values(value)[0] : undefined;
-};
-
 const SCOPE = {
   app: 'marketplace-api',
   http: '@opentelemetry/instrumentation-http',
@@ -84,7 +29,7 @@ const SCOPE = {
 describe('OpenTelemetry traces', () => {
   const names = isolatedNames();
   const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mp-trace-'));
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: OtlpReceiver;
   let toss: TossSandbox;
   let app: AppProcess;
   const logLines: string[] = [];
@@ -102,18 +47,14 @@ describe('OpenTelemetry traces', () => {
   });
 
   /** Waits until the receiver holds a span that `match` accepts. */
-  async function spanWhere(match: (span: Span) => boolean, what: string): Promise<Span> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const found = receiver.spans.find(match);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${what} span arrived; got ${receiver.spans.map((s) => s.name).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  async function spanWhere(match: (span: OtlpSpan) => boolean, what: string): Promise<OtlpSpan> {
+    const found = await receiver.waitForSpan(match);
+    if (!found) throw new Error(`no ${what} span arrived; got ${receiver.spans.map((s) => s.name).join(', ')}`);
+    return found;
   }
 
   /** Whether `ancestor` is on `span`'s parent chain. */
-  function isUnder(span: Span, ancestor: Span): boolean {
+  function isUnder(span: OtlpSpan, ancestor: OtlpSpan): boolean {
     const byId = new Map(receiver.spans.map((s) => [s.spanId, s]));
     for (
       let at = span.parentSpanId ? byId.get(span.parentSpanId) : undefined;
@@ -125,33 +66,19 @@ describe('OpenTelemetry traces', () => {
   }
 
   const operationSpan = (type: string, name: string) =>
-    spanWhere((s) => s.scope === SCOPE.app && s.name === type && attr(s, 'graphql.operation.name') === name, `${type} ${name}`);
+    spanWhere((s) => s.scope === SCOPE.app && s.name === type && spanAttribute(s, 'graphql.operation.name') === name, `${type} ${name}`);
 
   itProductionProfile(
     'a checkout: SQL, Redis and Toss spans under the GraphQL operation spans, log lines with the trace id, no secret exported',
     async () => {
-      receiver = await startReceiver();
+      receiver = await startOtlpReceiver();
       toss = await startTossSandbox();
-      app = await spawnAppProcess(
+      app = await spawnTracedApp(
         {
-          NODE_ENV: 'test',
-          DATABASE_URL: `${TEST_MYSQL_URL}/${names.dbName}`,
-          REDIS_URL: TEST_REDIS_URL,
-          REDIS_KEY_PREFIX: names.redisPrefix,
-          LOCAL_STORAGE_DIR: mediaDir,
-          AUTH_TOKEN_SECRET: TEST_TOKEN_SECRET,
-          PASSWORD_HASH_MEMORY_KIB: '4096',
-          PASSWORD_HASH_TIME_COST: '1',
-          RATE_LIMIT_IP_PER_MINUTE: '0',
-          RATE_LIMIT_ACCOUNT_PER_MINUTE: '0',
-          TOSS_API_URL: toss.url,
-          TOSS_SECRET_KEY,
-          TOSS_CLIENT_KEY,
-          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-          OTEL_SERVICE_NAME: 'marketplace-test',
-          // Spans go out a tenth of a second after they end (5 s by default).
-          OTEL_BSP_SCHEDULE_DELAY: '100',
+          names,
+          mediaDir,
+          otlpEndpoint: receiver.url,
+          env: { TOSS_API_URL: toss.url, TOSS_SECRET_KEY, TOSS_CLIENT_KEY, OTEL_SERVICE_NAME: 'marketplace-test' },
         },
         { logLevel: 'debug', onOutput: (line) => logLines.push(line) },
       );
@@ -173,21 +100,23 @@ describe('OpenTelemetry traces', () => {
 
       // createOrder: the operation span under the incoming HTTP span; its SQL and Redis (the StockGuard) under it.
       const createOrder = await operationSpan('mutation', 'CreateOrder');
-      expect(attr(createOrder, 'graphql.operation.type')).toBe('mutation');
+      expect(spanAttribute(createOrder, 'graphql.operation.type')).toBe('mutation');
       const httpSpan = receiver.spans.find((s) => s.spanId === createOrder.parentSpanId)!;
       expect(httpSpan).toMatchObject({ scope: SCOPE.http, kind: 2 });
-      expect(attr(httpSpan, 'url.path')).toBe('/graphql');
+      expect(spanAttribute(httpSpan, 'url.path')).toBe('/graphql');
       const orderSql = await spanWhere((s) => s.scope === SCOPE.mysql && isUnder(s, createOrder), 'SQL under createOrder');
-      expect(String(attr(orderSql, 'db.query.text'))).toMatch(/\S/);
+      expect(String(spanAttribute(orderSql, 'db.query.text'))).toMatch(/\S/);
       await spanWhere((s) => s.scope === SCOPE.redis && isUnder(s, createOrder), 'Redis under createOrder');
-      const inserts = receiver.spans.filter((s) => s.scope === SCOPE.mysql && /insert into/i.test(String(attr(s, 'db.query.text'))));
+      const inserts = receiver.spans.filter(
+        (s) => s.scope === SCOPE.mysql && /insert into/i.test(String(spanAttribute(s, 'db.query.text'))),
+      );
       expect(inserts.length).toBeGreaterThan(0);
-      for (const insert of inserts) expect(String(attr(insert, 'db.query.text'))).toContain('?');
+      for (const insert of inserts) expect(String(spanAttribute(insert, 'db.query.text'))).toContain('?');
 
       // confirmPayment: the call to Toss (undici) and the SQL under the operation span.
       const confirm = await operationSpan('mutation', 'ConfirmPayment');
       const tossCall = await spanWhere((s) => s.scope === SCOPE.undici && isUnder(s, confirm), 'Toss call under confirmPayment');
-      expect(attr(tossCall, 'url.full')).toBe(`${toss.url}/v1/payments/confirm`);
+      expect(spanAttribute(tossCall, 'url.full')).toBe(`${toss.url}/v1/payments/confirm`);
       await spanWhere((s) => s.scope === SCOPE.mysql && isUnder(s, confirm), 'SQL under confirmPayment');
 
       // The WebSocket query: its own root span, with its SQL under it.

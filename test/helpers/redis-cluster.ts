@@ -32,6 +32,8 @@ export type TestRedisCluster = {
   restart(node: ClusterNode): Promise<void>;
   /** Resolves once every slot is served again (cluster_state:ok on every live node, and `key`'s slot has a live master). */
   waitHealthy(key?: string, timeoutMs?: number): Promise<void>;
+  /** SIGKILLs every live node (the whole cluster down); resolves once they have exited. */
+  killAll(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -76,10 +78,11 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 }
 
 /** Sends one command to one node on a short-lived connection. */
-async function ask(port: number, ...args: string[]): Promise<string> {
+async function ask(port: number, password: string | undefined, ...args: string[]): Promise<string> {
   const redis = new Redis({
     host: '127.0.0.1',
     port,
+    password,
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
@@ -95,57 +98,56 @@ async function ask(port: number, ...args: string[]): Promise<string> {
 }
 
 /**
- * Starts a Redis Cluster of 3 masters and 3 replicas from the `redis-server` binary on free loopback
- * ports (no persistence, a 1 s node timeout so a killed master fails over in a few seconds), each
- * started through `setpriv --pdeathsig KILL` so it dies with the test process. `stop()` kills them and
- * removes their directories. Reusable beside other servers (a MariaDB pair) in one test.
+ * Starts a Redis Cluster of 3 masters, each with one replica, from the `redis-server` binary on free
+ * loopback ports (no persistence, a 1 s node timeout so a killed master fails over in a few seconds),
+ * each started through `setpriv --pdeathsig KILL` so it dies with the test process. `replicas: 0`:
+ * masters only. `password`: every node asks for it (`--requirepass`, `--masterauth`). `stop()` kills
+ * them and removes their directories. Reusable beside other servers (a MariaDB pair) in one test.
  */
-export async function startRedisCluster(options: { masters?: number } = {}): Promise<TestRedisCluster> {
-  const masters = options.masters ?? 3;
+export async function startRedisCluster(
+  options: { masters?: number; replicas?: 0 | 1; password?: string } = {},
+): Promise<TestRedisCluster> {
+  const { masters = 3, replicas = 1, password } = options;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-cluster-'));
   const taken = new Set<number>();
   const nodes: ClusterNode[] = [];
+  const askNode = (port: number, ...args: string[]) => ask(port, password, ...args);
+  const auth = password ? ['--requirepass', password, '--masterauth', password] : [];
+  const killAll = () => Promise.all(nodes.filter((node) => node.alive).map((node) => kill(node.process))).then(() => undefined);
   const stop = async () => {
-    await Promise.all(
-      nodes.map(
-        (node) =>
-          new Promise<void>((resolve) => {
-            if (!node.alive) return resolve();
-            node.process.once('exit', () => resolve());
-            node.process.kill('SIGKILL');
-          }),
-      ),
-    );
+    await killAll();
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < masters * 2; i++) {
+    for (let i = 0; i < masters * (1 + replicas); i++) {
       const port = await freeClusterPort(taken);
       const nodeDir = path.join(dir, String(port));
       fs.mkdirSync(nodeDir);
-      const node: ClusterNode = { port, address: `127.0.0.1:${port}`, process: spawnNode(port, nodeDir), alive: true };
+      const node: ClusterNode = { port, address: `127.0.0.1:${port}`, process: spawnNode(port, nodeDir, auth), alive: true };
       node.process.once('exit', () => (node.alive = false));
       nodes.push(node);
     }
     await Promise.all(
       nodes.map((n) =>
-        until(`node ${n.address} answering`, 10_000, async () => ((await ask(n.port, 'PING')) === 'PONG' ? true : undefined)),
+        until(`node ${n.address} answering`, 10_000, async () => ((await askNode(n.port, 'PING')) === 'PONG' ? true : undefined)),
       ),
     );
-    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => n.address), '--cluster-replicas', '1', '--cluster-yes'], {
+    const cliAuth = password ? ['-a', password, '--no-auth-warning'] : [];
+    const addresses = nodes.map((n) => n.address);
+    await run('redis-cli', [...cliAuth, '--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], {
       timeout: 30_000,
     });
     const cluster: TestRedisCluster = {
-      seedNodes: nodes.map((n) => n.address).join(','),
-      env: { REDIS_CLUSTER_NODES: nodes.map((n) => n.address).join(',') },
+      seedNodes: addresses.join(','),
+      env: { REDIS_CLUSTER_NODES: addresses.join(','), ...(password ? { REDIS_PASSWORD: password } : {}) },
       nodes,
       async masterFor(key) {
         let slot: number | undefined;
         for (const node of nodes.filter((n) => n.alive)) {
-          slot ??= await ask(node.port, 'CLUSTER', 'KEYSLOT', key).then(Number, () => undefined);
+          slot ??= await askNode(node.port, 'CLUSTER', 'KEYSLOT', key).then(Number, () => undefined);
           if (slot === undefined) continue;
           const slotOfKey = slot;
-          const owner = await ask(node.port, 'CLUSTER', 'NODES')
+          const owner = await askNode(node.port, 'CLUSTER', 'NODES')
             .then((text) => slotMaster(text, slotOfKey))
             .catch(() => undefined);
           const found = owner && nodes.find((n) => n.address === owner && n.alive);
@@ -155,16 +157,13 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
       },
       async killMaster(key) {
         const master = await cluster.masterFor(key);
-        await new Promise<void>((resolve) => {
-          master.process.once('exit', () => resolve());
-          master.process.kill('SIGKILL');
-        });
+        await kill(master.process);
         return master;
       },
       async waitHealthy(key, timeoutMs = 20_000) {
         await until('cluster_state:ok on every node', timeoutMs, async () => {
           for (const node of nodes.filter((n) => n.alive)) {
-            if (!(await ask(node.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return undefined;
+            if (!(await askNode(node.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return undefined;
           }
           if (key) await cluster.masterFor(key);
           return true;
@@ -172,21 +171,22 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
       },
       async restart(node) {
         if (node.alive) throw new Error(`Redis Cluster: ${node.address} is running`);
-        node.process = spawnNode(node.port, path.join(dir, String(node.port)));
+        node.process = spawnNode(node.port, path.join(dir, String(node.port)), auth);
         node.alive = true;
         node.process.once('exit', () => (node.alive = false));
         await until(`${node.address} in sync again`, 20_000, async () =>
-          (await ask(node.port, 'INFO', 'replication')).includes('master_link_status:up') ? true : undefined,
+          (await askNode(node.port, 'INFO', 'replication')).includes('master_link_status:up') ? true : undefined,
         );
         await cluster.waitHealthy();
       },
+      killAll,
       stop,
     };
     await cluster.waitHealthy();
     // Every replica is attached and in sync, so a master killed from now on can fail over.
     await until('every replica in sync', 20_000, async () => {
       for (const node of nodes) {
-        const info = await ask(node.port, 'INFO', 'replication');
+        const info = await askNode(node.port, 'INFO', 'replication');
         if (info.includes('role:slave') && !info.includes('master_link_status:up')) return undefined;
       }
       return true;
@@ -198,8 +198,26 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
   }
 }
 
-/** One cluster node, through `setpriv --pdeathsig KILL` (which execs redis-server in place: the child's pid is the server's). */
-function spawnNode(port: number, nodeDir: string): ChildProcess {
+/** One cluster node (`args`: its password, if any). */
+function spawnNode(port: number, nodeDir: string, args: string[]): ChildProcess {
+  return spawnRedis(port, nodeDir, [
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    path.join(nodeDir, 'nodes.conf'),
+    '--cluster-node-timeout',
+    String(NODE_TIMEOUT_MS),
+    '--repl-diskless-sync-delay',
+    '0',
+    ...args,
+  ]);
+}
+
+/**
+ * `redis-server` on 127.0.0.1:`port` without persistence, its files in `dir`, through `setpriv
+ * --pdeathsig KILL` (which execs redis-server in place: the child's pid is the server's).
+ */
+function spawnRedis(port: number, dir: string, args: string[]): ChildProcess {
   return spawn(
     'setpriv',
     [
@@ -210,25 +228,47 @@ function spawnNode(port: number, nodeDir: string): ChildProcess {
       String(port),
       '--bind',
       '127.0.0.1',
-      '--cluster-enabled',
-      'yes',
-      '--cluster-config-file',
-      path.join(nodeDir, 'nodes.conf'),
-      '--cluster-node-timeout',
-      String(NODE_TIMEOUT_MS),
       '--dir',
-      nodeDir,
+      dir,
       '--save',
       '',
       '--appendonly',
       'no',
-      '--repl-diskless-sync-delay',
-      '0',
       '--loglevel',
       'warning',
+      ...args,
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
+}
+
+/** SIGKILLs `child`; resolves once it has exited. */
+function kill(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+/** A single `redis-server` of its own on a free loopback port (no persistence); `stop()` kills it and removes its directory. */
+export async function startRedisServer(): Promise<{ port: number; stop(): Promise<void> }> {
+  const port = await freeClusterPort(new Set());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'redis-single-'));
+  const child = spawnRedis(port, dir, []);
+  const stop = async () => {
+    await kill(child);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await until(`redis-server on ${port} answering`, 10_000, async () =>
+      (await ask(port, undefined, 'PING')) === 'PONG' ? true : undefined,
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { port, stop };
 }
 
 /** The `host:port` of the master serving `slot`, from CLUSTER NODES' text. */

@@ -1,18 +1,12 @@
 import { Cluster } from 'ioredis';
 import type { RedisClient } from '../shared/redis-client';
+import { settleWithin } from '../shared/time-limit';
 import type { EventBus, EventTopics, Topic, Unsubscribe } from './event-bus';
 
 type Handler = (payload: unknown) => void;
 
 /** How long an unsubscribe may wait for Redis before the handler is simply gone. */
 const UNSUBSCRIBE_WAIT_MS = 2000;
-
-/** Waits for `work` at most `ms`; its failure or lateness is ignored. */
-async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
 
 /**
  * PUBLISH with the channel named as the script's key: a Cluster sends it to the master of the channel's
@@ -70,7 +64,7 @@ export class RedisEventBus implements EventBus {
       this.handlers.delete(channel);
       // Nothing handles the channel any more; a Redis that cannot hear the UNSUBSCRIBE now (an outage,
       // a shutdown during one) only sends messages nobody reads, until its connection closes.
-      // Bounded: with every node down, a Cluster queues the command until one comes back.
+      // Bounded (its failure or lateness is ignored): with every node down, a Cluster queues the command until one comes back.
       await settleWithin(this.subscriber.unsubscribe(channel), UNSUBSCRIBE_WAIT_MS);
     };
   }

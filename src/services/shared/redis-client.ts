@@ -1,6 +1,8 @@
 import Redis, { Cluster } from 'ioredis';
 import type { RedisClusterConfig } from '../../config';
 import type { Logger } from '../../logger';
+import { redactUrl } from './redact-url';
+import { settleWithin } from './time-limit';
 
 /**
  * The app's one Redis client type: a single node (REDIS_URL) or ioredis's Cluster client
@@ -160,24 +162,11 @@ export async function pingRedis(client: RedisClient): Promise<void> {
  * `ms` (a Cluster with every node down queues the QUIT), the connections are dropped.
  */
 export async function closeRedis(client: RedisClient, ms = 2000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
-  const outcome = await Promise.race([client.quit().catch(() => 'failed' as const), late]);
-  clearTimeout(timer);
-  if (outcome === 'late' || outcome === 'failed') client.disconnect();
+  const quit = await settleWithin(client.quit(), ms);
+  if (quit.kind !== 'done') client.disconnect();
 }
 
 /** `text` as a SCAN/KEYS pattern that matches it literally. */
 export function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
-}
-
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
 }
