@@ -354,7 +354,7 @@ export function describeProfile(config: Config): string[] {
     `database: ${describeDatabase(config)}`,
     ...(config.database.kind === 'mysql' && config.database.replicas?.urls.length
       ? [
-          `read replicas: ${config.database.replicas.urls.map((url) => redactUrl(url)).join(', ')} (browsing reads; lag bound ${config.database.replicas.maxLagSeconds} s)`,
+          `read replicas: ${config.database.replicas.urls.map((url) => redactUrl(url, { hideQuery: true })).join(', ')} (browsing reads; lag bound ${config.database.replicas.maxLagSeconds} s)`,
         ]
       : []),
     `storage: ${storage}`,
@@ -365,7 +365,9 @@ export function describeProfile(config: Config): string[] {
 }
 
 function describeDatabase(config: Config): string {
-  return config.database.kind === 'sqlite' ? `SQLite ${config.database.file}` : `MySQL ${redactUrl(config.database.url)}`;
+  return config.database.kind === 'sqlite'
+    ? `SQLite ${config.database.file}`
+    : `MySQL ${redactUrl(config.database.url, { hideQuery: true })}`;
 }
 
 /** REDIS_CLUSTER_NODES (REDIS_URL then unused), else REDIS_URL; null on the embedded profile. */
