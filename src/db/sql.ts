@@ -62,6 +62,12 @@ function executor(em: EntityManager, ctx?: Transaction): Sql {
 /** Plain SQL on the EntityManager's connection (inside its transaction, if it has one). */
 export const sqlOf = (em: EntityManager): Sql => executor(em, em.getTransactionContext());
 
+/**
+ * Plain SQL outside the EntityManager's transaction, as a fresh `em.fork()` reads: what is
+ * committed now (the read pool on MySQL), never a caller's uncommitted rows.
+ */
+export const committedSqlOf = (em: EntityManager): Sql => executor(em);
+
 type KnexClient = { acquireConnection(): Promise<Queryable>; releaseConnection(connection: Queryable): Promise<unknown> };
 type KnexConnection = { ensureConnection(): Promise<void>; getKnex(): { client: KnexClient } };
 
