@@ -3,7 +3,7 @@ import { BaseSqlitePlatform, type EntityManager } from '@mikro-orm/knex';
 import { readPoolOf } from './read-pool';
 
 /**
- * Plain SQL for the hottest paths (checkout, auth, listing). MikroORM's query builder costs
+ * Plain SQL for the hottest paths (checkout, order status changes, auth, listing). MikroORM's query builder costs
  * roughly half a millisecond of CPU per statement to build, and `em.transactional` another
  * half to open and close; a prepared string on the bare connection costs a tenth of that.
  * Statements stay portable SQL with `?` placeholders, so they run on MySQL and on the embedded
