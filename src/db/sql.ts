@@ -3,7 +3,7 @@ import { BaseSqlitePlatform, type EntityManager } from '@mikro-orm/knex';
 import { readPoolOf } from './read-pool';
 
 /**
- * Plain SQL for the hottest paths (checkout, auth, listing). MikroORM's query builder costs
+ * Plain SQL for the hottest paths (checkout, order status changes, auth, listing). MikroORM's query builder costs
  * roughly half a millisecond of CPU per statement to build, and `em.transactional` another
  * half to open and close; a prepared string on the bare connection costs a tenth of that.
  * Statements stay portable SQL with `?` placeholders, so they run on MySQL and on the embedded
@@ -61,6 +61,12 @@ function executor(em: EntityManager, ctx?: Transaction): Sql {
 
 /** Plain SQL on the EntityManager's connection (inside its transaction, if it has one). */
 export const sqlOf = (em: EntityManager): Sql => executor(em, em.getTransactionContext());
+
+/**
+ * Plain SQL outside the EntityManager's transaction, as a fresh `em.fork()` reads: what is
+ * committed now (the read pool on MySQL), never a caller's uncommitted rows.
+ */
+export const committedSqlOf = (em: EntityManager): Sql => executor(em);
 
 type KnexClient = { acquireConnection(): Promise<Queryable>; releaseConnection(connection: Queryable): Promise<unknown> };
 type KnexConnection = { ensureConnection(): Promise<void>; getKnex(): { client: KnexClient } };

@@ -1,11 +1,12 @@
-import { AddToCartDocument, CreateOrderDocument } from '../generated/graphql';
+import { AddToCartDocument, CancelOrderDocument, CreateOrderDocument } from '../generated/graphql';
 import { signUpAs } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
 import { EMBEDDED, startTestApp, type TestApp } from '../helpers/test-app';
 
 /**
  * createOrder is the hottest write: every statement it runs is a round trip while the buyer waits,
- * and the last two hold the product's row lock (BENCHMARKS.md, "Checkout and fan-out on a shared host"). This pins them.
+ * and the last two hold the product's row lock (BENCHMARKS.md, "Checkout and fan-out on a shared host"). This pins them,
+ * and those of an unpaid order's cancel, which gives the stock back (the fan-out benchmark's burst, issue #18).
  */
 let t: TestApp;
 const queries: string[] = [];
@@ -57,4 +58,39 @@ it('an order of the cart runs 4 reads, then one transaction of 6 statements endi
   expected.forEach((pattern, i) => expect(transaction[i]).toMatch(pattern));
   // The same SQL on both profiles; only the row lock clause differs.
   expect(transaction[1].endsWith(' for update')).toBe(!EMBEDDED);
+});
+
+it('a cancel of an unpaid order reads it, then runs one transaction ending with the stock give-back, product by product', async () => {
+  const seller = await signUpAs(t.client, 'SELLER');
+  const customer = await signUpAs(t.client, 'CUSTOMER');
+  for (const stock of [10, 20]) {
+    const product = await createProduct(t.client, seller.token, { stock });
+    await t.client.ok(AddToCartDocument, { productId: product.id, quantity: 2 }, { token: customer.token });
+  }
+  const { createOrder } = await t.client.ok(CreateOrderDocument, {}, { token: customer.token });
+  await t.app.relay.runOnce();
+  queries.length = 0;
+  const { cancelOrder } = await t.client.ok(CancelOrderDocument, { orderId: createOrder.orderId }, { token: customer.token });
+  expect(cancelOrder.status).toBe('CANCELLED');
+  const ran = [...queries];
+  const begin = ran.findIndex((q) => /^begin/i.test(q));
+  // Before it: the session, and the customer's own order.
+  expect(ran.slice(0, begin)).toHaveLength(2);
+  expect(
+    ran.slice(0, begin).filter((q) => /^select .* from customer_order where order_id = \? and customer_id = \?$/.test(q)),
+  ).toHaveLength(1);
+  const transaction = ran.slice(begin, ran.findIndex((q) => /^commit/i.test(q)) + 1);
+  const expected = [
+    /^begin/i,
+    /^update customer_order set status = \?, updated_at = \?, cancelled_at = \?, cancel_reason = \? where id = \? and status = \?$/,
+    /^select .* from customer_order where id = \?$/,
+    /^insert into order_status_change/,
+    /^select product_id, quantity, cancelled_quantity from order_item where order_id = \? order by product_id$/,
+    // Last, so the hot product rows are held only until the commit that follows.
+    /^update product set status = .* stock = stock \+ \? where id = \?$/,
+    /^update product set status = .* stock = stock \+ \? where id = \?$/,
+    /^commit/i,
+  ];
+  expect(transaction).toHaveLength(expected.length);
+  expected.forEach((pattern, i) => expect(transaction[i]).toMatch(pattern));
 });

@@ -1,12 +1,11 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import type { FilterQuery } from '@mikro-orm/core';
-import { Order, OrderEventKind, OrderItem, OrderStatus, OrderStatusChange, Payment, PaymentStatus } from '../../entities';
-import { sqlOf } from '../../db/sql';
+import { committedSqlOf, sqlOf, sqlTransaction, type Sql } from '../../db/sql';
+import { Order, OrderEventKind, OrderStatus, OrderStatusChange, Payment, PaymentStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import { retryOnDeadlock } from '../shared/deadlock';
-import { GIVE_BACK_STOCK_SQL, giveBackStockParams } from '../stock/product-stock';
 import type { StockGuard } from '../stock/stock-guard';
-import { loadOrderRecord, type OrderRecord } from './order-records';
+import { flagOrder, giveBackStock, heldUnits, insertEvent, moveStatus, paymentStatusIn, type Patch } from './order-change-sql';
+import { loadOrderRecord, selectOrderRecord, type OrderRecord } from './order-records';
 
 /** Where an order may go next; anything else is refused. */
 const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
@@ -20,7 +19,6 @@ const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
 
 export const canMove = (from: OrderStatus, to: OrderStatus) => NEXT[from].includes(to);
 
-type Patch = Partial<Pick<Order, 'failureCode' | 'failureMessage' | 'cancelReason' | 'paidAt' | 'cancelledAt' | 'refundClaimedAt'>>;
 /**
  * A status change. `unclaimed`: only while no refund holds the order (shipping must not start
  * while Toss is refunding it).
@@ -64,26 +62,11 @@ export class OrderLifecycle {
    * the order is no longer in `change.from`: someone else moved it first.
    */
   async apply(tx: EntityManager, orderDbId: number, change: Change): Promise<boolean> {
-    if (!canMove(change.from, change.to)) throw new Error(`illegal order transition ${change.from} -> ${change.to}`);
-    const where: FilterQuery<Order> = { id: orderDbId, status: change.from, ...(change.unclaimed ? { refundClaimedAt: null } : {}) };
-    const moved = await tx.nativeUpdate(Order, where, { status: change.to, updatedAt: new Date(), ...change.patch });
-    if (moved === 0) return false;
-    const order = await tx.findOneOrFail(Order, orderDbId, { fields: ['orderId', 'customer', 'failureCode'] });
-    const event = eventOf(change, change.patch?.failureCode ?? order.failureCode);
-    // A delivery step says what the payment is now: partly refunded lines leave it PARTIAL_CANCELED, not DONE.
-    const kind = event.kind;
-    const paymentStatus = isDeliveryStep(change) ? await this.paymentStatusOf(tx, orderDbId, event.paymentStatus) : event.paymentStatus;
-    this.recordEvent(tx, order, {
-      kind: change.event?.kind ?? kind,
-      paymentStatus,
-      shipment: change.event?.shipment,
-      from: change.from,
-      to: change.to,
-      reason: change.reason,
-    });
-    if (releasesStock(change)) await this.returnStockInMysql(tx, orderDbId);
-    await tx.flush();
-    return true;
+    if (releasesStock(change) && !tx.isInTransaction())
+      throw new Error("a change that releases stock runs inside the caller's transaction");
+    // What the caller queued in its unit of work is written in its transaction once the order row is
+    // ours (as before, after the conditional update) and before the stock give-back, which comes last.
+    return (await this.change(sqlOf(tx), orderDbId, change, () => tx.flush())) !== null;
   }
 
   /**
@@ -131,14 +114,21 @@ export class OrderLifecycle {
    */
   async flag(tx: EntityManager, orderDbId: number, reason: string, paymentStatus: PaymentStatus): Promise<boolean> {
     const text = reason.slice(0, 255);
-    const flagged = await tx.nativeUpdate(
-      Order,
-      { id: orderDbId, $or: [{ flagReason: null }, { flagReason: { $ne: text } }] },
-      { flaggedAt: new Date(), flagReason: text, updatedAt: new Date() },
-    );
-    if (flagged === 0) return false;
-    const order = await tx.findOneOrFail(Order, orderDbId, { fields: ['orderId', 'customer', 'status'] });
-    this.recordEvent(tx, order, { kind: OrderEventKind.FLAGGED, paymentStatus, from: order.status, to: order.status, reason: text });
+    const sql = sqlOf(tx);
+    if (!(await flagOrder(sql, orderDbId, text))) return false;
+    const order = await this.orderIn(sql, orderDbId);
+    await insertEvent(sql, {
+      orderDbId,
+      customerId: order.customerId,
+      orderCode: order.orderId,
+      kind: OrderEventKind.FLAGGED,
+      paymentStatus,
+      from: order.status,
+      to: order.status,
+      reason: text,
+      shipment: null,
+    });
+    // The caller's queued rows (Toss's view of the payment) go in after the order row, as before.
     await tx.flush();
     this.deps.logger.warn({ orderId: order.orderId, reason: text }, 'order flagged for an admin');
     return true;
@@ -150,50 +140,69 @@ export class OrderLifecycle {
    * this call made the change.
    */
   async run(em: EntityManager, orderDbId: number, change: Change): Promise<{ changed: boolean; order: OrderRecord }> {
-    const changed = await retryOnDeadlock(() => em.transactional((tx) => this.apply(tx, orderDbId, change)));
-    if (changed) this.committed();
-    if (changed && releasesStock(change)) await this.afterRelease(em, orderDbId);
-    return { changed, order: await loadOrderRecord(em, orderDbId) };
+    const moved = await retryOnDeadlock(() => sqlTransaction(em, (sql) => this.change(sql, orderDbId, change)));
+    if (!moved) return { changed: false, order: await loadOrderRecord(em, orderDbId) };
+    this.committed();
+    if (releasesStock(change)) await this.afterRelease(em, orderDbId, moved.orderId);
+    // As committed: the order's row was locked from the change's update to its commit.
+    return { changed: true, order: moved };
   }
 
-  /** After a committed release: returns the units to the StockGuard (exactly once, by its reservation record). */
-  async afterRelease(em: EntityManager, orderDbId: number): Promise<void> {
-    const order = await em.fork().findOneOrFail(Order, orderDbId, { fields: ['orderId'] });
+  /**
+   * After a committed release: returns the units to the StockGuard (exactly once, by its
+   * reservation record). `orderCode`: the order's orderId, when the caller has it already.
+   */
+  async afterRelease(em: EntityManager, orderDbId: number, orderCode?: string): Promise<void> {
+    const sql = committedSqlOf(em);
+    const orderId = orderCode ?? (await this.orderIn(sql, orderDbId)).orderId;
     try {
-      const released = await this.deps.stock.release(order.orderId);
+      const released = await this.deps.stock.release(orderId);
       if (released === null) {
         // No hold to release: the order was paid (its hold was settled) or the record was lost in
         // a flush, and in both cases the counter (if it exists) still lacks these units, as MySQL
         // did until this change. Give them back by the same amounts.
         // Units already refunded by partial cancels were given back then.
-        const items = await em.fork().find(OrderItem, { order: orderDbId }, { fields: ['product', 'quantity', 'cancelledQuantity'] });
-        for (const item of items) {
-          const units = item.quantity - item.cancelledQuantity;
-          if (units > 0) await this.deps.stock.adjust(item.product.id, units);
-        }
+        for (const line of await heldUnits(sql, orderDbId)) await this.deps.stock.adjust(line.productId, line.units);
       }
     } catch (err) {
       // MySQL already has the stock back; the sweeper retries the StockGuard side from its stale-reservation list.
-      this.deps.logger.warn({ err, orderId: order.orderId }, 'could not return stock to the StockGuard; the sweeper will retry');
+      this.deps.logger.warn({ err, orderId }, 'could not return stock to the StockGuard; the sweeper will retry');
     }
   }
 
-  private async returnStockInMysql(tx: EntityManager, orderDbId: number): Promise<void> {
-    const items = await tx.find(
-      OrderItem,
-      { order: orderDbId },
-      { fields: ['product', 'quantity', 'cancelledQuantity'], orderBy: { product: 'asc' } },
-    );
-    // `tx` is the change's transaction (run's em.transactional, or the caller's for apply): the
-    // statements join it. A product sold out by its stock is ON_SALE again (stock/product-stock.ts).
-    if (!tx.isInTransaction()) throw new Error("returnStockInMysql runs inside the status change's transaction");
-    const sql = sqlOf(tx);
-    // One product at a time, in id order, like createOrder: no lock-order deadlocks between the two.
-    // Units refunded by partial cancels went back with them.
-    for (const item of items) {
-      const units = item.quantity - item.cancelledQuantity;
-      if (units > 0) await sql.run(GIVE_BACK_STOCK_SQL, giveBackStockParams(item.product.id, units));
-    }
+  /**
+   * The change's statements, on `sql` (its transaction): the conditional update, the order as it
+   * now is, the event row, then (when the change releases stock) the give-back, the last
+   * statements before COMMIT, so the hot product rows are held the shortest. `beforeStock` writes
+   * a caller's pending rows. Returns the changed order, or null when someone moved it first.
+   */
+  private async change(sql: Sql, orderDbId: number, change: Change, beforeStock?: () => Promise<void>): Promise<OrderRecord | null> {
+    if (!canMove(change.from, change.to)) throw new Error(`illegal order transition ${change.from} -> ${change.to}`);
+    if (!(await moveStatus(sql, orderDbId, change))) return null;
+    await beforeStock?.();
+    const order = await this.orderIn(sql, orderDbId);
+    const event = eventOf(change, change.patch?.failureCode ?? order.failureCode);
+    // A delivery step says what the payment is now: partly refunded lines leave it PARTIAL_CANCELED, not DONE.
+    const paymentStatus = isDeliveryStep(change) ? ((await paymentStatusIn(sql, orderDbId)) ?? event.paymentStatus) : event.paymentStatus;
+    await insertEvent(sql, {
+      orderDbId,
+      customerId: order.customerId,
+      orderCode: order.orderId,
+      kind: change.event?.kind ?? event.kind,
+      paymentStatus,
+      from: change.from,
+      to: change.to,
+      reason: change.reason ?? null,
+      shipment: change.event?.shipment ?? null,
+    });
+    if (releasesStock(change)) await giveBackStock(sql, await heldUnits(sql, orderDbId));
+    return order;
+  }
+
+  private async orderIn(sql: Sql, orderDbId: number): Promise<OrderRecord> {
+    const order = await selectOrderRecord(sql, 'id = ?', [orderDbId]);
+    if (!order) throw new Error(`order ${orderDbId} not found`);
+    return order;
   }
 }
 

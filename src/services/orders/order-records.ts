@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { asDateOrNull, type Sql } from '../../db/sql';
+import { asDate, asDateOrNull, committedSqlOf, type Sql } from '../../db/sql';
 import { Order, OrderItem, OrderStatus, ShipmentStatus } from '../../entities';
 import { addressOfOrder, type AddressSnapshot } from '../shipping/order-address';
 import { orderNameFor } from './order-identity';
@@ -121,9 +121,54 @@ export type OrderView = { order: OrderRecord; sellerId: number | null };
 /** Statuses of an order that has been paid (and not refunded). */
 export const PAID_STATUSES: ReadonlySet<OrderStatus> = new Set([OrderStatus.ORDER_COMPLETED, OrderStatus.SHIPPING, OrderStatus.DELIVERED]);
 
-/** The order as it is now in MySQL (read through a fresh fork, so nothing cached is returned). */
+/** The order as it is now in MySQL: committed, read outside any transaction of `em` (so nothing cached is returned). */
 export async function loadOrderRecord(em: EntityManager, orderDbId: number): Promise<OrderRecord> {
-  return toOrderRecord(await em.fork().findOneOrFail(Order, orderDbId));
+  const order = await selectOrderRecord(committedSqlOf(em), 'id = ?', [orderDbId]);
+  if (!order) throw new Error(`order ${orderDbId} not found`);
+  return order;
+}
+
+/** The order matching `where` (a condition on customer_order), as a record; null when there is none. */
+export async function selectOrderRecord(sql: Sql, where: string, params: readonly unknown[]): Promise<OrderRecord | null> {
+  const [row] = await sql.rows<Record<string, unknown>>(
+    `select id, order_id, customer_id, order_name, status, total_amount, failure_code, failure_message, cancel_reason,
+            expires_at, ordered_at, paid_at, cancelled_at, refund_claimed_at, flagged_at, flag_reason,
+            ship_recipient_name, ship_phone, ship_postcode, ship_road_address, ship_detail, ship_memo
+       from customer_order where ${where}`,
+    params,
+  );
+  return row ? orderRecordOf(row) : null;
+}
+
+const textOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+
+function orderRecordOf(r: Record<string, unknown>): OrderRecord {
+  return {
+    id: Number(r.id),
+    orderId: String(r.order_id),
+    customerId: Number(r.customer_id),
+    orderName: String(r.order_name),
+    status: r.status as OrderStatus,
+    totalAmount: Number(r.total_amount),
+    failureCode: textOrNull(r.failure_code),
+    failureMessage: textOrNull(r.failure_message),
+    cancelReason: textOrNull(r.cancel_reason),
+    expiresAt: asDate(r.expires_at),
+    orderedAt: asDate(r.ordered_at),
+    paidAt: asDateOrNull(r.paid_at),
+    cancelledAt: asDateOrNull(r.cancelled_at),
+    refundClaimedAt: asDateOrNull(r.refund_claimed_at),
+    flaggedAt: asDateOrNull(r.flagged_at),
+    flagReason: textOrNull(r.flag_reason),
+    shippingAddress: addressOfOrder({
+      shipRecipientName: textOrNull(r.ship_recipient_name),
+      shipPhone: textOrNull(r.ship_phone),
+      shipPostcode: textOrNull(r.ship_postcode),
+      shipRoadAddress: textOrNull(r.ship_road_address),
+      shipDetail: textOrNull(r.ship_detail),
+      shipMemo: textOrNull(r.ship_memo),
+    }),
+  };
 }
 
 export function toOrderRecord(o: Order): OrderRecord {

@@ -3,11 +3,12 @@ import type { EntityManager } from '@mikro-orm/knex';
 import type { Identity } from '../../auth/identity';
 import { Order, OrderItem, OrderStatus } from '../../entities';
 import { Role } from '../../entities/role';
+import { sqlOf } from '../../db/sql';
 import { badInput, notFound, serviceUnavailable } from '../../schema/errors';
 import type { ShipmentService } from '../shipping/shipment.service';
 import { decodeCursor, encodeCursor, pageSize } from '../shared/cursor';
 import type { OrderLifecycle } from './order-lifecycle';
-import { asSeenBySeller, sellerLineNames, toOrderRecord, type OrderRecord, type OrderView } from './order-records';
+import { asSeenBySeller, selectOrderRecord, sellerLineNames, toOrderRecord, type OrderRecord, type OrderView } from './order-records';
 
 export const MAX_ORDER_PAGE = 20;
 export const CANCEL_REASON_MAX = 200;
@@ -102,8 +103,12 @@ export class OrderService {
     return { order: toOrderRecord(now), sellerId: null };
   }
 
-  private async requireOwn(em: EntityManager, identity: Identity, orderId: string): Promise<Order> {
-    const order = await em.findOne(Order, { orderId, customer: identity.role === Role.CUSTOMER ? identity.accountId : -1 });
+  /** The caller's own order, as a customer; NOT_FOUND for anyone else. Plain SQL: every cancel starts here (issue #18). */
+  private async requireOwn(em: EntityManager, identity: Identity, orderId: string): Promise<OrderRecord> {
+    const order =
+      identity.role === Role.CUSTOMER
+        ? await selectOrderRecord(sqlOf(em), 'order_id = ? and customer_id = ?', [orderId, identity.accountId])
+        : null;
     if (!order) throw notFound('Order');
     return order;
   }

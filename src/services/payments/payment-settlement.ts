@@ -150,7 +150,7 @@ export class PaymentSettlement {
     });
     if (changed.moved) {
       this.deps.lifecycle.committed();
-      await this.deps.lifecycle.afterRelease(em, order.id);
+      await this.deps.lifecycle.afterRelease(em, order.id, order.orderId);
     }
     return { outcome: 'failed', order: await loadOrderRecord(em, order.id), code, message, changed: changed.moved || changed.settlesRow };
   }
