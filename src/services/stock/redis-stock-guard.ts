@@ -37,7 +37,7 @@ export class RedisStockGuard implements StockGuard {
     this.checkEpoch = redis instanceof Cluster ? '1' : '0';
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
-    // Only a backstop against records nobody sweeps; the sweeper releases or settles them far sooner.
+    // Only a backstop against records nobody sweeps; the sweeper releases, settles or abandons them far sooner.
     this.reservationTtlSeconds = options.reservationTtlSeconds ?? 7 * 24 * 60 * 60;
   }
 
