@@ -1,18 +1,24 @@
+import { print } from 'graphql';
 import { Order, OrderStatusChange } from '../../src/entities';
 import {
   CancelOrderDocument,
   ConfirmPaymentDocument,
   NotificationsDocument,
   OrderDocument,
+  OrderEventsDocument,
+  type OrderEventsSubscription,
   OrderFlagDocument,
   UpdateOrderStatusDocument,
 } from '../generated/graphql';
+import { signUpAs } from '../factories/accounts';
 import { createProduct } from '../factories/catalog';
+import { orderProducts } from '../factories/orders';
 import { codeOf, type GraphQLClient, type Result } from '../helpers/graphql-client';
 import { cancelItems, cancelWhole, expectConsistent, held, stockOf, threeLineOrder, tossPaymentOf } from '../helpers/partial-refunds';
 import { createOrderWith, orderAs, shipOk, startTwoInstanceWorld, type TwoInstanceWorld } from '../helpers/shipping';
 import { sweeperWithoutGrace } from '../helpers/test-app';
 import { authorizeOrder, merchantCancel } from '../helpers/toss';
+import { collect, connectWs } from '../helpers/ws-client';
 
 /**
  * Attacks the plain-SQL order status changes (issue #18): races on one or two instances, the
@@ -352,5 +358,50 @@ describe('Toss-driven changes and delivery steps', () => {
     const row = await rowOf(order.orderId);
     expect(Math.abs(row.flaggedAt!.getTime() - flagged[0].at.getTime())).toBeLessThan(60_000);
     expect(Date.parse(flag.flaggedAt!)).toBe(row.flaggedAt!.getTime());
+  });
+});
+
+describe('events reach subscribers', () => {
+  it('a subscriber on one instance hears each change made on the other exactly once: cancel, failed payment, expiry', async () => {
+    const customer = await signUpAs(one, 'CUSTOMER');
+    const p = await createProduct(one, w.sellerA.token, { name: '구독 상품', price: 2000, stock: 20 });
+    const conn = connectWs(w.t.url, customer.token);
+    await conn.opened;
+    try {
+      const place = async () => (await orderProducts(two, customer.token, [{ productId: p.id, quantity: 1 }])).orderId;
+      const cancelled = await place();
+      const created = await em().findOneOrFail(OrderStatusChange, { orderCode: cancelled });
+      // afterId: the feed replays from the rows after it, so nothing is missed while the subscription registers.
+      const events = collect<OrderEventsSubscription['orderEvents']>(conn, print(OrderEventsDocument), 'orderEvents', {
+        afterId: String(created.id),
+      });
+      await two.ok(CancelOrderDocument, { orderId: cancelled }, { token: customer.token });
+      const failed = await place();
+      const auth = authorizeOrder(w.toss, await orderAs(two, customer.token, failed), 'REJECT_CARD_COMPANY');
+      await two.request(ConfirmPaymentDocument, { input: auth }, { token: customer.token });
+      await w.toss.waitForWebhooks();
+      const expired = await place();
+      expect(await sweeperWithoutGrace(w.peer.app).expireOverdue(new Date(Date.now() + 3_600_000))).toBeGreaterThanOrEqual(1);
+      // A last change after them all: once its event is here, every earlier one has been delivered.
+      const last = await place();
+      const got = await events.waitFor(6);
+      expect(events.errors).toEqual([]);
+      expect(got.map((e) => [e.orderId, e.kind, e.orderStatus, e.paymentStatus])).toEqual([
+        [cancelled, 'CANCELLED', 'CANCELLED', null],
+        [failed, 'CREATED', 'PAYMENT_PENDING', null],
+        [failed, 'FAILED', 'PAYMENT_FAILED', 'ABORTED'],
+        [expired, 'CREATED', 'PAYMENT_PENDING', null],
+        [expired, 'EXPIRED', 'PAYMENT_FAILED', null],
+        [last, 'CREATED', 'PAYMENT_PENDING', null],
+      ]);
+      // The event's time is the row's, as an instant.
+      const rows = await em().find(OrderStatusChange, { id: { $in: got.map((e) => Number(e.id)) } }, { orderBy: { id: 'asc' } });
+      expect(got.map((e) => Date.parse(e.at))).toEqual(rows.map((r) => r.at.getTime()));
+      events.stop();
+    } finally {
+      conn.client.dispose();
+      // Leaves no unpaid order behind for the other tests.
+      await sweeperWithoutGrace(w.t.app).expireOverdue(new Date(Date.now() + 3_600_000));
+    }
   });
 });
