@@ -112,6 +112,53 @@ describe('customer cancel of an unpaid order', () => {
     expect(await stockOf(w, productId)).toEqual({ db: 8, guard: 8 });
   });
 
+  it('odd reasons are stored as given (or refused as BAD_USER_INPUT: a NUL, over 200 UTF-16 units), never a server error; the event carries the same reason', async () => {
+    const emoji = '😀';
+    const cases: Array<{ reason: string; ok: boolean }> = [
+      { reason: 'a\u0000b', ok: false },
+      { reason: emoji.repeat(100), ok: true },
+      { reason: emoji.repeat(101), ok: false },
+      { reason: "'); drop table customer_order; --", ok: true },
+      { reason: '   ', ok: true },
+    ];
+    for (const { reason, ok } of cases) {
+      const { productId, orderId } = await unpaidOrder(1, 3);
+      const res = await one.request(CancelOrderDocument, { orderId, reason }, { token: w.customer.token });
+      const row = await rowOf(orderId);
+      const ends = (await eventsOf(orderId)).filter((e) => e.kind !== 'CREATED');
+      const expected = reason.trim() || null;
+      if (ok) {
+        expect({ reason, errors: res.errors, status: row.status, stored: row.cancelReason, event: ends.map((e) => e.reason) }).toEqual({
+          reason,
+          errors: undefined,
+          status: 'CANCELLED',
+          stored: expected,
+          event: [expected ?? 'cancelled by the customer'],
+        });
+        expect(await stockOf(w, productId)).toEqual({ db: 3, guard: 3 });
+      } else {
+        expect({ reason, code: codeOf(res), status: row.status, events: ends.length }).toEqual({
+          reason,
+          code: 'BAD_USER_INPUT',
+          status: 'PAYMENT_PENDING',
+          events: 0,
+        });
+        await one.ok(CancelOrderDocument, { orderId }, { token: w.customer.token });
+      }
+    }
+  });
+
+  it("an orderId that is not the order's (another case, a trailing space) is NOT_FOUND, on both profiles alike", async () => {
+    const { orderId } = await unpaidOrder(1, 3);
+    const variants = [orderId.toLowerCase(), orderId.toUpperCase(), `${orderId} `].filter((v) => v !== orderId);
+    for (const variant of variants) {
+      const res = await one.request(CancelOrderDocument, { orderId: variant }, { token: w.customer.token });
+      expect({ variant, code: codeOf(res) }).toEqual({ variant, code: 'NOT_FOUND' });
+    }
+    expect((await rowOf(orderId)).status).toBe('PAYMENT_PENDING');
+    await one.ok(CancelOrderDocument, { orderId }, { token: w.customer.token });
+  });
+
   it('racing cancels on two instances and the expiry sweeper: exactly one wins, one event, the stock back once', async () => {
     for (let round = 0; round < 4; round++) {
       const { productId, orderId } = await unpaidOrder(2, 5);
@@ -120,6 +167,8 @@ describe('customer cancel of an unpaid order', () => {
         two.request(CancelOrderDocument, { orderId }, { token: w.customer.token }),
         // The sweeper sees every unpaid order as overdue: it races the two cancels.
         round % 2 ? sweeperWithoutGrace(w.t.app).expireOverdue(new Date(Date.now() + 3_600_000)) : Promise.resolve(0),
+        // The peer's stale-reservation pass too: the StockGuard's units come back once whoever ends the order.
+        sweeperWithoutGrace(w.peer.app).settleStaleReservations(),
       ]);
       const row = await rowOf(orderId);
       const ends = (await eventsOf(orderId)).filter((e) => e.kind !== 'CREATED');
