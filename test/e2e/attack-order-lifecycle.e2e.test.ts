@@ -4,6 +4,7 @@ import {
   AddToCartDocument,
   CancelOrderDocument,
   ConfirmPaymentDocument,
+  CreateOrderDocument,
   NotificationsDocument,
   OrderDocument,
   OrderEventsDocument,
@@ -316,6 +317,79 @@ describe('payment against cancel', () => {
       }
     }
     expect(events.map((r) => ({ round: r.round, events: r.events }))).toEqual(events.map((r) => ({ round: r.round, events: r.expected })));
+  });
+
+  it('the expiry sweeper racing confirmPayment on the other instance: paid, or expired with nothing charged; stock agrees', async () => {
+    const events: Array<{ round: number; events: unknown[]; expected: unknown[] }> = [];
+    for (let round = 0; round < 6; round++) {
+      const { productId, orderId } = await unpaidOrder(1, 5);
+      const auth = authorizeOrder(w.toss, await orderAs(one, w.customer.token, orderId));
+      const [confirmVia, sweepOn] = round % 2 ? [one, w.t.app] : [two, w.peer.app];
+      const [confirm] = await Promise.all([
+        confirmVia.request(ConfirmPaymentDocument, { input: auth }, { token: w.customer.token }),
+        sweeperWithoutGrace(sweepOn).expireOverdue(new Date(Date.now() + 3_600_000)),
+      ]);
+      await w.toss.waitForWebhooks();
+      const row = await rowOf(orderId);
+      const toss = w.toss.payments().find((p) => p.orderId === orderId);
+      const ends = (await eventsOf(orderId)).filter((e) => e.kind !== 'CREATED').map((e) => [e.kind, e.paymentStatus, e.from, e.to]);
+      // The confirm either paid the order or was refused with a client error: never a server error.
+      if (confirm.errors)
+        expect({ round, stable: ['BAD_USER_INPUT', 'CONFLICT', 'PAYMENT_FAILED'].includes(codeOf(confirm) ?? '') }).toEqual({
+          round,
+          stable: true,
+        });
+      if (row.status === 'ORDER_COMPLETED') {
+        expect({ round, toss: toss?.status, stock: await stockOf(w, productId) }).toEqual({
+          round,
+          toss: 'DONE',
+          stock: { db: 4, guard: 4 },
+        });
+        events.push({ round, events: ends, expected: [['PAID', 'DONE', 'PAYMENT_PENDING', 'ORDER_COMPLETED']] });
+      } else {
+        expect({ round, status: row.status, failureCode: row.failureCode, paidAt: row.paidAt }).toEqual({
+          round,
+          status: 'PAYMENT_FAILED',
+          failureCode: 'EXPIRED',
+          paidAt: null,
+        });
+        expect({ round, charged: ['DONE', 'PARTIAL_CANCELED'].includes(toss?.status ?? '') }).toEqual({ round, charged: false });
+        expect({ round, stock: await stockOf(w, productId) }).toEqual({ round, stock: { db: 5, guard: 5 } });
+        const refund = toss?.status === 'CANCELED' ? [['REFUNDED', 'CANCELED', 'PAYMENT_FAILED', 'PAYMENT_FAILED']] : [];
+        events.push({ round, events: ends, expected: [['EXPIRED', null, 'PAYMENT_PENDING', 'PAYMENT_FAILED'], ...refund] });
+      }
+    }
+    expect(events.map((r) => ({ round: r.round, events: r.events }))).toEqual(events.map((r) => ({ round: r.round, events: r.expected })));
+  });
+
+  it('cancels and checkouts of the same products on two instances at once: no server error, stock exact in MySQL and the StockGuard', async () => {
+    const [p1, p2] = await Promise.all([
+      createProduct(one, w.sellerA.token, { name: '경합 1', price: 1000, stock: 100 }),
+      createProduct(one, w.sellerB.token, { name: '경합 2', price: 1000, stock: 100 }),
+    ]);
+    const lines = [
+      { productId: p1.id, quantity: 1 },
+      { productId: p2.id, quantity: 2 },
+    ];
+    const toCancel: string[] = [];
+    for (let i = 0; i < 6; i++) toCancel.push((await orderProducts(one, w.customer.token, lines)).orderId);
+    // The other customer's cart holds both products; unpaid orders leave the cart as it is, so each createOrder takes it again.
+    await createOrderWith(two, w.otherCustomer.token, lines);
+    const results = await Promise.all([
+      ...toCancel.map((orderId, i) => (i % 2 ? one : two).request(CancelOrderDocument, { orderId }, { token: w.customer.token })),
+      ...toCancel.map((_, i) => (i % 2 ? two : one).request(CreateOrderDocument, {}, { token: w.otherCustomer.token })),
+    ]);
+    expect(results.map((r) => codeOf(r) ?? 'OK')).toEqual(results.map(() => 'OK'));
+    // Held now: the first createOrder above and the six concurrent ones, each 1 + 2 units.
+    expect(await stockOf(w, p1.id)).toEqual({ db: 100 - 7, guard: 100 - 7 });
+    expect(await stockOf(w, p2.id)).toEqual({ db: 100 - 14, guard: 100 - 14 });
+    for (const orderId of toCancel) {
+      const ends = (await eventsOf(orderId)).filter((e) => e.kind !== 'CREATED');
+      expect({ orderId, kinds: ends.map((e) => e.kind) }).toEqual({ orderId, kinds: ['CANCELLED'] });
+    }
+    await sweeperWithoutGrace(w.t.app).expireOverdue(new Date(Date.now() + 3_600_000));
+    expect(await stockOf(w, p1.id)).toEqual({ db: 100, guard: 100 });
+    expect(await stockOf(w, p2.id)).toEqual({ db: 100, guard: 100 });
   });
 
   it('a failed confirm ends the order PAYMENT_FAILED once (FAILED, ABORTED), stock back, paidAt and cancelledAt null', async () => {
