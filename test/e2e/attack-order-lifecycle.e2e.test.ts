@@ -1,4 +1,5 @@
-import { print } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse, print } from 'graphql';
 import { Order, OrderStatusChange, Product } from '../../src/entities';
 import {
   AddToCartDocument,
@@ -17,7 +18,7 @@ import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import { codeOf, type GraphQLClient, type Result } from '../helpers/graphql-client';
 import { cancelItems, cancelWhole, expectConsistent, held, stockOf, threeLineOrder, tossPaymentOf } from '../helpers/partial-refunds';
-import { createOrderWith, orderAs, shipOk, startTwoInstanceWorld, type TwoInstanceWorld } from '../helpers/shipping';
+import { ADDRESS, createOrderWith, orderAs, shipOk, startTwoInstanceWorld, type TwoInstanceWorld } from '../helpers/shipping';
 import { sweeperWithoutGrace } from '../helpers/test-app';
 import { authorizeOrder, merchantCancel } from '../helpers/toss';
 import { collect, connectWs } from '../helpers/ws-client';
@@ -47,6 +48,21 @@ const eventsOf = async (orderId: string) =>
   }));
 const rowOf = (orderId: string) => em().findOneOrFail(Order, { orderId });
 const won = (res: Result<unknown>) => !res.errors?.length && res.data != null;
+
+/** Every field of an Order, as a cancel answers it and as the order query does (the two must agree). */
+const ORDER_SELECTION = `orderId orderName status totalAmount orderedAt expiresAt paidAt cancelledAt failureCode failureMessage
+  cancelReason refundPending flaggedAt flagReason
+  shippingAddress { recipientName phone postcode roadAddress detail memo }
+  items { id productId productName unitPrice quantity cancelledQuantity status shipmentId purchaseConfirmedAt }
+  shipments { id status } payment { status amount balanceAmount }`;
+type AnyOrder = Record<string, unknown>;
+const FULL_CANCEL = parse(
+  `mutation FullCancel($orderId: String!) { cancelOrder(orderId: $orderId) { ${ORDER_SELECTION} } }`,
+) as TypedDocumentNode<{ cancelOrder: AnyOrder }, { orderId: string }>;
+const FULL_ORDER = parse(`query FullOrder($orderId: String!) { order(orderId: $orderId) { ${ORDER_SELECTION} } }`) as TypedDocumentNode<
+  { order: AnyOrder | null },
+  { orderId: string }
+>;
 
 /** An unpaid order of the customer for `quantity` units of a fresh product with `stock` units. */
 async function unpaidOrder(quantity = 2, stock = 10) {
@@ -268,6 +284,23 @@ describe('paid orders', () => {
     const more = await two.request(AddToCartDocument, { productId, quantity: 1 }, { token: w.customer.token });
     expect(codeOf(more)).toBe('OUT_OF_STOCK');
     await one.ok(CancelOrderDocument, { orderId: again.data!.createOrder.orderId }, { token: w.otherCustomer.token });
+  });
+
+  it('what a cancel answers (winner or loser of a race, unpaid or paid, with an address) is what the order query then answers', async () => {
+    const unpaid = await createOrderWith(one, w.customer.token, [{ productId: (await unpaidOrder(1, 5)).productId, quantity: 1 }], {
+      shippingAddress: ADDRESS,
+    });
+    const paid = await threeLineOrder(w);
+    for (const orderId of [unpaid.data!.createOrder.orderId, paid.orderId]) {
+      const answers = await Promise.all([
+        one.request(FULL_CANCEL, { orderId }, { token: w.customer.token }),
+        two.request(FULL_CANCEL, { orderId }, { token: w.customer.token }),
+      ]);
+      await w.toss.waitForWebhooks();
+      const now = (await one.ok(FULL_ORDER, { orderId }, { token: w.customer.token })).order;
+      expect(now).toMatchObject({ status: 'CANCELLED' });
+      for (const res of answers.filter(won)) expect({ orderId, answer: res.data!.cancelOrder }).toEqual({ orderId, answer: now });
+    }
   });
 
   it('a shipped order cannot be cancelled: BAD_USER_INPUT with the message, nothing half-written', async () => {
