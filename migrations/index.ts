@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261202050452 } from './Migration20261202050452';
+import { Migration20261202081500 } from './Migration20261202081500';
 import { Migration20261201215241 } from './Migration20261201215241';
 import { Migration20261201191433 } from './Migration20261201191433';
 import { Migration20261201191913 } from './Migration20261201191913';
@@ -29,4 +30,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201191913', class: Migration20261201191913 },
   { name: 'Migration20261201215241', class: Migration20261201215241 },
   { name: 'Migration20261202050452', class: Migration20261202050452 },
+  { name: 'Migration20261202081500', class: Migration20261202081500 },
 ];

@@ -25,7 +25,7 @@ export class Order {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 
-  /** Toss's orderId: 6-64 characters of [A-Za-z0-9_-], unguessable. */
+  /** Toss's orderId: 6-64 characters of [A-Za-z0-9_-], unguessable; compared byte for byte on MySQL too (a binary no-pad collation, Migration20261202081500). */
   @Property({ type: 'string', length: 64, unique: 'customer_order_order_id' })
   orderId!: string;
 

@@ -4,6 +4,7 @@ import type { Logger } from '../../logger';
 import type { Change, OrderLifecycle } from '../orders/order-lifecycle';
 import { loadOrderRecord, PAID_STATUSES, toOrderRecord, type OrderRecord } from '../orders/order-records';
 import { retryOnDeadlock } from '../shared/deadlock';
+import { lockOrder } from '../shipping/order-lock';
 import type { StockGuard } from '../stock/stock-guard';
 import type { ItemCancellations } from './item-cancellations';
 import { PaymentGatewayError, type PaymentGateway, type TossPayment } from './payment-gateway';
@@ -254,6 +255,9 @@ export class PaymentSettlement {
       'refunded a payment approved for an order that had ended unpaid',
     );
     await this.inTransaction(em, async (tx) => {
+      // The order's row first: a confirm and a webhook (or the sweeper) refunding the same approval
+      // take turns here, and the read below then sees what the one before committed.
+      await lockOrder(tx, { id: order.id });
       const row = await tx.findOne(Payment, { order: order.id });
       // Already recorded as refunded (another instance got there first): no second event.
       if (row?.paymentKey === refunded.paymentKey && row.status === PaymentStatus.CANCELED) return;
