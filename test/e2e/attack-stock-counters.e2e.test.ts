@@ -213,6 +213,67 @@ describe('a counter rebuilt from MySQL while an order holding its units has not 
   });
 });
 
+describe('a counter rebuilt from MySQL after a stock change committed there, before the change reaches the counter', () => {
+  // MySQL's change commits first and the StockGuard hears of it after (adjust, release): a rebuild in
+  // between already reads the change, and must not get it a second time (too high, or too low for a cut).
+  it('a seller restock: a checkout rebuilds the counter between the commit and the adjust', async () => {
+    const product = await createProduct(t.client, seller.token, { stock: 2 });
+    await t.app.stock.forget([Number(product.id)]);
+    const stock = t.app.stock;
+    const adjust = stock.adjust.bind(stock);
+    let bobs = '';
+    jest.spyOn(stock, 'adjust').mockImplementationOnce(async (productId, delta) => {
+      bobs = (await orderProducts(t.client, bob.token, [{ productId: product.id, quantity: 1 }])).orderId;
+      return adjust(productId, delta);
+    });
+    await restock(product.id, 6);
+    expect(await mysqlStock(product.id)).toBe(5);
+    await expectCounterFollowsMysql(product.id);
+    await cancel(bobs, bob.token);
+    await expectCounterFollowsMysql(product.id);
+  });
+
+  it('a seller lowers stock: a checkout rebuilds the counter between the commit and the adjust; what MySQL has left still sells', async () => {
+    const product = await createProduct(t.client, seller.token, { stock: 6 });
+    await t.app.stock.forget([Number(product.id)]);
+    const stock = t.app.stock;
+    const adjust = stock.adjust.bind(stock);
+    let bobs = '';
+    jest.spyOn(stock, 'adjust').mockImplementationOnce(async (productId, delta) => {
+      // Reads 4 (the new stock) and holds 1; the adjust by -2 then comes on top of it.
+      bobs = (await orderProducts(t.client, bob.token, [{ productId: product.id, quantity: 1 }])).orderId;
+      return adjust(productId, delta);
+    });
+    await restock(product.id, 4);
+    expect(await mysqlStock(product.id)).toBe(3);
+    // MySQL has 3: a customer asking for them must not be refused by a counter that went too low.
+    const alices = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 3 }]);
+    expect(await mysqlStock(product.id)).toBe(0);
+    await expectCounterFollowsMysql(product.id);
+    await cancel(alices.orderId, alice.token);
+    await cancel(bobs, bob.token);
+    await expectCounterFollowsMysql(product.id);
+  });
+
+  it("an unpaid order's cancel: a checkout rebuilds the counter between the commit and the release", async () => {
+    const product = await createProduct(t.client, seller.token, { stock: 4 });
+    const alices = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 3 }]);
+    await t.app.stock.forget([Number(product.id)]);
+    const stock = t.app.stock;
+    const release = stock.release.bind(stock);
+    let bobs = '';
+    jest.spyOn(stock, 'release').mockImplementationOnce(async (orderId) => {
+      bobs = (await orderProducts(t.client, bob.token, [{ productId: product.id, quantity: 1 }])).orderId;
+      return release(orderId);
+    });
+    await cancel(alices.orderId, alice.token);
+    expect(await mysqlStock(product.id)).toBe(3);
+    await expectCounterFollowsMysql(product.id);
+    await cancel(bobs, bob.token);
+    await expectCounterFollowsMysql(product.id);
+  });
+});
+
 it('many checkouts on little stock, with restocks, cancels and counters dropped meanwhile: never oversold, never too low', async () => {
   const customers = await Promise.all(Array.from({ length: 6 }, () => signUpAs(t.client, 'CUSTOMER')));
   const product = await createProduct(t.client, seller.token, { stock: 3 });
