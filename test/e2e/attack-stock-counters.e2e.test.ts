@@ -309,3 +309,54 @@ it('many checkouts on little stock, with restocks, cancels and counters dropped 
   for (const o of orders) await cancel(o.orderId, o.token);
   await expectCounterFollowsMysql(product.id);
 });
+
+describe('two instances with their own sweepers on a tiny grace period', () => {
+  let s: TestApp;
+  let peer: Awaited<ReturnType<TestApp['startPeer']>>;
+  beforeAll(async () => {
+    s = await startTestApp({
+      ORDER_SWEEP_INTERVAL_MS: '50',
+      STOCK_RESERVATION_GRACE_SECONDS: '1',
+      ORDER_MAX_PENDING_PER_CUSTOMER: '1000000',
+      ORDER_CREATE_PER_MINUTE: '1000000',
+    });
+    peer = await s.startPeer();
+  });
+  afterAll(async () => {
+    await peer?.close();
+    await s?.close();
+  });
+
+  it('racing checkouts and cancels through both: never oversold; once the sweepers have passed, the counter follows MySQL and the rest sells', async () => {
+    const owner = await signUpAs(s.client, 'SELLER');
+    const buyers = await Promise.all(Array.from({ length: 8 }, () => signUpAs(s.client, 'CUSTOMER')));
+    const product = await createProduct(s.client, owner.token, { stock: 4 });
+    const stockOf = async () => (await s.app.orm.em.fork().findOneOrFail(Product, Number(product.id))).stock;
+    const placed: Array<{ orderId: string; token: string }> = [];
+    await Promise.all(
+      buyers.map(async (b, i) => {
+        const client = i % 2 ? peer.client : s.client;
+        try {
+          const o = await orderProducts(client, b.token, [{ productId: product.id, quantity: 1 }]);
+          // Every other order is cancelled at once, on the other instance.
+          if (i % 4 < 2) await (i % 2 ? s.client : peer.client).ok(CancelOrderDocument, { orderId: o.orderId }, { token: b.token });
+          else placed.push({ orderId: o.orderId, token: b.token });
+        } catch (err) {
+          if (!/OUT_OF_STOCK|stock/i.test(String(err))) throw err;
+        }
+      }),
+    );
+    expect(await stockOf()).toBe(4 - placed.length);
+    // Wait until the sweepers have nothing stale left but the pending orders' holds (polling, nothing timed).
+    const pending = new Set(placed.map((o) => o.orderId));
+    while (
+      (await s.app.stock.staleReservations(1000, 1000)).some((id) => !pending.has(id)) ||
+      (await s.app.stock.staleReservations(1000, 1000)).length < pending.size
+    )
+      await new Promise((r) => setTimeout(r, 50));
+    const [mysql, value] = [await stockOf(), (await s.app.stock.counters([Number(product.id)])).get(Number(product.id)) ?? null];
+    expect({ mysql, counter: value }).toEqual({ mysql, counter: value === null ? null : mysql });
+    if (mysql > 0) await orderProducts(s.client, buyers[0].token, [{ productId: product.id, quantity: mysql }]);
+    expect(await stockOf()).toBe(0);
+  });
+});
