@@ -274,6 +274,24 @@ describe('a counter rebuilt from MySQL after a stock change committed there, bef
   });
 });
 
+it("the sweeper releases an ended order's hold before the instance that ended it does: its units come back once", async () => {
+  const product = await createProduct(t.client, seller.token, { stock: 4 });
+  const order = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 3 }]);
+  const stock = t.app.stock;
+  const release = stock.release.bind(stock);
+  let swept = -1;
+  jest.spyOn(stock, 'release').mockImplementationOnce(async (orderId) => {
+    // The cancel has committed; its own release is slower than the grace period, and the sweeper passes first.
+    while (!(await stock.staleReservations(0, 1000)).includes(orderId)) await new Promise((r) => setTimeout(r, 1));
+    swept = await sweeperWithoutGrace(t.app).settleStaleReservations();
+    return release(orderId);
+  });
+  await cancel(order.orderId, alice.token);
+  expect(swept).toBeGreaterThanOrEqual(1);
+  expect(await mysqlStock(product.id)).toBe(4);
+  await expectCounterFollowsMysql(product.id);
+});
+
 it('many checkouts on little stock, with restocks, cancels and counters dropped meanwhile: never oversold, never too low', async () => {
   const customers = await Promise.all(Array.from({ length: 6 }, () => signUpAs(t.client, 'CUSTOMER')));
   const product = await createProduct(t.client, seller.token, { stock: 3 });
