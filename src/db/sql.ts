@@ -96,11 +96,13 @@ function connectionExecutor(em: EntityManager, connection: Queryable): Sql & { e
  * BENCHMARKS.md, "Checkout and fan-out on a shared host"); the connection, its session settings and the pool's size are
  * the same. Errors are the driver's (MySQL's errno, which retryOnDeadlock reads).
  */
-async function mysqlTransaction<T>(em: EntityManager, work: (sql: Sql) => Promise<T>, readCommitted: boolean): Promise<T> {
-  const orm = em.getConnection() as unknown as KnexConnection;
-  await orm.ensureConnection();
-  const client = orm.getKnex().client;
-  const connection = await client.acquireConnection();
+async function mysqlTransaction<T>(
+  em: EntityManager,
+  work: (sql: Sql) => Promise<T>,
+  options: { readCommitted?: boolean; readPool?: boolean },
+): Promise<T> {
+  const { connection, release } = await takeConnection(em, options.readPool === true);
+  const readCommitted = options.readCommitted === true;
   try {
     const sql = connectionExecutor(em, connection);
     // Like knex's: the level applies to the next transaction only.
@@ -115,23 +117,43 @@ async function mysqlTransaction<T>(em: EntityManager, work: (sql: Sql) => Promis
       throw err;
     }
   } finally {
-    // A connection that died meanwhile is dropped by the pool's validation on its next acquire.
-    await client.releaseConnection(connection);
+    await release();
   }
+}
+
+type PoolConnection = Queryable & { release(): void };
+type CallbackPool = { getConnection(callback: (err: Error | null, connection: PoolConnection) => void): void };
+
+/** A connection of MikroORM's pool (the transaction pool), or of the read pool when asked and there is one. */
+async function takeConnection(em: EntityManager, readPool: boolean): Promise<{ connection: Queryable; release(): Promise<unknown> }> {
+  const pool = readPool ? (readPoolOf(em) as unknown as CallbackPool | undefined) : undefined;
+  if (pool) {
+    const connection = await new Promise<PoolConnection>((resolve, reject) =>
+      pool.getConnection((err, c) => (err ? reject(err) : resolve(c))),
+    );
+    return { connection, release: async () => connection.release() };
+  }
+  const orm = em.getConnection() as unknown as KnexConnection;
+  await orm.ensureConnection();
+  const client = orm.getKnex().client;
+  const connection = await client.acquireConnection();
+  // A connection that died meanwhile is dropped by the pool's validation on its next acquire.
+  return { connection, release: () => client.releaseConnection(connection) };
 }
 
 /**
  * Runs `work` in a transaction of plain SQL: committed when it resolves, rolled back when it
  * throws. `readCommitted` drops InnoDB's gap locks, for a transaction whose locking reads must
- * not block other sessions' inserts.
+ * not block other sessions' inserts. `readPool`: on a connection of the read pool (same primary),
+ * for background work that must not queue behind the requests waiting for the transaction pool.
  */
 export async function sqlTransaction<T>(
   em: EntityManager,
   work: (sql: Sql) => Promise<T>,
-  options: { readCommitted?: boolean } = {},
+  options: { readCommitted?: boolean; readPool?: boolean } = {},
 ): Promise<T> {
   // SQLite transactions are always serializable (one writer at a time), so the level is MySQL's only.
-  if (!isSqliteEm(em)) return mysqlTransaction(em, work, options.readCommitted === true);
+  if (!isSqliteEm(em)) return mysqlTransaction(em, work, options);
   const connection = em.getConnection();
   const trx = await connection.begin();
   try {

@@ -118,7 +118,9 @@ export class OutboxRelay {
         return events.map((e) => e.kind);
         // READ COMMITTED: the locking read takes no gap lock, so orders keep inserting their events meanwhile.
       },
-      { readCommitted: true },
+      // On the read pool: after a burst of changes, the relay would otherwise wait behind every request
+      // queued for the transaction pool, and their events behind it (BENCHMARKS.md, "Fan-out").
+      { readCommitted: true, readPool: true },
     );
   }
 }
