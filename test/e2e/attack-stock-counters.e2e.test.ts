@@ -11,16 +11,6 @@ import { deleteRedisKeys, itProductionProfile, startTestApp, sweeperWithoutGrace
  * restocks interleaved at the points the change guards. The rules checked: never oversold; once every
  * interleaving has settled the counter equals MySQL's stock or is missing; a counter never refuses stock
  * MySQL has.
- *
- * KNOWN WINDOWS, NOT CLOSED YET (`it.failing`: these fail on today's code, and Jest reports the day one
- * passes; then make it a plain `it`). A counter rebuilt from MySQL between a stock change's commit and
- * its StockGuard step (a seller's adjust, a cancel's release) counts that change twice; a rebuild
- * before a late order's commit (hold abandoned by the sweeper, or lost in a flush) counts its units
- * twice; the sweeper releasing an ended order's hold before the instance that ended it does gives its
- * units back twice. Never an oversell (MySQL's conditional update is the last guard), but a counter
- * too high or, when a seller lowers stock, too low until it is dropped. Closing them needs the rebuild
- * to know which stock changes are between MySQL and the StockGuard (see the closing note of the
- * session of 2026-12-02 and README "Stock").
  */
 let t: TestApp;
 let seller: TestAccount, alice: TestAccount, bob: TestAccount;
@@ -176,45 +166,39 @@ describe('a seed read from MySQL before units come back to the missing counter',
 });
 
 describe('a counter rebuilt from MySQL while an order holding its units has not committed yet', () => {
-  it.failing(
-    'the sweeper abandons the hold, another checkout rebuilds the counter, then the order commits: the counter follows MySQL',
-    async () => {
-      const product = await createProduct(t.client, seller.token, { stock: 5 });
-      afterTheNextHold(async (orderId) => {
-        // Alice's transaction outlives the grace period: the sweeper finds her hold and no order.
-        expect(await sweepOnceStale(orderId)).toBeGreaterThanOrEqual(1);
-        expect(await t.app.stock.reservation(orderId)).toBeNull();
-        // Bob buys meanwhile: his reserve rebuilds the counter from MySQL (5: Alice's units not taken yet).
-        await orderProducts(t.client, bob.token, [{ productId: product.id, quantity: 1 }]);
-      });
-      const late = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 2 }]);
-      expect(await mysqlStock(product.id)).toBe(2);
-      // Everything has settled: Alice's order committed, Bob's is pending, no checkout is running.
-      await expectCounterFollowsMysql(product.id);
-      await cancel(late.orderId, alice.token);
-      expect(await mysqlStock(product.id)).toBe(4);
-      await expectCounterFollowsMysql(product.id);
-    },
-  );
+  it('the sweeper abandons the hold, another checkout rebuilds the counter, then the order commits: the counter follows MySQL', async () => {
+    const product = await createProduct(t.client, seller.token, { stock: 5 });
+    afterTheNextHold(async (orderId) => {
+      // Alice's transaction outlives the grace period: the sweeper finds her hold and no order.
+      expect(await sweepOnceStale(orderId)).toBeGreaterThanOrEqual(1);
+      expect(await t.app.stock.reservation(orderId)).toBeNull();
+      // Bob buys meanwhile: his reserve rebuilds the counter from MySQL (5: Alice's units not taken yet).
+      await orderProducts(t.client, bob.token, [{ productId: product.id, quantity: 1 }]);
+    });
+    const late = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 2 }]);
+    expect(await mysqlStock(product.id)).toBe(2);
+    // Everything has settled: Alice's order committed, Bob's is pending, no checkout is running.
+    await expectCounterFollowsMysql(product.id);
+    await cancel(late.orderId, alice.token);
+    expect(await mysqlStock(product.id)).toBe(4);
+    await expectCounterFollowsMysql(product.id);
+  });
 
-  itProductionProfile.failing(
-    'a flush of Redis, a rebuild by another checkout, then the order commits: the counter follows MySQL',
-    async () => {
-      const product = await createProduct(t.client, seller.token, { stock: 5 });
-      afterTheNextHold(async () => {
-        // FLUSHALL, limited to this app's keys (other test files share the Redis server).
-        await deleteRedisKeys(t.redisPrefix);
-        await orderProducts(t.client, bob.token, [{ productId: product.id, quantity: 1 }]);
-      });
-      const late = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 2 }]);
-      expect(await mysqlStock(product.id)).toBe(2);
-      await expectCounterFollowsMysql(product.id);
-      await cancel(late.orderId, alice.token);
-      await expectCounterFollowsMysql(product.id);
-    },
-  );
+  itProductionProfile('a flush of Redis, a rebuild by another checkout, then the order commits: the counter follows MySQL', async () => {
+    const product = await createProduct(t.client, seller.token, { stock: 5 });
+    afterTheNextHold(async () => {
+      // FLUSHALL, limited to this app's keys (other test files share the Redis server).
+      await deleteRedisKeys(t.redisPrefix);
+      await orderProducts(t.client, bob.token, [{ productId: product.id, quantity: 1 }]);
+    });
+    const late = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 2 }]);
+    expect(await mysqlStock(product.id)).toBe(2);
+    await expectCounterFollowsMysql(product.id);
+    await cancel(late.orderId, alice.token);
+    await expectCounterFollowsMysql(product.id);
+  });
 
-  it.failing('a too-high counter left by that rebuild never oversells, and is gone once a checkout has been refused', async () => {
+  it('a too-high counter left by that rebuild never oversells, and is gone once a checkout has been refused', async () => {
     const product = await createProduct(t.client, seller.token, { stock: 3 });
     afterTheNextHold(async (orderId) => {
       await sweepOnceStale(orderId);
@@ -232,7 +216,7 @@ describe('a counter rebuilt from MySQL while an order holding its units has not 
 describe('a counter rebuilt from MySQL after a stock change committed there, before the change reaches the counter', () => {
   // MySQL's change commits first and the StockGuard hears of it after (adjust, release): a rebuild in
   // between already reads the change, and must not get it a second time (too high, or too low for a cut).
-  it.failing('a seller restock: a checkout rebuilds the counter between the commit and the adjust', async () => {
+  it('a seller restock: a checkout rebuilds the counter between the commit and the adjust', async () => {
     const product = await createProduct(t.client, seller.token, { stock: 2 });
     await t.app.stock.forget([Number(product.id)]);
     const stock = t.app.stock;
@@ -249,32 +233,29 @@ describe('a counter rebuilt from MySQL after a stock change committed there, bef
     await expectCounterFollowsMysql(product.id);
   });
 
-  it.failing(
-    'a seller lowers stock: a checkout rebuilds the counter between the commit and the adjust; what MySQL has left still sells',
-    async () => {
-      const product = await createProduct(t.client, seller.token, { stock: 6 });
-      await t.app.stock.forget([Number(product.id)]);
-      const stock = t.app.stock;
-      const adjust = stock.adjust.bind(stock);
-      let bobs = '';
-      jest.spyOn(stock, 'adjust').mockImplementationOnce(async (productId, delta) => {
-        // Reads 4 (the new stock) and holds 1; the adjust by -2 then comes on top of it.
-        bobs = (await orderProducts(t.client, bob.token, [{ productId: product.id, quantity: 1 }])).orderId;
-        return adjust(productId, delta);
-      });
-      await restock(product.id, 4);
-      expect(await mysqlStock(product.id)).toBe(3);
-      // MySQL has 3: a customer asking for them must not be refused by a counter that went too low.
-      const alices = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 3 }]);
-      expect(await mysqlStock(product.id)).toBe(0);
-      await expectCounterFollowsMysql(product.id);
-      await cancel(alices.orderId, alice.token);
-      await cancel(bobs, bob.token);
-      await expectCounterFollowsMysql(product.id);
-    },
-  );
+  it('a seller lowers stock: a checkout rebuilds the counter between the commit and the adjust; what MySQL has left still sells', async () => {
+    const product = await createProduct(t.client, seller.token, { stock: 6 });
+    await t.app.stock.forget([Number(product.id)]);
+    const stock = t.app.stock;
+    const adjust = stock.adjust.bind(stock);
+    let bobs = '';
+    jest.spyOn(stock, 'adjust').mockImplementationOnce(async (productId, delta) => {
+      // Reads 4 (the new stock) and holds 1; the adjust by -2 then comes on top of it.
+      bobs = (await orderProducts(t.client, bob.token, [{ productId: product.id, quantity: 1 }])).orderId;
+      return adjust(productId, delta);
+    });
+    await restock(product.id, 4);
+    expect(await mysqlStock(product.id)).toBe(3);
+    // MySQL has 3: a customer asking for them must not be refused by a counter that went too low.
+    const alices = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 3 }]);
+    expect(await mysqlStock(product.id)).toBe(0);
+    await expectCounterFollowsMysql(product.id);
+    await cancel(alices.orderId, alice.token);
+    await cancel(bobs, bob.token);
+    await expectCounterFollowsMysql(product.id);
+  });
 
-  it.failing("an unpaid order's cancel: a checkout rebuilds the counter between the commit and the release", async () => {
+  it("an unpaid order's cancel: a checkout rebuilds the counter between the commit and the release", async () => {
     const product = await createProduct(t.client, seller.token, { stock: 4 });
     const alices = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 3 }]);
     await t.app.stock.forget([Number(product.id)]);
@@ -293,7 +274,7 @@ describe('a counter rebuilt from MySQL after a stock change committed there, bef
   });
 });
 
-it.failing("the sweeper releases an ended order's hold before the instance that ended it does: its units come back once", async () => {
+it("the sweeper releases an ended order's hold before the instance that ended it does: its units come back once", async () => {
   const product = await createProduct(t.client, seller.token, { stock: 4 });
   const order = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 3 }]);
   const stock = t.app.stock;

@@ -89,8 +89,7 @@ describe.each(['redis', 'memory'] as const)('%s StockGuard', (kind) => {
     expect(await counter(7)).toBe(4);
   });
 
-  // A known window (see test/e2e/attack-stock-counters.e2e.test.ts): fails on today's code.
-  it.failing('abandoned hold, a rebuild, then the order commits late: the counter ends equal to MySQL or missing', async () => {
+  it('abandoned hold, a rebuild, then the order commits late: the counter ends equal to MySQL or missing', async () => {
     h.mysql.set(9, 5);
     expect(await h.guard.reserve('late', [{ productId: 9, quantity: 2 }])).toEqual({ ok: true });
     // The sweeper finds no order for it (its transaction is still running) and abandons it.
