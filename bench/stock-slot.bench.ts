@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import Redis from 'ioredis';
-import { STOCK_SCRIPTS } from '../src/services/stock/redis-stock-scripts';
+import { STOCK_SCRIPTS } from '../src/services/stock/redis-stock-guard';
 import { startRedisCluster, startRedisServer } from '../test/helpers/redis-cluster';
 
 const run = promisify(execFile);
@@ -72,9 +72,8 @@ async function prepare(port: number, lines: number, name: 'RESERVE' | 'SETTLE', 
     const index = `${base}reservations`;
     // Settle drops a record and counts nothing: it has no epoch check.
     if (name === 'SETTLE') return ['EVALSHA', script.sha, '2', reservation, index, '__rand_int__'];
-    // Counters, then their seed generations (unused here: the counters exist).
-    const keys = [epoch, reservation, index, ...products.map((p) => `${base}p:${p}`), ...products.map((p) => `${base}g:${p}`)];
-    const args = [checkEpoch, '__rand_int__', String(Date.now()), '604800', 'generation', ...products.flatMap((p) => [String(p), '1'])];
+    const keys = [epoch, reservation, index, ...products.map((p) => `${base}p:${p}`)];
+    const args = [checkEpoch, '__rand_int__', String(Date.now()), '604800', ...products.flatMap((p) => [String(p), '1'])];
     return ['EVALSHA', script.sha, String(keys.length), ...keys, ...args];
   } finally {
     redis.disconnect();

@@ -73,16 +73,7 @@ describe('the app on the cluster', () => {
 
 describe('StockGuard scripts on the cluster', () => {
   const stock = new Map<number, number>();
-  /** When set, the next load reads the stock at once and answers once `answer` is called (a slow MySQL read). */
-  let slow: { read(): void; answered: Promise<void> } | null = null;
-  const loader = async (ids: number[]) => {
-    const answer = new Map(ids.filter((id) => stock.has(id)).map((id) => [id, stock.get(id)!]));
-    const gate = slow;
-    slow = null;
-    gate?.read();
-    await gate?.answered;
-    return answer;
-  };
+  const loader = async (ids: number[]) => new Map(ids.filter((id) => stock.has(id)).map((id) => [id, stock.get(id)!]));
   let redis: RedisClient;
   let guard: RedisStockGuard;
   let prefix: string;
@@ -173,23 +164,6 @@ describe('StockGuard scripts on the cluster', () => {
     // Reservation records survive: release gives the units back to the rebuilt counter.
     expect(await guard.release('e-2')).toEqual([{ productId: 11, quantity: 5 }]);
     expect((await guard.counters([11])).get(11)).toBe(10);
-  });
-
-  it('a seed read from MySQL before a failover is not written after it (the new master may lack what voided it)', async () => {
-    stock.set(12, 10);
-    await guard.forget([12]);
-    let answer!: () => void;
-    const read = new Promise<void>((resolve) => (slow = { read: resolve, answered: new Promise<void>((r) => (answer = r)) }));
-    const reserving = guard.reserve('f-1', [{ productId: 12, quantity: 1 }]);
-    await read; // MySQL said 10, under the seed generation the reserve read on the old master
-    // 3 units come back in MySQL; the old master voided that generation but died before replicating it.
-    stock.set(12, 13);
-    await redis.set(`${prefix}{stock}:epoch`, 'a-master-that-failed');
-    // Another instance reaches the promoted master first and renews the epoch (dropping its counters).
-    await new RedisStockGuard(redis, prefix, loader).adjust(1, 1);
-    answer();
-    expect(await reserving).toEqual({ ok: true });
-    expect((await guard.counters([12])).get(12)).toBe(12);
   });
 });
 

@@ -117,8 +117,7 @@ export class CheckoutService {
         const committed = await this.committedOrder(em, orderId, lines);
         if (committed) return committed;
         if (committed === undefined) {
-          // MySQL cannot say now: the hold stays for the sweeper. If it finds the order, the hold is the
-          // order's; if not, it drops the hold and rebuilds the counters from MySQL (right either way).
+          // MySQL cannot say now: the hold stays for the sweeper, which releases it once it sees no order.
           this.deps.logger.warn({ err, orderId }, 'order outcome unknown; its stock hold is left to the sweeper');
           throw err;
         }

@@ -49,15 +49,8 @@ export class OrderSweeper {
   }
 
   /**
-   * Reconciles StockGuard reservations with MySQL: one whose order has ended unpaid is released
-   * (its afterRelease failed; MySQL has the units back), one whose order is paid is settled, and
-   * pending ones stay. One whose order is not in MySQL is abandoned: dropped with its products'
-   * counters, which are rebuilt from MySQL, without giving units back. Its checkout may have died
-   * (the units were never taken in MySQL) or may still be committing (a transaction slower than
-   * the grace period: then MySQL takes them, and gives them back when the order ends, which finds
-   * no hold and adjusts the counter then); MySQL is right in both cases, while giving the units
-   * back would count them twice in the second. A checkout that failed before COMMIT releases its
-   * own hold; if it loses that to the sweeper, release finds nothing and the counter is rebuilt.
+   * Reconciles StockGuard reservations with MySQL: a reservation whose order never committed,
+   * or has ended unpaid, is released; one whose order is paid is settled. Pending ones stay.
    */
   async settleStaleReservations(): Promise<number> {
     const orderIds = await this.deps.stock.staleReservations(this.deps.reservationGraceMs, BATCH);
@@ -68,14 +61,12 @@ export class OrderSweeper {
     let fixed = 0;
     for (const orderId of orderIds) {
       const order = byId.get(orderId);
-      if (order?.status === OrderStatus.PAYMENT_PENDING) continue;
+      const status = order?.status;
+      if (status === OrderStatus.PAYMENT_PENDING) continue;
       // The instance that just ended this order is returning its units itself; leave it the grace period.
       if (order && order.updatedAt.getTime() > settledBefore) continue;
-      let done: boolean;
-      if (!order) done = (await this.deps.stock.abandon(orderId)) !== null;
-      else if (PAID_STATUSES.has(order.status)) done = await this.deps.stock.settle(orderId);
-      else done = (await this.deps.stock.release(orderId)) !== null;
-      if (done) fixed++;
+      const paid = status !== undefined && PAID_STATUSES.has(status);
+      if (paid ? await this.deps.stock.settle(orderId) : (await this.deps.stock.release(orderId)) !== null) fixed++;
     }
     return fixed;
   }

@@ -12,14 +12,6 @@ export class MemoryStockGuard implements StockGuard {
   readonly kind = 'memory' as const;
   private readonly stock = new Map<number, number>();
   private readonly reservations = new Map<string, Reservation>();
-  /**
-   * The seed generation of each missing counter a reserve is seeding (see redis-stock-scripts.ts): taken
-   * in the step that finds the counter missing, consumed by the seed, deleted by any delta to the missing
-   * counter, whose seed read from MySQL before those units came back would be too low. Numbers from one
-   * sequence never come back (nothing flushes this process's memory).
-   */
-  private readonly generations = new Map<number, number>();
-  private lastGeneration = 0;
   private readonly now: () => number;
 
   constructor(
@@ -33,36 +25,23 @@ export class MemoryStockGuard implements StockGuard {
     const wanted = normalizeLines(orderId, lines);
     for (let round = 1; ; round++) {
       const missing = this.tryReserve(orderId, wanted);
-      if (!(missing instanceof Map)) return missing;
+      if (!Array.isArray(missing)) return missing;
       if (round === MAX_SEED_ROUNDS)
         throw new Error(`StockGuard: counters for order ${orderId} kept disappearing after ${round} seeding rounds`);
-      const seeds = await loadSeeds(this.loadStock, [...missing.keys()]);
-      // Only where the generation is unchanged: another reserve may have seeded (and already used) the
-      // counter during the await, or units may have come back after MySQL was read; the next round looks again.
-      for (const [productId, value] of seeds) {
-        if (this.generations.get(productId) !== missing.get(productId)) continue;
-        this.generations.delete(productId);
-        if (!this.stock.has(productId)) this.stock.set(productId, value);
-      }
+      const seeds = await loadSeeds(this.loadStock, missing);
+      // Set-if-not-exists: another reserve may have seeded (and already used) the counter during the await.
+      for (const [productId, value] of seeds) if (!this.stock.has(productId)) this.stock.set(productId, value);
       // A product the loader does not know has nothing to sell; it gets no counter (none is invented) and the order is refused.
-      const unknown = [...missing.keys()].filter((productId) => !seeds.has(productId));
-      // Their generations would never be consumed (Redis lets them expire).
-      for (const productId of unknown) if (this.generations.get(productId) === missing.get(productId)) this.generations.delete(productId);
-      if (unknown.length) return { ok: false, productId: unknown[0], available: 0 };
+      const unknown = missing.find((productId) => !seeds.has(productId));
+      if (unknown !== undefined) return { ok: false, productId: unknown, available: 0 };
     }
   }
 
-  /** One synchronous step: the result, or the generations of the counters that must be seeded first. */
-  private tryReserve(orderId: string, lines: StockLine[]): ReserveResult | Map<number, number> {
+  /** One synchronous step: the result, or the product ids whose counters must be seeded first. */
+  private tryReserve(orderId: string, lines: StockLine[]): ReserveResult | number[] {
     if (this.reservations.has(orderId)) return { ok: true };
-    const missing = new Map<number, number>();
-    for (const { productId } of lines) {
-      if (this.stock.has(productId)) continue;
-      let generation = this.generations.get(productId);
-      if (generation === undefined) this.generations.set(productId, (generation = ++this.lastGeneration));
-      missing.set(productId, generation);
-    }
-    if (missing.size) return missing;
+    const missing = lines.filter((line) => !this.stock.has(line.productId)).map((line) => line.productId);
+    if (missing.length) return missing;
     for (const { productId, quantity } of lines) {
       const available = this.stock.get(productId)!;
       if (available < quantity) return { ok: false, productId, available: Math.max(0, available) };
@@ -76,15 +55,10 @@ export class MemoryStockGuard implements StockGuard {
     const held = this.reservations.get(orderId);
     if (!held) return null;
     this.reservations.delete(orderId);
-    for (const { productId, quantity } of held.lines) this.applyDelta(productId, quantity);
-    return held.lines.map((line) => ({ ...line }));
-  }
-
-  async abandon(orderId: string): Promise<StockLine[] | null> {
-    const held = this.reservations.get(orderId);
-    if (!held) return null;
-    this.reservations.delete(orderId);
-    for (const { productId } of held.lines) this.stock.delete(productId);
+    for (const { productId, quantity } of held.lines) {
+      const current = this.stock.get(productId);
+      if (current !== undefined) this.stock.set(productId, current + quantity);
+    }
     return held.lines.map((line) => ({ ...line }));
   }
 
@@ -95,18 +69,11 @@ export class MemoryStockGuard implements StockGuard {
   async adjust(productId: number, delta: number): Promise<void> {
     assertProductId(productId);
     if (!Number.isSafeInteger(delta)) throw new Error(`StockGuard: stock delta must be an integer, got ${delta}`);
-    this.applyDelta(productId, delta);
-  }
-
-  /** Moves an existing counter; a missing one stays missing and the seed in flight for it (if any) is void. */
-  private applyDelta(productId: number, delta: number): void {
     const current = this.stock.get(productId);
     if (current !== undefined) this.stock.set(productId, current + delta);
-    else this.generations.delete(productId);
   }
 
   async forget(productIds: number[]): Promise<void> {
-    // Seed generations need nothing: one exists only while its counter is missing.
     for (const productId of productIds) this.stock.delete(productId);
   }
 

@@ -1,13 +1,106 @@
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { Logger } from '../../logger';
 import { globEscape, scanKeys, type RedisClient } from '../shared/redis-client';
 import { assertProductId, loadSeeds, MAX_SEED_ROUNDS, normalizeLines } from './stock-guard';
 import type { ReserveResult, StockGuard, StockLine, StockLoader } from './stock-guard';
-import { ADJUST, MARK, RELEASE, RESERVE, SEED, SETTLE, STALE_EPOCH, WHOAMI, type LuaScript } from './redis-stock-scripts';
 
 /** See release: a second round is only needed in a pathological race. */
 const MAX_RELEASE_ROUNDS = 3;
+
+type LuaScript = { source: string; sha: string };
+const lua = (source: string): LuaScript => ({ source, sha: createHash('sha1').update(source).digest('hex') });
+
+/** What a counter script answers when the counters may predate a failover (see EPOCH). */
+const STALE_EPOCH = -9;
+
+/**
+ * Counters written by another master. On a Cluster, `{stock}:epoch` names the node whose counters these
+ * are. A replica promoted by a failover may lack the old master's last writes (replication is
+ * asynchronous), so its counters cannot be trusted: a script that finds the epoch naming another node
+ * changes nothing and answers STALE_EPOCH, and the caller drops every counter and marks the epoch
+ * (renewEpoch) so the counters are rebuilt from MySQL, as after a flush. KEYS[1] is the epoch key and
+ * ARGV[1] '1' to check it ('0' on a single Redis, which has no failover); the script's body sees KEYS and ARGV without them (local copies).
+ */
+const EPOCH = `
+local epochKey, checkEpoch = KEYS[1], ARGV[1]
+local KEYS, ARGV = {unpack(KEYS, 2)}, {unpack(ARGV, 2)}
+if checkEpoch == '1' and redis.call('GET', epochKey) ~= redis.call('CLUSTER', 'MYID') then return ${STALE_EPOCH} end
+`;
+
+/** Replies {epoch, this node's id}. */
+const WHOAMI = lua(`return {redis.call('GET', KEYS[1]), redis.call('CLUSTER', 'MYID')}`);
+/** Marks the epoch as ARGV[1]'s if this node is still that one (1), else 0. */
+const MARK = lua(`
+if redis.call('CLUSTER', 'MYID') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+`);
+
+// Every script touches only keys passed in KEYS, and all of them share the `{stock}` hash tag, so each
+// script runs on one Redis Cluster slot (REDIS_KEY_PREFIX holds no braces there: config.ts). Lines are
+// passed as (productId, quantity) pairs in ARGV, in KEYS order.
+
+/** Replies {1} held (or already held), {0, productId, available} short, {2, productId...} counters to seed first. */
+const RESERVE = lua(`${EPOCH}
+-- KEYS: reservation hash, reservation index, one counter per line. ARGV: orderId, now ms, ttl s, pairs.
+if redis.call('EXISTS', KEYS[1]) == 1 then return {1} end
+local lines = #KEYS - 2
+local missing = {2}
+local available = {}
+for j = 1, lines do
+  local value = redis.call('GET', KEYS[j + 2])
+  if value then available[j] = tonumber(value) else missing[#missing + 1] = ARGV[2 + 2 * j] end
+end
+if #missing > 1 then return missing end
+for j = 1, lines do
+  if available[j] < tonumber(ARGV[3 + 2 * j]) then return {0, ARGV[2 + 2 * j], math.max(0, available[j])} end
+end
+for j = 1, lines do
+  redis.call('DECRBY', KEYS[j + 2], ARGV[3 + 2 * j])
+  redis.call('HSET', KEYS[1], ARGV[2 + 2 * j], ARGV[3 + 2 * j])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return {1}
+`);
+
+/** Replies 1 released, 0 no record, -1 the record is not the one the caller read (released and re-made in between). */
+const RELEASE = lua(`${EPOCH}
+-- KEYS: reservation hash, reservation index, the counters of the lines the caller read. ARGV: orderId, pairs.
+local held = redis.call('HGETALL', KEYS[1])
+if #held == 0 then
+  -- The record may have expired (safety TTL) or been flushed: its index entry must not linger.
+  redis.call('ZREM', KEYS[2], ARGV[1])
+  return 0
+end
+local lines = #KEYS - 2
+if #held ~= 2 * lines then return -1 end
+for j = 1, lines do
+  if redis.call('HGET', KEYS[1], ARGV[2 * j]) ~= ARGV[1 + 2 * j] then return -1 end
+end
+for j = 1, lines do
+  if redis.call('EXISTS', KEYS[j + 2]) == 1 then redis.call('INCRBY', KEYS[j + 2], ARGV[1 + 2 * j]) end
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`);
+
+/** Replies 1 when a record was dropped, 0 when there was none. */
+const SETTLE = lua(`
+local existed = redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return existed
+`);
+
+const ADJUST = lua(`${EPOCH}
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('INCRBY', KEYS[1], ARGV[1]) end
+return 0
+`);
+
+/** The scripts and how their keys are named, for the benchmark of the one `{stock}` slot (bench/stock-slot.bench.ts). */
+export const STOCK_SCRIPTS = { RESERVE, RELEASE, SETTLE, ADJUST } as const;
 
 /**
  * StockGuard on Redis, shared by every app instance: each check-and-change is one Lua script, so no two
@@ -37,57 +130,31 @@ export class RedisStockGuard implements StockGuard {
     this.checkEpoch = redis instanceof Cluster ? '1' : '0';
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
-    // Only a backstop against records nobody sweeps; the sweeper releases, settles or abandons them far sooner.
+    // Only a backstop against records nobody sweeps; the sweeper releases or settles them far sooner.
     this.reservationTtlSeconds = options.reservationTtlSeconds ?? 7 * 24 * 60 * 60;
   }
 
   async reserve(orderId: string, lines: StockLine[]): Promise<ReserveResult> {
     const wanted = normalizeLines(orderId, lines);
-    const keys = [
-      this.reservationKey(orderId),
-      this.indexKey,
-      ...wanted.map((line) => this.counterKey(line.productId)),
-      ...wanted.map((line) => this.generationKey(line.productId)),
-    ];
+    const keys = [this.reservationKey(orderId), this.indexKey, ...wanted.map((line) => this.counterKey(line.productId))];
+    const args = [orderId, this.now(), this.reservationTtlSeconds, ...pairs(wanted)];
     for (let round = 1; ; round++) {
-      // A new generation value each round: one a slow reader of an earlier round holds must never come back.
-      const args = [orderId, this.now(), this.reservationTtlSeconds, randomBytes(12).toString('base64url'), ...pairs(wanted)];
       const [status, ...rest] = (await this.run(RESERVE, keys, args)) as Array<number | string>;
       if (status === 1) return { ok: true };
       if (status === 0) return { ok: false, productId: Number(rest[0]), available: Number(rest[1]) };
       if (round === MAX_SEED_ROUNDS)
         throw new Error(`StockGuard: counters for order ${orderId} kept disappearing after ${round} seeding rounds`);
-      const generations = new Map<number, string>();
-      for (let i = 0; i < rest.length; i += 2) generations.set(Number(rest[i]), String(rest[i + 1]));
-      const missing = [...generations.keys()];
+      const missing = rest.map(Number);
       const seeds = await loadSeeds(this.loadStock, missing);
-      // Written only where the generation read with the missing counter is still there: another reserve
-      // may have seeded (and already used) the counter, or units may have come back since MySQL was read
-      // (see redis-stock-scripts.ts); either way the next round looks again.
-      const seeded = [...seeds.keys()];
-      if (seeded.length) {
-        await this.run(
-          SEED,
-          [...seeded.map((productId) => this.counterKey(productId)), ...seeded.map((productId) => this.generationKey(productId))],
-          seeded.flatMap((productId) => [seeds.get(productId)!, generations.get(productId)!]),
-        );
-      }
+      // NX: another instance may have seeded (and already used) the counter since the script ran.
+      await Promise.all([...seeds].map(([productId, value]) => this.redis.set(this.counterKey(productId), value, 'NX')));
       // A product the loader does not know has nothing to sell; it gets no counter (none is invented) and the order is refused.
       const unknown = missing.find((productId) => !seeds.has(productId));
       if (unknown !== undefined) return { ok: false, productId: unknown, available: 0 };
     }
   }
 
-  release(orderId: string): Promise<StockLine[] | null> {
-    return this.endHold(orderId, 'give');
-  }
-
-  abandon(orderId: string): Promise<StockLine[] | null> {
-    return this.endHold(orderId, 'forget');
-  }
-
-  /** Deletes a hold's record and gives its units back ('give') or drops its products' counters ('forget'), atomically. */
-  private async endHold(orderId: string, mode: 'give' | 'forget'): Promise<StockLine[] | null> {
+  async release(orderId: string): Promise<StockLine[] | null> {
     if (!orderId) return null;
     const reservationKey = this.reservationKey(orderId);
     // The script must be told every counter key it touches (Cluster), so the record is read first and the
@@ -96,14 +163,8 @@ export class RedisStockGuard implements StockGuard {
     for (let round = 0; round < MAX_RELEASE_ROUNDS; round++) {
       const raw = await this.redis.hgetall(reservationKey);
       const fields = Object.entries(raw);
-      const productIds = fields.map(([productId]) => Number(productId));
-      const keys = [
-        reservationKey,
-        this.indexKey,
-        ...productIds.map((productId) => this.counterKey(productId)),
-        ...productIds.map((productId) => this.generationKey(productId)),
-      ];
-      const status = (await this.run(RELEASE, keys, [orderId, mode, ...fields.flat()])) as number;
+      const keys = [reservationKey, this.indexKey, ...fields.map(([productId]) => this.counterKey(Number(productId)))];
+      const status = (await this.run(RELEASE, keys, [orderId, ...fields.flat()])) as number;
       if (status === 1) return toLines(raw);
       if (status === 0) return null;
     }
@@ -118,11 +179,10 @@ export class RedisStockGuard implements StockGuard {
   async adjust(productId: number, delta: number): Promise<void> {
     assertProductId(productId);
     if (!Number.isSafeInteger(delta)) throw new Error(`StockGuard: stock delta must be an integer, got ${delta}`);
-    if (delta !== 0) await this.run(ADJUST, [this.counterKey(productId), this.generationKey(productId)], [delta]);
+    if (delta !== 0) await this.run(ADJUST, [this.counterKey(productId)], [delta]);
   }
 
   async forget(productIds: number[]): Promise<void> {
-    // Their seed generations need nothing: one exists only while its counter is missing (redis-stock-scripts.ts).
     if (productIds.length) await this.redis.del(...productIds.map((productId) => this.counterKey(productId)));
   }
 
@@ -145,11 +205,6 @@ export class RedisStockGuard implements StockGuard {
 
   private counterKey(productId: number): string {
     return `${this.base}p:${productId}`;
-  }
-
-  /** The seed generation of a missing counter (see redis-stock-scripts.ts). */
-  private generationKey(productId: number): string {
-    return `${this.base}g:${productId}`;
   }
 
   private reservationKey(orderId: string): string {
@@ -176,9 +231,8 @@ export class RedisStockGuard implements StockGuard {
     const [epoch, me] = (await this.eval(WHOAMI, [this.epochKey], [])) as [string | null, string];
     if (epoch === me) return;
     // Drop first, mark after: until the mark, every counter script keeps refusing to use this node's counters.
-    // Seed generations go too: this node may lack the deletion of one a seed in flight read on the old master.
     let dropped = 0;
-    for await (const keys of scanKeys(this.redis, `${globEscape(this.base)}[pg]:*`)) dropped += await this.redis.del(...keys);
+    for await (const keys of scanKeys(this.redis, `${globEscape(this.base)}p:*`)) dropped += await this.redis.del(...keys);
     if ((await this.eval(MARK, [this.epochKey], [me])) !== 1)
       throw new Error('StockGuard: the {stock} slot moved while its counters were dropped');
     // No epoch yet: the first use of this cluster (or its data was lost); otherwise a failover.

@@ -9,28 +9,13 @@ export type StockLoader = (productIds: number[]) => Promise<Map<number, number>>
  */
 export interface StockGuard {
   readonly kind: 'redis' | 'memory';
-  /**
-   * Holds every line for the order atomically, or none. Missing counters are first seeded from the loader
-   * and the hold retried; a seed is written only if nothing applied a delta to (or seeded) that missing
-   * counter since the reserve found it missing, since MySQL may have been read before units came
-   * back, and a counter seeded too low would refuse stock that exists. Reserving an orderId that already
-   * holds a reservation returns ok without holding twice. On refusal, names the first product that is
-   * short and its available count.
-   */
+  /** Holds every line for the order atomically, or none. Missing counters are first seeded from the loader (SET-if-not-exists), then retried. Reserving an orderId that already holds a reservation returns ok without holding twice. On refusal, names the first product that is short and its available count. */
   reserve(orderId: string, lines: StockLine[]): Promise<ReserveResult>;
-  /** Gives the order's held units back to the counters, exactly once across all instances (the reservation record is deleted in the same atomic step). Counters that are missing are left missing (they will be rebuilt from MySQL), and a seed of them already read from MySQL is void. Returns the released lines, or null when there was no reservation record (already released/settled/abandoned, never made, or lost in a flush). */
+  /** Gives the order's held units back to the counters, exactly once across all instances (the reservation record is deleted in the same atomic step). Counters that are missing are left missing (they will be rebuilt from MySQL). Returns the released lines, or null when there was no reservation record (already released/settled, never made, or lost in a flush). */
   release(orderId: string): Promise<StockLine[] | null>;
-  /**
-   * A hold whose order is not in MySQL: the order may never commit (its checkout died) or may still be
-   * committing (a slow transaction), and MySQL will say which. So the record is deleted without giving
-   * units back and its products' counters are dropped in the same atomic step, to be rebuilt from MySQL.
-   * Giving the units back instead would count them twice once the order commits and later ends (its
-   * release then finds no hold and adjusts them back again). Returns the lines, or null when there was no record.
-   */
-  abandon(orderId: string): Promise<StockLine[] | null>;
   /** The order is paid: its units stay sold; the reservation record is dropped without returning them. Returns false when there was no record. */
   settle(orderId: string): Promise<boolean>;
-  /** A seller changed a product's stock by `delta` in MySQL (or units came back without a hold): applies it to the counter if the counter exists (atomically; never creates it), else voids any seed of it already read from MySQL. */
+  /** A seller changed a product's stock by `delta` in MySQL: applies it to the counter if the counter exists (atomically; never creates it). */
   adjust(productId: number, delta: number): Promise<void>;
   /** Drops products' counters so the next reserve rebuilds them from MySQL (used when MySQL refused what a counter allowed, i.e. drift). */
   forget(productIds: number[]): Promise<void>;
@@ -42,12 +27,8 @@ export interface StockGuard {
   reservation(orderId: string): Promise<StockLine[] | null>;
 }
 
-/**
- * How many times reserve looks at its counters (seeding missing ones from MySQL in between) before giving
- * up: counters still missing after that mean a flush storm, or units coming back to a missing counter
- * during every one of its MySQL reads (each voids that read's seed).
- */
-export const MAX_SEED_ROUNDS = 4;
+/** How many times reserve seeds missing counters and retries before giving up (counters vanishing each round means a flush storm). */
+export const MAX_SEED_ROUNDS = 3;
 
 /** Validates an order's lines and merges repeated products (summing quantities), keeping first-seen order. */
 export function normalizeLines(orderId: string, lines: StockLine[]): StockLine[] {
