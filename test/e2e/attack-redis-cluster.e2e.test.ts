@@ -46,16 +46,17 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of clients) c.disconnect();
   if (t) {
-    // The database and keys go first: the app's stop after the cluster died fails (the SIGTERM test below).
-    await dropDatabase(t.dbName);
-    await deleteRedisKeys(t.redisPrefix);
-    const storage = t.app.config.storage;
-    if (storage.kind === 'local') fs.rmSync(storage.directory, { recursive: true, force: true });
+    // The app stops first (its connections end, so nothing holds a lock DROP DATABASE would wait for);
+    // the cluster is down by now (the tests below), so its stop may fail: then the rest is closed by hand.
     await t.app.close().catch(async () => {
       await t.app.events.close().catch(() => undefined);
       t.app.redis?.disconnect();
       await t.app.orm.close(true).catch(() => undefined);
     });
+    await dropDatabase(t.dbName);
+    await deleteRedisKeys(t.redisPrefix);
+    const storage = t.app.config.storage;
+    if (storage.kind === 'local') fs.rmSync(storage.directory, { recursive: true, force: true });
   }
   await cluster?.stop();
 }, 90_000);
@@ -226,6 +227,37 @@ describe('the cluster losing a whole shard, then every node', () => {
       expect(res.status).toBe(503);
     },
     30_000,
+  );
+
+  itProductionProfile(
+    'with every cluster node down, a command sent while the client tries to reconnect fails too (none waits for the cluster to come back)',
+    async () => {
+      const redis = t.app.redis as Cluster;
+      // ioredis queues a command sent during a reconnect attempt until a connect succeeds: with every
+      // node down, never. A job's run (the outbox relay in its MySQL transaction) would wait for ever.
+      const outcomes: Array<Promise<string>> = [];
+      const sendWhileConnecting = () => {
+        if (redis.status === 'connecting')
+          outcomes.push(
+            redis.get('attack:outage').then(
+              () => 'answered',
+              () => 'failed',
+            ),
+          );
+      };
+      redis.on('connecting', sendWhileConnecting);
+      try {
+        await eventually('three commands sent during reconnect attempts', async () => outcomes.length >= 3, 20_000);
+      } finally {
+        redis.off('connecting', sendWhileConnecting);
+      }
+      const settled = await Promise.race([
+        Promise.all(outcomes),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000)),
+      ]);
+      expect(settled).toEqual(outcomes.map(() => 'failed'));
+    },
+    40_000,
   );
 });
 

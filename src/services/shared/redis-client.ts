@@ -16,20 +16,49 @@ export type RedisTarget = { url: string; cluster?: undefined } | { url?: undefin
 /** Cluster states in which every node connection was lost: the client is reconnecting, or has stopped. */
 const LOST = new Set(['close', 'reconnecting', 'end', 'disconnecting']);
 
+/** ioredis's (private) offline queue of a Cluster: a Denque of the commands waiting for a connection. */
+type OfflineQueue = { toArray(): Array<{ command: unknown }>; removeOne(index: number): unknown };
+
 /**
- * ioredis's Cluster, except that a command sent while every node connection is lost fails at once
- * (ioredis would queue it until the cluster is back, so a request or a job's run would wait for
- * ever): the request answers SERVICE_UNAVAILABLE. While connecting, or during a failover (the
- * client stays ready: the other masters answer), commands are queued and retried as configured.
+ * ioredis's Cluster, except that no command waits for the cluster to come back: one sent while
+ * every node connection is lost fails at once, and one queued while the client (re)connects (ioredis
+ * keeps those until a connect succeeds, so with every node down a request or a job's run would wait
+ * for ever, holding its MySQL transaction) leaves the queue and fails after `queueTimeoutMs`. The
+ * request answers SERVICE_UNAVAILABLE. During a failover the client stays ready (the other masters
+ * answer) and commands are retried as configured.
  */
 class OutageAwareCluster extends Cluster {
+  constructor(
+    nodes: ConstructorParameters<typeof Cluster>[0],
+    options: ConstructorParameters<typeof Cluster>[1],
+    private readonly queueTimeoutMs: number,
+  ) {
+    super(nodes, options);
+  }
+
   override sendCommand(...args: Parameters<Cluster['sendCommand']>): ReturnType<Cluster['sendCommand']> {
     const [command] = args;
     if (LOST.has(this.status)) {
       command.reject(new Error(`Redis Cluster unreachable (${this.status})`));
       return command.promise;
     }
-    return super.sendCommand(...args);
+    const promise = super.sendCommand(...args);
+    if (this.status !== 'ready') this.expireQueued(command);
+    return promise;
+  }
+
+  /** Takes `command` out of the offline queue and fails it if it is still there after `queueTimeoutMs`. */
+  private expireQueued(command: Parameters<Cluster['sendCommand']>[0]): void {
+    const timer = setTimeout(() => {
+      const queue = (this as unknown as { offlineQueue: OfflineQueue }).offlineQueue;
+      const index = queue.toArray().findIndex((item) => item.command === command);
+      if (index < 0) return;
+      queue.removeOne(index);
+      command.reject(new Error(`Redis Cluster not ready (${this.status}) after ${this.queueTimeoutMs} ms`));
+    }, this.queueTimeoutMs);
+    timer.unref();
+    const clear = () => clearTimeout(timer);
+    command.promise.then(clear, clear);
   }
 }
 
@@ -52,8 +81,8 @@ export async function connectRedis(target: RedisTarget, logger: Logger): Promise
           retryDelayOnClusterDown: 200,
           retryDelayOnTryAgain: 200,
           maxRedirections: 16,
-          // Commands wait for a node's connection being made (in order); with every node lost they
-          // fail at once instead (OutageAwareCluster), never waiting for Redis to come back.
+          // Commands wait for a node's connection being made (in order), at most the command timeout;
+          // with every node lost they fail at once instead (OutageAwareCluster).
           enableOfflineQueue: true,
           clusterRetryStrategy: (times) => Math.min(100 * times, 2000),
           // Each node connection: credentials, TLS, and the bounds that keep a request from hanging on a dead master.
@@ -66,6 +95,7 @@ export async function connectRedis(target: RedisTarget, logger: Logger): Promise
             maxRetriesPerRequest: 1,
           },
         },
+        target.cluster.commandTimeoutMs,
       )
     : new Redis(target.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
   client.on('error', (err: Error) => logger.warn({ err: err.message }, 'redis connection error'));
