@@ -47,6 +47,14 @@ const eventsOf = async (orderId: string) =>
     at: e.at,
   }));
 const rowOf = (orderId: string) => em().findOneOrFail(Order, { orderId });
+/** After a payment race on `orderId`, once the sandbox's webhooks are in: its row, Toss's payment and its events past CREATED. */
+async function settledRace(orderId: string) {
+  await w.toss.waitForWebhooks();
+  const row = await rowOf(orderId);
+  const toss = w.toss.payments().find((p) => p.orderId === orderId);
+  const ends = (await eventsOf(orderId)).filter((e) => e.kind !== 'CREATED').map((e) => [e.kind, e.paymentStatus, e.from, e.to]);
+  return { row, toss, ends };
+}
 const won = (res: Result<unknown>) => !res.errors?.length && res.data != null;
 
 /** Every field of an Order, as a cancel answers it and as the order query does (the two must agree). */
@@ -330,10 +338,7 @@ describe('payment against cancel', () => {
         first.request(ConfirmPaymentDocument, { input: auth }, { token: w.customer.token }),
         second.request(CancelOrderDocument, { orderId }, { token: w.customer.token }),
       ]);
-      await w.toss.waitForWebhooks();
-      const row = await rowOf(orderId);
-      const toss = w.toss.payments().find((p) => p.orderId === orderId);
-      const ends = (await eventsOf(orderId)).filter((e) => e.kind !== 'CREATED').map((e) => [e.kind, e.paymentStatus, e.from, e.to]);
+      const { row, toss, ends } = await settledRace(orderId);
       if (row.status === 'ORDER_COMPLETED') {
         expect({ round, toss: toss?.status }).toEqual({ round, toss: 'DONE' });
         expect(row.paidAt).not.toBeNull();
@@ -362,10 +367,7 @@ describe('payment against cancel', () => {
         confirmVia.request(ConfirmPaymentDocument, { input: auth }, { token: w.customer.token }),
         sweeperWithoutGrace(sweepOn).expireOverdue(new Date(Date.now() + 3_600_000)),
       ]);
-      await w.toss.waitForWebhooks();
-      const row = await rowOf(orderId);
-      const toss = w.toss.payments().find((p) => p.orderId === orderId);
-      const ends = (await eventsOf(orderId)).filter((e) => e.kind !== 'CREATED').map((e) => [e.kind, e.paymentStatus, e.from, e.to]);
+      const { row, toss, ends } = await settledRace(orderId);
       // The confirm either paid the order or was refused with a client error: never a server error.
       if (confirm.errors)
         expect({ round, stable: ['BAD_USER_INPUT', 'CONFLICT', 'PAYMENT_FAILED'].includes(codeOf(confirm) ?? '') }).toEqual({
