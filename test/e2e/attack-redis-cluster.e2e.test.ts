@@ -259,6 +259,27 @@ describe('the cluster losing a whole shard, then every node', () => {
     },
     40_000,
   );
+
+  itProductionProfile(
+    'with every cluster node down, an event bus subscribing (its own copy of the client) fails instead of waiting for the cluster',
+    async () => {
+      // An event bus's subscriber is a copy of the app's client (duplicate()): it must be outage-aware too.
+      const bus = new RedisEventBus(t.app.redis!, `${t.redisPrefix}outage:`);
+      const subscribed = bus
+        .subscribe('order.event', () => undefined)
+        .then(
+          () => 'subscribed',
+          () => 'failed',
+        );
+      const settled = await Promise.race([
+        subscribed,
+        new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000)),
+      ]);
+      await bus.close();
+      expect(settled).toBe('failed');
+    },
+    30_000,
+  );
 });
 
 describe('the server process on a cluster that goes away', () => {

@@ -29,11 +29,17 @@ type OfflineQueue = { toArray(): Array<{ command: unknown }>; removeOne(index: n
  */
 class OutageAwareCluster extends Cluster {
   constructor(
-    nodes: ConstructorParameters<typeof Cluster>[0],
+    private readonly seeds: ConstructorParameters<typeof Cluster>[0],
     options: ConstructorParameters<typeof Cluster>[1],
     private readonly queueTimeoutMs: number,
   ) {
-    super(nodes, options);
+    super(seeds, options);
+  }
+
+  /** A copy (the event bus's subscriber connection) that is outage-aware too: ioredis's would be a plain Cluster. */
+  override duplicate(overrideStartupNodes: ConstructorParameters<typeof Cluster>[0] = [], overrideOptions = {}): Cluster {
+    const seeds = overrideStartupNodes.length > 0 ? overrideStartupNodes : this.seeds.slice(0);
+    return new OutageAwareCluster(seeds, { ...this.options, ...overrideOptions }, this.queueTimeoutMs);
   }
 
   override sendCommand(...args: Parameters<Cluster['sendCommand']>): ReturnType<Cluster['sendCommand']> {
