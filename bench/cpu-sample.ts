@@ -22,13 +22,14 @@ function cpuMs(statPath: string): number | null {
   }
 }
 
-/** The first process whose command name is one of `names` (mariadbd, redis-server...). */
-function pidOf(...names: string[]): number | null {
+/** Every process whose command name is one of `names` (mariadbd, redis-server...). */
+function pidsOf(...names: string[]): number[] {
+  const pids: number[] = [];
   try {
     for (const entry of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {
-        if (names.includes(fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) return Number(entry);
+        if (names.includes(fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) pids.push(Number(entry));
       } catch {
         // gone meanwhile
       }
@@ -36,7 +37,16 @@ function pidOf(...names: string[]): number | null {
   } catch {
     // no /proc
   }
-  return null;
+  return pids;
+}
+
+/** The first process whose command name is one of `names`. */
+const pidOf = (...names: string[]): number | null => pidsOf(...names)[0] ?? null;
+
+/** The CPU ms of every process in `pids` together; null when none could be read. */
+function sumCpuMs(pids: number[]): number | null {
+  const each = pids.map((pid) => cpuMs(`/proc/${pid}/stat`)).filter((ms): ms is number => ms !== null);
+  return each.length ? each.reduce((a, b) => a + b, 0) : null;
 }
 
 /** The machine's busy, idle and steal time over all cores, in ms. */
@@ -85,7 +95,9 @@ export type CpuReport = {
  */
 export async function sampleCpu(admin: mysql.Connection, db: string, parts: Record<string, number>) {
   const mariadb = pidOf('mariadbd', 'mysqld');
-  const redis = pidOf('redis-server');
+  // Every redis-server: the one Redis, or every node of a cluster the benchmark started (and any other running here).
+  const redis = pidsOf('redis-server');
+  const redisLabel = redis.length > 1 ? `Redis (${redis.length} redis-server processes)` : 'Redis (whole server)';
   const threads = mariadb ? await dbThreads(admin, db) : [];
   const read = () => {
     const own: Record<string, number | null> = {};
@@ -95,7 +107,7 @@ export async function sampleCpu(admin: mysql.Connection, db: string, parts: Reco
     const perThread = threads.map((tid) => cpuMs(`/proc/${mariadb}/task/${tid}/stat`));
     own[`MariaDB (${db} connections)`] = mariadb ? 0 : null;
     own['MariaDB (whole server)'] = mariadb ? cpuMs(`/proc/${mariadb}/stat`) : null;
-    own['Redis (whole server)'] = redis ? cpuMs(`/proc/${redis}/stat`) : null;
+    own[redisLabel] = sumCpuMs(redis);
     return { own, perThread, machine: machineMs(), at: performance.now() };
   };
   const before = read();
