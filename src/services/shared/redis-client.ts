@@ -34,6 +34,18 @@ class OutageAwareCluster extends Cluster {
     private readonly queueTimeoutMs: number,
   ) {
     super(seeds, options);
+    // What waited for the cluster is sent once it is back, except commands whose caller already had
+    // its failure: ioredis re-queues a command whose connection closed (every node dying under it)
+    // without passing through sendCommand, and its node's timer fails it for the caller but leaves it
+    // queued; sending it later would run what the caller was told failed (a stock hold, a rate count).
+    const self = this as unknown as { offlineQueue: OfflineQueue; executeOfflineCommands(): void };
+    const sendQueued = self.executeOfflineCommands.bind(this);
+    self.executeOfflineCommands = () => {
+      const queue = self.offlineQueue;
+      const items = queue.toArray();
+      for (let i = items.length - 1; i >= 0; i--) if (this.settled.has(items[i].command as object)) queue.removeOne(i);
+      sendQueued();
+    };
   }
 
   /** A copy (the event bus's subscriber connection) that is outage-aware too: ioredis's would be a plain Cluster. */
@@ -42,8 +54,13 @@ class OutageAwareCluster extends Cluster {
     return new OutageAwareCluster(seeds, { ...this.options, ...overrideOptions }, this.queueTimeoutMs);
   }
 
+  /** Commands whose caller has had its answer or failure: never sent from the offline queue. */
+  private readonly settled = new WeakSet<object>();
+
   override sendCommand(...args: Parameters<Cluster['sendCommand']>): ReturnType<Cluster['sendCommand']> {
     const [command] = args;
+    const settle = () => this.settled.add(command);
+    command.promise.then(settle, settle);
     if (LOST.has(this.status)) {
       command.reject(new Error(`Redis Cluster unreachable (${this.status})`));
       return command.promise;
@@ -72,9 +89,9 @@ class OutageAwareCluster extends Cluster {
  * Opens the client and waits until it is ready; throws naming the target when it cannot connect.
  * Cluster options (README "Scaling out"): every node connection gets the credentials and TLS. A
  * command that meets a failover (a MOVED redirection, CLUSTERDOWN, TRYAGAIN, a closed connection)
- * is sent again 200 ms later, at most 16 times (about 3 s, which a failover of a few seconds mostly
- * fits in); no single send waits past `commandTimeoutMs`, and a timed-out send is not retried. What
- * still fails reaches the caller, which answers SERVICE_UNAVAILABLE.
+ * is sent again 200 ms later, at most 16 times (about 3 s), within `commandTimeoutMs` in all (the
+ * command's timer starts at its first send and is kept over the retries), and a timed-out send is
+ * not retried. What still fails reaches the caller, which answers SERVICE_UNAVAILABLE.
  */
 export async function connectRedis(target: RedisTarget, logger: Logger): Promise<RedisClient> {
   const client: RedisClient = target.cluster
