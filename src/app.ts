@@ -47,8 +47,8 @@ import { ShipmentService } from './services/shipping/shipment.service';
 import { OrderService } from './services/orders/order.service';
 import { MemoryStockGuard } from './services/stock/memory-stock-guard';
 import { RedisStockGuard } from './services/stock/redis-stock-guard';
+import { seedFromDatabase } from './services/stock/product-stock';
 import type { StockGuard, StockLoader } from './services/stock/stock-guard';
-import { Product } from './entities';
 import { createStorage } from './services/storage/create-storage';
 import type { EventBus } from './services/events/event-bus';
 import { MemoryEventBus } from './services/events/memory-event-bus';
@@ -151,10 +151,7 @@ export async function createApp(config: Config, options: { logger?: Logger; onQu
       throw new Error(`Storage (${storage.kind}) is not usable: ${err.message}`);
     });
     // MySQL is the source of truth for stock; the guard seeds its counters from it when they are missing.
-    const loadStock: StockLoader = async (ids) => {
-      const rows = await orm.em.fork().find(Product, { id: { $in: ids } }, { fields: ['stock'] });
-      return new Map(rows.map((r) => [r.id, r.stock]));
-    };
+    const loadStock: StockLoader = seedFromDatabase(orm.em);
     const stock: StockGuard =
       config.stock.guard === 'redis'
         ? new RedisStockGuard(needRedis('STOCK_GUARD=redis'), config.redisKeyPrefix, loadStock, { logger })

@@ -11,6 +11,7 @@ import { migrationsList } from '../../migrations';
 import { closeReadPool, openReadPool } from './read-pool';
 import { readSqliteEnumsCorrectly } from './sqlite-schema';
 import { isSqliteEm } from './sql';
+import { beforeCommitSubscriber } from './before-commit';
 
 /** MySQL in the production profile, SQLite (libsql) in the embedded one; services see the same SQL EntityManager. */
 export type Orm = MikroORM<AbstractSqlDriver>;
@@ -99,6 +100,8 @@ export function ormOptions(database: DatabaseConfig, logger?: Logger, onQuery?: 
 /** Opens the ORM (creating the MySQL database or the SQLite file if needed). */
 export async function openOrm(config: Pick<Config, 'database'>, logger?: Logger, onQuery?: QueryTap): Promise<Orm> {
   const orm = await MikroORM.init<AbstractSqlDriver>(ormOptions(config.database, logger, onQuery));
+  // Steps queued with beforeCommit (db/before-commit.ts) run at each transaction's COMMIT.
+  orm.em.getEventManager().registerSubscriber(beforeCommitSubscriber);
   if (config.database.kind === 'sqlite') readSqliteEnumsCorrectly(orm);
   else openReadPool(orm, config.database.readPoolSize);
   return orm;

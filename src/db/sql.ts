@@ -12,6 +12,8 @@ import { readPoolOf } from './read-pool';
 export type Sql = {
   /** ` for update` on MySQL; empty on SQLite, whose one writer already holds the whole database. */
   readonly forUpdate: string;
+  /** ` lock in share mode` on MySQL/MariaDB (both know this spelling); empty on SQLite. */
+  readonly forShare: string;
   rows<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** An insert, update or delete: the affected row count and, for an insert, the first new row's id. */
   run(sql: string, params?: readonly unknown[]): Promise<{ affectedRows: number; insertId: number }>;
@@ -46,6 +48,7 @@ function executor(em: EntityManager, ctx?: Transaction): Sql {
     : (params: readonly unknown[]) => [...params];
   return {
     forUpdate: sqlite ? '' : ' for update',
+    forShare: sqlite ? '' : ' lock in share mode',
     rows: <T>(sql: string, params: readonly unknown[] = []) => {
       const pool = ctx ? undefined : readPoolOf(em);
       return pool ? direct<T[]>(em, pool, sql, [...params]) : (connection.execute(sql, bind(params), 'all', ctx) as Promise<T[]>);
@@ -79,6 +82,7 @@ function connectionExecutor(em: EntityManager, connection: Queryable): Sql & { e
   const exec = (sql: string, params: unknown[] = []): Promise<unknown> => direct(em, connection, sql, params);
   return {
     forUpdate: ' for update',
+    forShare: ' lock in share mode',
     exec,
     rows: <T>(sql: string, params: readonly unknown[] = []) => exec(sql, [...params]) as Promise<T[]>,
     async run(sql: string, params: readonly unknown[] = []) {

@@ -2,6 +2,7 @@ import { print } from 'graphql';
 import Redis, { Cluster } from 'ioredis';
 import { createLogger } from '../../src/logger';
 import { connectRedis, scanKeys, type RedisClient } from '../../src/services/shared/redis-client';
+import type { StockLoader } from '../../src/services/stock/stock-guard';
 import { RedisStockGuard } from '../../src/services/stock/redis-stock-guard';
 import { RedisEventBus } from '../../src/services/events/redis-event-bus';
 import { SocketSlots } from '../../src/services/shared/socket-slots';
@@ -73,7 +74,7 @@ describe('the app on the cluster', () => {
 
 describe('StockGuard scripts on the cluster', () => {
   const stock = new Map<number, number>();
-  const loader = async (ids: number[]) => new Map(ids.filter((id) => stock.has(id)).map((id) => [id, stock.get(id)!]));
+  const loader: StockLoader = (ids, write) => write(new Map(ids.filter((id) => stock.has(id)).map((id) => [id, stock.get(id)!])));
   let redis: RedisClient;
   let guard: RedisStockGuard;
   let prefix: string;

@@ -23,11 +23,11 @@ type FakeMysql = { rows: Map<number, number>; calls: number[][]; load: StockLoad
 function fakeMysql(stock: Record<number, number>): FakeMysql {
   const rows = new Map(Object.entries(stock).map(([id, n]) => [Number(id), n]));
   const calls: number[][] = [];
-  const load: StockLoader = async (productIds) => {
+  const load: StockLoader = async (productIds, write) => {
     calls.push([...productIds]);
     // A real query yields to the event loop; so must the fake, or concurrency tests would prove nothing.
     await new Promise((resolve) => setImmediate(resolve));
-    return new Map(productIds.filter((id) => rows.has(id)).map((id) => [id, rows.get(id)!]));
+    await write(new Map(productIds.filter((id) => rows.has(id)).map((id) => [id, rows.get(id)!])));
   };
   return { rows, calls, load };
 }

@@ -11,6 +11,7 @@ import { soldOutBySellerAfter, statusAfterSellerChange, statusOfNewProduct } fro
 import type { StockGuard } from '../stock/stock-guard';
 import type { CategoryService } from './category.service';
 import type { SearchIndex } from './search/search-index';
+import { beforeCommit } from '../../db/before-commit';
 
 export type CreateProductData = {
   name: string;
@@ -88,7 +89,6 @@ export class ProductService {
    * (statusAfterSellerChange), so a change of either is made under the lock too.
    */
   async update(em: EntityManager, identity: Identity, id: string, data: UpdateProductData): Promise<Product> {
-    let delta = 0;
     const product = await em.transactional(async (tx) => {
       // Locked when the stock or the status changes (a delta against concurrent orders, and the
       // status follows the stock: statusAfterSellerChange) or the indexed text does (the index is
@@ -107,8 +107,11 @@ export class ProductService {
       if (data.description != null) p.description = data.description;
       if (data.price != null) p.price = data.price;
       if (data.stock != null) {
-        delta = data.stock - p.stock;
+        const delta = data.stock - p.stock;
         p.stock = data.stock;
+        // The counter moves right before COMMIT, after the row's update and with its lock still held
+        // (requireOwned locked it), so a counter being rebuilt from MySQL waits for it (README "Stock").
+        if (delta !== 0) beforeCommit(tx, () => this.moveCounter(p.id, delta));
       }
       p.status = statusAfterSellerChange(before, p, data.status);
       p.soldOutBySeller = soldOutBySellerAfter(before, data.status);
@@ -118,13 +121,15 @@ export class ProductService {
       }
       return p;
     });
-    if (delta !== 0) {
-      await this.stock.adjust(product.id, delta).catch(async (err: unknown) => {
-        this.logger.warn({ err, productId: product.id }, 'could not apply a stock change to the StockGuard; its counter will be rebuilt');
-        await this.stock.forget([product.id]).catch(() => undefined);
-      });
-    }
     return product;
+  }
+
+  /** A seller's stock change on the StockGuard's counter; one that cannot take it is dropped (rebuilt from MySQL after the COMMIT). */
+  private async moveCounter(productId: number, delta: number): Promise<void> {
+    await this.stock.adjust(productId, delta).catch(async (err: unknown) => {
+      this.logger.warn({ err, productId }, 'could not apply a stock change to the StockGuard; its counter will be rebuilt');
+      await this.stock.forget([productId]).catch(() => undefined);
+    });
   }
 
   /** Soft-deletes a product the caller owns: it leaves listings, past orders keep their lines. */

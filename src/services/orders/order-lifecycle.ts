@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { committedSqlOf, sqlOf, sqlTransaction, type Sql } from '../../db/sql';
+import { beforeCommit } from '../../db/before-commit';
+import { sqlOf, sqlTransaction, type Sql } from '../../db/sql';
 import { Order, OrderEventKind, OrderStatus, OrderStatusChange, Payment, PaymentStatus } from '../../entities';
 import type { Logger } from '../../logger';
 import { retryOnDeadlock } from '../shared/deadlock';
@@ -66,7 +67,11 @@ export class OrderLifecycle {
       throw new Error("a change that releases stock runs inside the caller's transaction");
     // What the caller queued in its unit of work is written in its transaction once the order row is
     // ours (as before, after the conditional update) and before the stock give-back, which comes last.
-    return (await this.change(sqlOf(tx), orderDbId, change, () => tx.flush())) !== null;
+    const moved = await this.change(sqlOf(tx), orderDbId, change, () => tx.flush());
+    if (!moved) return false;
+    // The StockGuard's side waits for the caller's last statement: it runs right before COMMIT.
+    if (moved.returned) beforeCommit(tx, () => this.returnToGuard(moved.order.orderId, moved.returned!));
+    return true;
   }
 
   /**
@@ -135,26 +140,30 @@ export class OrderLifecycle {
   }
 
   /**
-   * Runs `change` in its own transaction; after commit, gives held units back to the
-   * StockGuard when the change released stock. Returns the order as it now is, and whether
-   * this call made the change.
+   * Runs `change` in its own transaction, the StockGuard's side of a release last before COMMIT.
+   * Returns the order as it now is, and whether this call made the change.
    */
   async run(em: EntityManager, orderDbId: number, change: Change): Promise<{ changed: boolean; order: OrderRecord }> {
-    const moved = await retryOnDeadlock(() => sqlTransaction(em, (sql) => this.change(sql, orderDbId, change)));
+    const moved = await retryOnDeadlock(() =>
+      sqlTransaction(em, async (sql) => {
+        const done = await this.change(sql, orderDbId, change);
+        if (done?.returned) await this.returnToGuard(done.order.orderId, done.returned);
+        return done;
+      }),
+    );
     if (!moved) return { changed: false, order: await loadOrderRecord(em, orderDbId) };
     this.committed();
-    if (releasesStock(change)) await this.afterRelease(em, orderDbId, moved.orderId);
     // As committed: the order's row was locked from the change's update to its commit.
-    return { changed: true, order: moved };
+    return { changed: true, order: moved.order };
   }
 
   /**
-   * After a committed release: returns the units to the StockGuard (exactly once, by its
-   * reservation record). `orderCode`: the order's orderId, when the caller has it already.
+   * The StockGuard's side of a give-back, in the change's transaction after MySQL's (the product
+   * rows still locked, so a counter being rebuilt waits for the COMMIT: README "Stock"): the hold is
+   * released (exactly once, by its reservation record), or, with no record left, `units` are added to
+   * the counters that exist.
    */
-  async afterRelease(em: EntityManager, orderDbId: number, orderCode?: string): Promise<void> {
-    const sql = committedSqlOf(em);
-    const orderId = orderCode ?? (await this.orderIn(sql, orderDbId)).orderId;
+  private async returnToGuard(orderId: string, units: ReadonlyArray<{ productId: number; units: number }>): Promise<void> {
     try {
       const released = await this.deps.stock.release(orderId);
       if (released === null) {
@@ -162,11 +171,13 @@ export class OrderLifecycle {
         // a flush, and in both cases the counter (if it exists) still lacks these units, as MySQL
         // did until this change. Give them back by the same amounts.
         // Units already refunded by partial cancels were given back then.
-        for (const line of await heldUnits(sql, orderDbId)) await this.deps.stock.adjust(line.productId, line.units);
+        for (const line of units) await this.deps.stock.adjust(line.productId, line.units);
       }
     } catch (err) {
-      // MySQL already has the stock back; the sweeper retries the StockGuard side from its stale-reservation list.
+      // A hold still recorded is released by the sweeper once it sees the order ended; counters that
+      // may lack the units are dropped (rebuilt from MySQL after this COMMIT).
       this.deps.logger.warn({ err, orderId }, 'could not return stock to the StockGuard; the sweeper will retry');
+      await this.deps.stock.forget(units.map((line) => line.productId)).catch(() => undefined);
     }
   }
 
@@ -176,7 +187,12 @@ export class OrderLifecycle {
    * statements before COMMIT, so the hot product rows are held the shortest. `beforeStock` writes
    * a caller's pending rows. Returns the changed order, or null when someone moved it first.
    */
-  private async change(sql: Sql, orderDbId: number, change: Change, beforeStock?: () => Promise<void>): Promise<OrderRecord | null> {
+  private async change(
+    sql: Sql,
+    orderDbId: number,
+    change: Change,
+    beforeStock?: () => Promise<void>,
+  ): Promise<{ order: OrderRecord; returned: Array<{ productId: number; units: number }> | null } | null> {
     if (!canMove(change.from, change.to)) throw new Error(`illegal order transition ${change.from} -> ${change.to}`);
     if (!(await moveStatus(sql, orderDbId, change))) return null;
     await beforeStock?.();
@@ -195,8 +211,10 @@ export class OrderLifecycle {
       reason: change.reason ?? null,
       shipment: change.event?.shipment ?? null,
     });
-    if (releasesStock(change)) await giveBackStock(sql, await heldUnits(sql, orderDbId));
-    return order;
+    if (!releasesStock(change)) return { order, returned: null };
+    const returned = await heldUnits(sql, orderDbId);
+    await giveBackStock(sql, returned);
+    return { order, returned };
   }
 
   private async orderIn(sql: Sql, orderDbId: number): Promise<OrderRecord> {

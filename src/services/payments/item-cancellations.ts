@@ -23,6 +23,7 @@ import { GIVE_BACK_STOCK_SQL, giveBackStockParams } from '../stock/product-stock
 import type { StockGuard } from '../stock/stock-guard';
 import type { TossPayment, TossPaymentCancel } from './payment-gateway';
 import { applyTossPayment, ourStatus } from './payment-records';
+import { beforeCommit } from '../../db/before-commit';
 
 /** What a caller asks to cancel: units of lines, by OrderItem id. */
 export type RequestedLine = { itemId: number; quantity: number };
@@ -109,10 +110,8 @@ export class ItemCancellations {
   async settle(em: EntityManager, cancellationId: number, toss: TossPayment): Promise<boolean> {
     const found = await em.fork().findOne(OrderCancellation, cancellationId, { fields: ['order'] });
     if (!found) return false;
-    let returned: CancellationLine[] = [];
     const settled = await retryOnDeadlock(() =>
       em.fork().transactional(async (tx) => {
-        returned = [];
         const order = await lockOrder(tx, { id: found.order.id });
         const cancellation = await tx.findOneOrFail(OrderCancellation, cancellationId);
         if (cancellation.status !== CancellationStatus.PENDING) return cancellation.status === CancellationStatus.DONE;
@@ -127,22 +126,27 @@ export class ItemCancellations {
           await tx.flush();
           return true;
         }
-        returned = cancellation.lines;
-        await this.cancelUnits(tx, cancellation.lines);
+        const returned = cancellation.lines;
+        await this.cancelUnits(tx, returned);
+        // The StockGuard gets the units right before COMMIT, the product rows still locked (README "Stock").
+        beforeCommit(tx, () => this.returnToGuard(returned));
         await tx.flush();
         await this.afterUnitsCancelled(tx, order, cancellation, toss);
         return true;
       }),
     );
     this.deps.lifecycle.committed();
-    for (const line of returned) {
-      await this.deps.stock
-        .adjust(line.productId, line.quantity)
-        .catch((err: unknown) =>
-          this.deps.logger.warn({ err, productId: line.productId }, 'could not return cancelled units to the StockGuard'),
-        );
-    }
     return settled;
+  }
+
+  /** Cancelled units back to the StockGuard's counters; a counter that cannot take them is dropped (rebuilt from MySQL after the COMMIT). */
+  private async returnToGuard(lines: CancellationLine[]): Promise<void> {
+    for (const line of lines) {
+      await this.deps.stock.adjust(line.productId, line.quantity).catch(async (err: unknown) => {
+        this.deps.logger.warn({ err, productId: line.productId }, 'could not return cancelled units to the StockGuard');
+        await this.deps.stock.forget([line.productId]).catch(() => undefined);
+      });
+    }
   }
 
   /** Toss refused the cancellation (or it never reached Toss): it fails, the claim is released, the lines stay as they were. */

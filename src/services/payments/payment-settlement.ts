@@ -149,10 +149,8 @@ export class PaymentSettlement {
       }
       return { moved, settlesRow };
     });
-    if (changed.moved) {
-      this.deps.lifecycle.committed();
-      await this.deps.lifecycle.afterRelease(em, order.id, order.orderId);
-    }
+    // The StockGuard got the units back right before COMMIT (OrderLifecycle.apply).
+    if (changed.moved) this.deps.lifecycle.committed();
     return { outcome: 'failed', order: await loadOrderRecord(em, order.id), code, message, changed: changed.moved || changed.settlesRow };
   }
 

@@ -1,4 +1,4 @@
-import { assertProductId, loadSeeds, MAX_SEED_ROUNDS, normalizeLines } from './stock-guard';
+import { assertProductId, MAX_SEED_ROUNDS, normalizeLines, seedCounters } from './stock-guard';
 import type { ReserveResult, StockGuard, StockLine, StockLoader } from './stock-guard';
 
 type Reservation = { lines: StockLine[]; at: number };
@@ -28,9 +28,11 @@ export class MemoryStockGuard implements StockGuard {
       if (!Array.isArray(missing)) return missing;
       if (round === MAX_SEED_ROUNDS)
         throw new Error(`StockGuard: counters for order ${orderId} kept disappearing after ${round} seeding rounds`);
-      const seeds = await loadSeeds(this.loadStock, missing);
-      // Set-if-not-exists: another reserve may have seeded (and already used) the counter during the await.
-      for (const [productId, value] of seeds) if (!this.stock.has(productId)) this.stock.set(productId, value);
+      // Written while the database's rows are still held (StockLoader). Set-if-not-exists: another
+      // reserve may have seeded (and already used) the counter during the await.
+      const seeds = await seedCounters(this.loadStock, missing, async (read) => {
+        for (const [productId, value] of read) if (!this.stock.has(productId)) this.stock.set(productId, value);
+      });
       // A product the loader does not know has nothing to sell; it gets no counter (none is invented) and the order is refused.
       const unknown = missing.find((productId) => !seeds.has(productId));
       if (unknown !== undefined) return { ok: false, productId: unknown, available: 0 };

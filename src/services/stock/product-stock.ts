@@ -1,4 +1,8 @@
+import type { EntityManager } from '@mikro-orm/knex';
+import { sqlTransaction } from '../../db/sql';
 import { ProductStatus } from '../../entities';
+import { retryOnDeadlock } from '../shared/deadlock';
+import type { StockLoader } from './stock-guard';
 
 /**
  * Stock status follows stock: every statement that changes `product.stock` moves `status` in the
@@ -56,4 +60,24 @@ export function statusAfterSellerChange(
 /** Whether a SOLD_OUT is the seller's own after they change the product: they named it, or named nothing and it was. */
 export function soldOutBySellerAfter(before: { soldOutBySeller: boolean }, asked: ProductStatus | null | undefined): boolean {
   return asked == null ? before.soldOutBySeller : asked === ProductStatus.SOLD_OUT;
+}
+
+/**
+ * The StockGuard's loader on the database: the products' stock read under a shared row lock, held
+ * until `write` has put it in the counters. A stock change holds its product's row (the take, the
+ * give-back, a seller's edit) until it has moved the counter, so the read waits for it to commit
+ * and sees it, or comes first and the change then moves the seeded counter. On SQLite the one
+ * connection serializes the transactions the same way.
+ */
+export function seedFromDatabase(em: EntityManager): StockLoader {
+  return (productIds, write) =>
+    retryOnDeadlock(() =>
+      sqlTransaction(em.fork(), async (sql) => {
+        const rows = await sql.rows<{ id: unknown; stock: unknown }>(
+          `select id, stock from product where id in (${productIds.map(() => '?').join(', ')}) order by id${sql.forShare}`,
+          productIds,
+        );
+        await write(new Map(rows.map((row) => [Number(row.id), Number(row.stock)])));
+      }),
+    );
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { Logger } from '../../logger';
 import { globEscape, scanKeys, type RedisClient } from '../shared/redis-client';
-import { assertProductId, loadSeeds, MAX_SEED_ROUNDS, normalizeLines } from './stock-guard';
+import { assertProductId, MAX_SEED_ROUNDS, normalizeLines, seedCounters } from './stock-guard';
 import type { ReserveResult, StockGuard, StockLine, StockLoader } from './stock-guard';
 
 /** See release: a second round is only needed in a pathological race. */
@@ -145,9 +145,11 @@ export class RedisStockGuard implements StockGuard {
       if (round === MAX_SEED_ROUNDS)
         throw new Error(`StockGuard: counters for order ${orderId} kept disappearing after ${round} seeding rounds`);
       const missing = rest.map(Number);
-      const seeds = await loadSeeds(this.loadStock, missing);
-      // NX: another instance may have seeded (and already used) the counter since the script ran.
-      await Promise.all([...seeds].map(([productId, value]) => this.redis.set(this.counterKey(productId), value, 'NX')));
+      // Written while MySQL's rows are still locked (StockLoader). NX: another instance may have
+      // seeded (and already used) the counter since the script ran.
+      const seeds = await seedCounters(this.loadStock, missing, async (read) => {
+        await Promise.all([...read].map(([productId, value]) => this.redis.set(this.counterKey(productId), value, 'NX')));
+      });
       // A product the loader does not know has nothing to sell; it gets no counter (none is invented) and the order is refused.
       const unknown = missing.find((productId) => !seeds.has(productId));
       if (unknown !== undefined) return { ok: false, productId: unknown, available: 0 };

@@ -1,7 +1,13 @@
 export type StockLine = { productId: number; quantity: number };
 export type ReserveResult = { ok: true } | { ok: false; productId: number; available: number };
-/** Reads products' current sellable stock from MySQL (the source of truth); used to seed missing counters. */
-export type StockLoader = (productIds: number[]) => Promise<Map<number, number>>;
+/**
+ * Seeds missing counters from MySQL (the source of truth): reads the products' sellable stock under
+ * a shared row lock and calls `write` with it before the lock is released. Every stock change moves
+ * its counter while it still holds the product's row (before its COMMIT, see README "Stock"), so no
+ * change can commit between this read and the counter's write: a seed never misses a change, and a
+ * change never lands on a counter seeded with it already.
+ */
+export type StockLoader = (productIds: number[], write: (stock: Map<number, number>) => Promise<void>) => Promise<void>;
 
 /**
  * The StockGuard port: a fast, atomic first line of defence against overselling, shared by every app
@@ -49,16 +55,26 @@ export function assertProductId(productId: number): void {
   if (!Number.isSafeInteger(productId) || productId <= 0) throw new Error(`StockGuard: invalid product id ${productId}`);
 }
 
-/** Loads stock for missing counters and checks what the loader returned; products it does not know are left out. */
-export async function loadSeeds(loadStock: StockLoader, productIds: number[]): Promise<Map<number, number>> {
-  const loaded = await loadStock(productIds);
-  const seeds = new Map<number, number>();
-  for (const productId of productIds) {
-    const stock = loaded.get(productId);
-    if (stock === undefined) continue;
-    if (!Number.isSafeInteger(stock)) throw new Error(`StockGuard: loader returned non-integer stock ${stock} for product ${productId}`);
-    // MySQL never holds negative stock; clamping keeps a bad row from letting the counter go below zero.
-    seeds.set(productId, Math.max(0, stock));
-  }
+/**
+ * Seeds missing counters: `write` gets the stock the loader read (checked: products it does not know
+ * are left out, negative stock is 0), while the loader still holds the rows. Returns the seeds.
+ */
+export async function seedCounters(
+  loadStock: StockLoader,
+  productIds: number[],
+  write: (seeds: Map<number, number>) => Promise<void>,
+): Promise<Map<number, number>> {
+  let seeds = new Map<number, number>();
+  await loadStock(productIds, async (loaded) => {
+    seeds = new Map<number, number>();
+    for (const productId of productIds) {
+      const stock = loaded.get(productId);
+      if (stock === undefined) continue;
+      if (!Number.isSafeInteger(stock)) throw new Error(`StockGuard: loader returned non-integer stock ${stock} for product ${productId}`);
+      // MySQL never holds negative stock; clamping keeps a bad row from letting the counter go below zero.
+      seeds.set(productId, Math.max(0, stock));
+    }
+    await write(seeds);
+  });
   return seeds;
 }
