@@ -252,6 +252,9 @@ async function runScenario(steps: Op[][]): Promise<string[]> {
         // Days pass: every delivered line is past its confirmation window.
         await appOf(op.on).services.sweeper.confirmDelivered(new Date(Date.now() + 30 * 24 * 3600_000));
         return;
+      case 'dropCounters':
+        await appOf(op.on).stock.forget(products.map((p) => Number(p.id)));
+        return;
       case 'cancelItems': {
         // Some units of some unshipped lines with units left: the customer's (any line), a seller's
         // (its own; the other seller's if it has none), or a seller's try at the other seller's

@@ -32,6 +32,8 @@ export type Op =
   | { kind: 'deliver'; order: number; shipment: number; by: 'seller' | 'admin'; on: On }
   | { kind: 'confirmPurchase'; order: number; on: On }
   | { kind: 'autoConfirm'; on: On }
+  /** The StockGuard's counters of the scenario's products dropped (a flush, a failover, a drift): rebuilt from MySQL by the next checkout. */
+  | { kind: 'dropCounters'; on: On }
   // Issue #16: a partial cancel (cancelOrderItems) of some units of some unshipped lines, by the
   // customer or by a seller of its own lines (rarely of the other seller's: NOT_FOUND); 'twice'
   // sends the same request to both instances at once.
@@ -132,6 +134,7 @@ export const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('confirmPurchase' as const), order: slot, on }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('autoConfirm' as const), on }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('dropCounters' as const), on }) },
   {
     weight: 7,
     arbitrary: fc.record({
