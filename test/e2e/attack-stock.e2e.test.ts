@@ -1,0 +1,192 @@
+import { Product } from '../../src/entities';
+import { beforeCommit } from '../../src/db/before-commit';
+import {
+  AddToCartDocument,
+  CancelOrderDocument,
+  ClearCartDocument,
+  CreateOrderDocument,
+  UpdateProductDocument,
+} from '../generated/graphql';
+import { signUpAs, type TestAccount } from '../factories/accounts';
+import { createProduct } from '../factories/catalog';
+import { orderProducts } from '../factories/orders';
+import * as race from '../helpers/checkout-race';
+import { codeOf } from '../helpers/graphql-client';
+import { deleteRedisKeys, EMBEDDED, startTestApp, sweeperWithoutGrace, type TestApp } from '../helpers/test-app';
+
+/**
+ * Attacks on the StockGuard's counters after the change that moves every stock change's counter
+ * inside its transaction (README "Stock"). Tests without itProductionProfile run on both profiles.
+ * A failing test names the rule it breaks:
+ * - SETTLED: once nothing is in flight, a counter equals MySQL's stock or is missing;
+ * - NEVER-LOW: a counter is never below what MySQL can sell;
+ * - NEVER-OVERSOLD; LIVENESS (no wave of SERVICE_UNAVAILABLE);
+ * - ROLLBACK: a transaction that rolls back never moves the counter; one that commits always does.
+ */
+let t: TestApp;
+let seller: TestAccount;
+beforeAll(async () => {
+  // A small transaction pool: a rebuild waiting on a locked row must not starve the holder.
+  t = await startTestApp({
+    DATABASE_POOL_SIZE: '2',
+    ORDER_SWEEP_INTERVAL_MS: '3600000',
+    ORDER_MAX_PENDING_PER_CUSTOMER: '1000000',
+    ORDER_CREATE_PER_MINUTE: '1000000',
+  });
+  seller = await signUpAs(t.client, 'SELLER');
+}, 120_000);
+afterAll(async () => {
+  await t?.close();
+});
+afterEach(() => jest.restoreAllMocks());
+
+const mysqlStock = async (id: string) => (await t.app.orm.em.fork().findOneOrFail(Product, Number(id))).stock;
+const counter = async (id: string) => (await t.app.stock.counters([Number(id)])).get(Number(id)) ?? null;
+
+/** SETTLED: the counter is MySQL's stock, or missing. */
+async function expectSettled(id: string): Promise<void> {
+  const [stock, value] = [await mysqlStock(id), await counter(id)];
+  expect({ rule: 'SETTLED', mysql: stock, counter: value }).toEqual({
+    rule: 'SETTLED',
+    mysql: stock,
+    counter: value === null ? null : stock,
+  });
+}
+
+/** Drops every counter the app has (a Redis flush of the app's keys, or the in-process map). */
+async function flushCounters(productIds: string[]): Promise<void> {
+  if (EMBEDDED) await t.app.stock.forget(productIds.map(Number));
+  else await deleteRedisKeys(`${t.redisPrefix}{stock}`);
+}
+
+describe('SETTLED: a checkout whose counter is rebuilt between its hold and its COMMIT', () => {
+  it('the counter ends at MySQL stock (the take is not lost by a rebuild that read MySQL before the order committed)', async () => {
+    const alice = await signUpAs(t.client, 'CUSTOMER');
+    const product = await createProduct(t.client, seller.token, { name: '홀드 후 재구축', stock: 10 });
+    const stock = t.app.stock;
+    const reserve = stock.reserve.bind(stock);
+    const release = stock.release.bind(stock);
+    jest.spyOn(stock, 'reserve').mockImplementationOnce(async (orderId, lines) => {
+      const held = await reserve(orderId, lines);
+      // The counter is dropped (a flush, a drift fix) and rebuilt by someone else's reserve before
+      // this order's transaction has taken the unit in MySQL.
+      await stock.forget([Number(product.id)]);
+      expect(await reserve('probe-rebuild', [{ productId: Number(product.id), quantity: 1 }])).toEqual({ ok: true });
+      await release('probe-rebuild');
+      return held;
+    });
+    await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 1 }]);
+    expect(await mysqlStock(product.id)).toBe(9);
+    await expectSettled(product.id);
+  });
+});
+
+describe("NEVER-LOW: a change of stock whose counter's move fails while Redis is unreachable", () => {
+  it("a seller's restock: the counter is not left below MySQL, and the restocked units can be bought", async () => {
+    const buyer = await signUpAs(t.client, 'CUSTOMER');
+    const product = await createProduct(t.client, seller.token, { name: '재입고 장애', stock: 3 });
+    await orderProducts(t.client, buyer.token, [{ productId: product.id, quantity: 1 }]); // counter 2
+    const stock = t.app.stock;
+    // Redis is unreachable for the adjust and the drop that follows it.
+    jest.spyOn(stock, 'adjust').mockRejectedValueOnce(new Error('connect ECONNREFUSED (simulated)'));
+    jest.spyOn(stock, 'forget').mockRejectedValueOnce(new Error('connect ECONNREFUSED (simulated)'));
+    await t.client.ok(UpdateProductDocument, { id: product.id, input: { stock: 10 } }, { token: seller.token });
+    jest.restoreAllMocks();
+    expect(await mysqlStock(product.id)).toBe(10);
+    const value = await counter(product.id);
+    expect({ rule: 'NEVER-LOW', counterBelowMysql: value !== null && value < 10 }).toEqual({ rule: 'NEVER-LOW', counterBelowMysql: false });
+    const order = await orderProducts(t.client, buyer.token, [{ productId: product.id, quantity: 5 }]).catch((err: unknown) => err);
+    expect({ rule: 'NEVER-LOW', order: order instanceof Error ? order.message : 'placed' }).toEqual({ rule: 'NEVER-LOW', order: 'placed' });
+  });
+
+  it("an unpaid order's cancel: the hold stays recorded and the sweeper gives the units back once", async () => {
+    const buyer = await signUpAs(t.client, 'CUSTOMER');
+    const product = await createProduct(t.client, seller.token, { name: '취소 장애', stock: 5 });
+    const order = await orderProducts(t.client, buyer.token, [{ productId: product.id, quantity: 2 }]);
+    const stock = t.app.stock;
+    jest.spyOn(stock, 'release').mockRejectedValueOnce(new Error('connect ECONNREFUSED (simulated)'));
+    jest.spyOn(stock, 'forget').mockRejectedValueOnce(new Error('connect ECONNREFUSED (simulated)'));
+    await t.client.ok(CancelOrderDocument, { orderId: order.orderId }, { token: buyer.token });
+    jest.restoreAllMocks();
+    expect(await mysqlStock(product.id)).toBe(5);
+    expect(await sweeperWithoutGrace(t.app).settleStaleReservations()).toBeGreaterThanOrEqual(1);
+    await expectSettled(product.id);
+  });
+});
+
+describe("a rebuild during a seller's counter move (both profiles)", () => {
+  it("the rebuilding checkout goes through and the counter ends at MySQL's stock", async () => {
+    const buyer = await signUpAs(t.client, 'CUSTOMER');
+    const product = await createProduct(t.client, seller.token, { name: '양쪽 프로필', stock: 10 });
+    await orderProducts(t.client, buyer.token, [{ productId: product.id, quantity: 1 }]);
+    await t.client.ok(ClearCartDocument, {}, { token: buyer.token });
+    await t.client.ok(AddToCartDocument, { productId: product.id, quantity: 1 }, { token: buyer.token });
+    const stock = t.app.stock;
+    const adjust = stock.adjust.bind(stock);
+    let checkout: Promise<unknown> = Promise.resolve();
+    jest.spyOn(stock, 'adjust').mockImplementationOnce(async (productId, delta) => {
+      await stock.forget([Number(product.id)]);
+      checkout = t.client.request(CreateOrderDocument, {}, { token: buyer.token });
+      checkout.catch(() => undefined);
+      // Let the checkout reach its rebuild (it waits for this transaction, or goes first).
+      for (let i = 0; i < 20 && (await counter(product.id)) === null; i++) await new Promise((r) => setTimeout(r, 10));
+      return adjust(productId, delta);
+    });
+    await t.client.ok(UpdateProductDocument, { id: product.id, input: { stock: 4 } }, { token: seller.token });
+    const result = (await checkout) as Parameters<typeof codeOf>[0];
+    expect({ rule: 'LIVENESS', code: codeOf(result) ?? 'placed' }).toEqual({ rule: 'LIVENESS', code: 'placed' });
+    expect(await mysqlStock(product.id)).toBe(3);
+    await expectSettled(product.id);
+  });
+});
+
+describe('ROLLBACK: before-commit steps', () => {
+  it('a step queued in a transaction that rolls back never runs', async () => {
+    let ran = 0;
+    await expect(
+      t.app.orm.em.fork().transactional(async (tx) => {
+        beforeCommit(tx, async () => {
+          ran++;
+        });
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(ran).toBe(0);
+  });
+
+  it('a step queued in a nested transaction runs once the outer transaction commits (a give-back must not be lost)', async () => {
+    let ran = 0;
+    await t.app.orm.em.fork().transactional(async (tx) => {
+      await tx.transactional(async (inner) => {
+        beforeCommit(inner, async () => {
+          ran++;
+        });
+      });
+    });
+    expect({ rule: 'ROLLBACK (a committed change moves its counter)', ran }).toEqual({
+      rule: 'ROLLBACK (a committed change moves its counter)',
+      ran: 1,
+    });
+  });
+});
+
+it('a burst of checkouts with the counters flushed mid-way, restocks, on a pool of 2: no SERVICE_UNAVAILABLE, never oversold, settled counter follows MySQL', async () => {
+  const initial = 20;
+  const product = await createProduct(t.client, seller.token, { name: '폭주', stock: initial });
+  const customers = await race.customersWithCart([t.client], 60, [{ productId: product.id, quantity: 1 }]);
+  const first = race.orderAtOnce([t.client], customers.slice(0, 30));
+  await new Promise((r) => setTimeout(r, 30));
+  await flushCounters([product.id]);
+  const firstWave = await first;
+  const restock = (async () => {
+    const now = await mysqlStock(product.id);
+    await t.client.ok(UpdateProductDocument, { id: product.id, input: { stock: now + 5 } }, { token: seller.token });
+  })();
+  const second = race.orderAtOnce([t.client], customers.slice(30));
+  await flushCounters([product.id]);
+  const [secondWave] = await Promise.all([second, restock]);
+  expect({ rule: 'LIVENESS', other: [...firstWave.other, ...secondWave.other] }).toEqual({ rule: 'LIVENESS', other: [] });
+  const left = await mysqlStock(product.id);
+  expect({ rule: 'NEVER-OVERSOLD', negative: left < 0 }).toEqual({ rule: 'NEVER-OVERSOLD', negative: false });
+  await expectSettled(product.id);
+}, 120_000);
