@@ -12,7 +12,9 @@ import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import * as race from '../helpers/checkout-race';
 import { codeOf } from '../helpers/graphql-client';
-import { deleteRedisKeys, EMBEDDED, startTestApp, sweeperWithoutGrace, type TestApp } from '../helpers/test-app';
+import { cancelItems, threeLineOrder } from '../helpers/partial-refunds';
+import { startShippingWorld, type ShippingWorld } from '../helpers/shipping';
+import { deleteRedisKeys, EMBEDDED, sweeperWithoutGrace, type TestApp } from '../helpers/test-app';
 
 /**
  * Attacks on the StockGuard's counters after the change that moves every stock change's counter
@@ -23,20 +25,22 @@ import { deleteRedisKeys, EMBEDDED, startTestApp, sweeperWithoutGrace, type Test
  * - NEVER-OVERSOLD; LIVENESS (no wave of SERVICE_UNAVAILABLE);
  * - ROLLBACK: a transaction that rolls back never moves the counter; one that commits always does.
  */
+let w: ShippingWorld;
 let t: TestApp;
 let seller: TestAccount;
 beforeAll(async () => {
   // A small transaction pool: a rebuild waiting on a locked row must not starve the holder.
-  t = await startTestApp({
+  w = await startShippingWorld({
     DATABASE_POOL_SIZE: '2',
     ORDER_SWEEP_INTERVAL_MS: '3600000',
     ORDER_MAX_PENDING_PER_CUSTOMER: '1000000',
     ORDER_CREATE_PER_MINUTE: '1000000',
   });
+  t = w.t;
   seller = await signUpAs(t.client, 'SELLER');
 }, 120_000);
 afterAll(async () => {
-  await t?.close();
+  await w?.close();
 });
 afterEach(() => jest.restoreAllMocks());
 
@@ -136,6 +140,88 @@ describe("a rebuild during a seller's counter move (both profiles)", () => {
     const result = (await checkout) as Parameters<typeof codeOf>[0];
     expect({ rule: 'LIVENESS', code: codeOf(result) ?? 'placed' }).toEqual({ rule: 'LIVENESS', code: 'placed' });
     expect(await mysqlStock(product.id)).toBe(3);
+    await expectSettled(product.id);
+  });
+});
+
+/** `buyer`'s cart holds one unit of `productId`. */
+async function cartOfOne(buyer: TestAccount, productId: string): Promise<void> {
+  await t.client.ok(ClearCartDocument, {}, { token: buyer.token });
+  await t.client.ok(AddToCartDocument, { productId, quantity: 1 }, { token: buyer.token });
+}
+
+/**
+ * Drops the counter and starts `buyer`'s checkout on `client` (which rebuilds it), then lets it reach
+ * its rebuild (blocked on the product's row, or done) for up to ~200 ms. Returns the checkout's result.
+ */
+async function rebuildDuring(productId: string, buyer: TestAccount, client = t.client): Promise<{ checkout: Promise<unknown> }> {
+  await t.app.stock.forget([Number(productId)]);
+  const checkout = client.request(CreateOrderDocument, {}, { token: buyer.token });
+  checkout.catch(() => undefined);
+  for (let i = 0; i < 20 && (await counter(productId)) === null; i++) await new Promise((r) => setTimeout(r, 10));
+  return { checkout };
+}
+
+const placed = (result: unknown) => codeOf(result as Parameters<typeof codeOf>[0]) ?? 'placed';
+
+describe('a rebuild during the counter move of other changes', () => {
+  it("a partially refunded line: the rebuilding checkout goes through and the counter ends at MySQL's stock", async () => {
+    const order = await threeLineOrder(w);
+    const buyer = await signUpAs(t.client, 'CUSTOMER');
+    await cartOfOne(buyer, order.a2.productId);
+    const stock = t.app.stock;
+    const adjust = stock.adjust.bind(stock);
+    let checkout: Promise<unknown> = Promise.resolve();
+    jest.spyOn(stock, 'adjust').mockImplementationOnce(async (productId, delta) => {
+      ({ checkout } = await rebuildDuring(order.a2.productId, buyer));
+      return adjust(productId, delta);
+    });
+    const res = await cancelItems(t.client, w.customer.token, order.orderId, [{ itemId: order.a2.id, quantity: 1 }]);
+    expect(res.errors).toBeUndefined();
+    expect({ rule: 'LIVENESS', checkout: placed(await checkout) }).toEqual({ rule: 'LIVENESS', checkout: 'placed' });
+    expect(await mysqlStock(order.a2.productId)).toBe(50 - 3 + 1 - 1);
+    await expectSettled(order.a2.productId);
+  });
+
+  it("a cancel on one instance while another instance's checkout rebuilds the counter: its units come back once", async () => {
+    const peer = await t.startPeer();
+    try {
+      const [alice, bob] = await Promise.all([signUpAs(t.client, 'CUSTOMER'), signUpAs(t.client, 'CUSTOMER')]);
+      const product = await createProduct(t.client, seller.token, { name: '두 인스턴스', stock: 10 });
+      const order = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 3 }]);
+      await cartOfOne(bob, product.id);
+      const stock = t.app.stock;
+      const release = stock.release.bind(stock);
+      let checkout: Promise<unknown> = Promise.resolve();
+      jest.spyOn(stock, 'release').mockImplementationOnce(async (orderId) => {
+        ({ checkout } = await rebuildDuring(product.id, bob, peer.client));
+        return release(orderId);
+      });
+      await t.client.ok(CancelOrderDocument, { orderId: order.orderId }, { token: alice.token });
+      expect({ rule: 'LIVENESS', checkout: placed(await checkout) }).toEqual({ rule: 'LIVENESS', checkout: 'placed' });
+      expect(await mysqlStock(product.id)).toBe(9);
+      await expectSettled(product.id);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('the sweeper expiring an order while a checkout rebuilds the counter: the units come back once', async () => {
+    const [alice, bob] = await Promise.all([signUpAs(t.client, 'CUSTOMER'), signUpAs(t.client, 'CUSTOMER')]);
+    const product = await createProduct(t.client, seller.token, { name: '만료 경합', stock: 6 });
+    const order = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 2 }]);
+    await cartOfOne(bob, product.id);
+    const stock = t.app.stock;
+    const release = stock.release.bind(stock);
+    let checkout: Promise<unknown> = Promise.resolve();
+    jest.spyOn(stock, 'release').mockImplementationOnce(async (orderId) => {
+      ({ checkout } = await rebuildDuring(product.id, bob));
+      return release(orderId);
+    });
+    // A day later: the order is past its payment window.
+    expect(await sweeperWithoutGrace(t.app).expireOverdue(new Date(Date.now() + 86_400_000))).toBeGreaterThanOrEqual(1);
+    expect({ rule: 'LIVENESS', checkout: placed(await checkout) }).toEqual({ rule: 'LIVENESS', checkout: 'placed' });
+    expect(await mysqlStock(product.id)).toBe(5);
     await expectSettled(product.id);
   });
 });
