@@ -1,3 +1,4 @@
+import mysql from 'mysql2/promise';
 import { Product } from '../../src/entities';
 import { beforeCommit } from '../../src/db/before-commit';
 import {
@@ -14,7 +15,7 @@ import * as race from '../helpers/checkout-race';
 import { codeOf } from '../helpers/graphql-client';
 import { cancelItems, threeLineOrder } from '../helpers/partial-refunds';
 import { startShippingWorld, type ShippingWorld } from '../helpers/shipping';
-import { deleteRedisKeys, EMBEDDED, sweeperWithoutGrace, type TestApp } from '../helpers/test-app';
+import { deleteRedisKeys, EMBEDDED, itProductionProfile, sweeperWithoutGrace, TEST_MYSQL_URL, type TestApp } from '../helpers/test-app';
 
 /**
  * Attacks on the StockGuard's counters after the change that moves every stock change's counter
@@ -224,6 +225,47 @@ describe('a rebuild during the counter move of other changes', () => {
     expect(await mysqlStock(product.id)).toBe(5);
     await expectSettled(product.id);
   });
+});
+
+describe('NEVER-LOW: a transaction that fails after its before-commit step ran', () => {
+  itProductionProfile(
+    'a seller lowering stock whose COMMIT never happens (the connection dies): the counter is not left below MySQL',
+    async () => {
+      const admin = await mysql.createConnection(TEST_MYSQL_URL);
+      try {
+        const product = await createProduct(t.client, seller.token, { name: '커밋 실패', stock: 10 });
+        const buyer = await signUpAs(t.client, 'CUSTOMER');
+        await orderProducts(t.client, buyer.token, [{ productId: product.id, quantity: 1 }]); // counter 9
+        const stock = t.app.stock;
+        const adjust = stock.adjust.bind(stock);
+        let killed = 0;
+        jest.spyOn(stock, 'adjust').mockImplementationOnce(async (productId, delta) => {
+          await adjust(productId, delta);
+          // The seller's transaction (the only one open on this database) loses its connection before COMMIT.
+          const [rows] = await admin.query(
+            'select t.trx_mysql_thread_id as id from information_schema.innodb_trx t join information_schema.processlist p on p.id = t.trx_mysql_thread_id where p.db = ?',
+            [t.dbName],
+          );
+          for (const row of rows as Array<{ id: number }>) {
+            await admin.query(`kill ${Number(row.id)}`);
+            killed++;
+          }
+        });
+        const res = await t.client.request(UpdateProductDocument, { id: product.id, input: { stock: 3 } }, { token: seller.token });
+        expect(killed).toBe(1);
+        expect(res.errors).toBeDefined();
+        expect(await mysqlStock(product.id)).toBe(9); // rolled back
+        const value = await counter(product.id);
+        expect({ rule: 'NEVER-LOW', mysql: 9, counterBelowMysql: value !== null && value < 9 }).toEqual({
+          rule: 'NEVER-LOW',
+          mysql: 9,
+          counterBelowMysql: false,
+        });
+      } finally {
+        await admin.end();
+      }
+    },
+  );
 });
 
 describe('ROLLBACK: before-commit steps', () => {
