@@ -5,6 +5,7 @@ import {
   AddToCartDocument,
   CancelOrderDocument,
   ClearCartDocument,
+  ConfirmPaymentDocument,
   CreateOrderDocument,
   UpdateProductDocument,
 } from '../generated/graphql';
@@ -13,7 +14,8 @@ import { createProduct } from '../factories/catalog';
 import { orderProducts } from '../factories/orders';
 import * as race from '../helpers/checkout-race';
 import { codeOf } from '../helpers/graphql-client';
-import { cancelItems, threeLineOrder } from '../helpers/partial-refunds';
+import { cancelItems, cancelWhole, threeLineOrder } from '../helpers/partial-refunds';
+import { authorizeOrder } from '../helpers/toss';
 import { startShippingWorld, type ShippingWorld } from '../helpers/shipping';
 import { deleteRedisKeys, EMBEDDED, itProductionProfile, sweeperWithoutGrace, TEST_MYSQL_URL, type TestApp } from '../helpers/test-app';
 
@@ -224,6 +226,44 @@ describe('a rebuild during the counter move of other changes', () => {
     expect({ rule: 'LIVENESS', checkout: placed(await checkout) }).toEqual({ rule: 'LIVENESS', checkout: 'placed' });
     expect(await mysqlStock(product.id)).toBe(5);
     await expectSettled(product.id);
+  });
+});
+
+describe("payment failure (the give-back queued with beforeCommit in the caller's transaction)", () => {
+  it('a tampered confirm fails the order while a checkout rebuilds the counter: the units come back once', async () => {
+    const [alice, bob] = await Promise.all([signUpAs(t.client, 'CUSTOMER'), signUpAs(t.client, 'CUSTOMER')]);
+    const product = await createProduct(t.client, seller.token, { name: '결제 실패 경합', stock: 8, price: 15000 });
+    const order = await orderProducts(t.client, alice.token, [{ productId: product.id, quantity: 2 }]);
+    const auth = authorizeOrder(w.toss, order);
+    await cartOfOne(bob, product.id);
+    const stock = t.app.stock;
+    const release = stock.release.bind(stock);
+    let checkout: Promise<unknown> = Promise.resolve();
+    jest.spyOn(stock, 'release').mockImplementationOnce(async (orderId) => {
+      ({ checkout } = await rebuildDuring(product.id, bob));
+      return release(orderId);
+    });
+    const res = await t.client.request(ConfirmPaymentDocument, { input: { ...auth, amount: 100 } }, { token: alice.token });
+    expect(codeOf(res)).toBe('PAYMENT_FAILED');
+    expect({ rule: 'LIVENESS', checkout: placed(await checkout) }).toEqual({ rule: 'LIVENESS', checkout: 'placed' });
+    expect(await mysqlStock(product.id)).toBe(7);
+    await expectSettled(product.id);
+  });
+});
+
+describe('SETTLED: a paid order whose hold could not be settled (Redis blip at payment)', () => {
+  it('a partial refund then the full refund: the counter ends at MySQL stock (the refunded line is not given back twice)', async () => {
+    const stock = t.app.stock;
+    jest.spyOn(stock, 'settle').mockRejectedValueOnce(new Error('connect ECONNREFUSED (simulated)'));
+    const order = await threeLineOrder(w);
+    jest.restoreAllMocks();
+    expect(await stock.reservation(order.orderId)).not.toBeNull(); // the hold is still recorded
+    expect((await cancelItems(t.client, w.customer.token, order.orderId, [{ itemId: order.a2.id, quantity: 1 }])).errors).toBeUndefined();
+    expect((await cancelWhole(t.client, w.customer.token, order.orderId)).errors).toBeUndefined();
+    await w.toss.waitForWebhooks();
+    await sweeperWithoutGrace(t.app).settleStaleReservations();
+    expect(await mysqlStock(order.a2.productId)).toBe(50);
+    await expectSettled(order.a2.productId);
   });
 });
 
