@@ -17,7 +17,15 @@ import { codeOf } from '../helpers/graphql-client';
 import { cancelItems, cancelWhole, threeLineOrder } from '../helpers/partial-refunds';
 import { authorizeOrder } from '../helpers/toss';
 import { startShippingWorld, type ShippingWorld } from '../helpers/shipping';
-import { deleteRedisKeys, EMBEDDED, itProductionProfile, sweeperWithoutGrace, TEST_MYSQL_URL, type TestApp } from '../helpers/test-app';
+import {
+  deleteRedisKeys,
+  EMBEDDED,
+  itProductionProfile,
+  startTestApp,
+  sweeperWithoutGrace,
+  TEST_MYSQL_URL,
+  type TestApp,
+} from '../helpers/test-app';
 
 /**
  * Attacks on the StockGuard's counters after the change that moves every stock change's counter
@@ -47,12 +55,12 @@ afterAll(async () => {
 });
 afterEach(() => jest.restoreAllMocks());
 
-const mysqlStock = async (id: string) => (await t.app.orm.em.fork().findOneOrFail(Product, Number(id))).stock;
-const counter = async (id: string) => (await t.app.stock.counters([Number(id)])).get(Number(id)) ?? null;
+const mysqlStock = async (id: string, app = t) => (await app.app.orm.em.fork().findOneOrFail(Product, Number(id))).stock;
+const counter = async (id: string, app = t) => (await app.app.stock.counters([Number(id)])).get(Number(id)) ?? null;
 
 /** SETTLED: the counter is MySQL's stock, or missing. */
-async function expectSettled(id: string): Promise<void> {
-  const [stock, value] = [await mysqlStock(id), await counter(id)];
+async function expectSettled(id: string, app = t): Promise<void> {
+  const [stock, value] = [await mysqlStock(id, app), await counter(id, app)];
   expect({ rule: 'SETTLED', mysql: stock, counter: value }).toEqual({
     rule: 'SETTLED',
     mysql: stock,
@@ -61,9 +69,9 @@ async function expectSettled(id: string): Promise<void> {
 }
 
 /** Drops every counter the app has (a Redis flush of the app's keys, or the in-process map). */
-async function flushCounters(productIds: string[]): Promise<void> {
-  if (EMBEDDED) await t.app.stock.forget(productIds.map(Number));
-  else await deleteRedisKeys(`${t.redisPrefix}{stock}`);
+async function flushCounters(productIds: string[], app = t): Promise<void> {
+  if (EMBEDDED) await app.app.stock.forget(productIds.map(Number));
+  else await deleteRedisKeys(`${app.redisPrefix}{stock}`);
 }
 
 describe('SETTLED: a checkout whose counter is rebuilt between its hold and its COMMIT', () => {
@@ -359,16 +367,18 @@ it('a burst of checkouts with the counters flushed mid-way, restocks, on a pool 
   await expectSettled(product.id);
 }, 120_000);
 
-it('two-product orders in both line orders, cancels, restocks and counter flushes at once on a pool of 2: no deadlock or lock-wait error, never oversold, settled', async () => {
+/** Crossed two-product orders with cancels, restocks and counter flushes at once on `app`. */
+async function crossedBurst(app: TestApp): Promise<void> {
+  const seller = await signUpAs(app.client, 'SELLER');
   const [p, q] = await Promise.all([
-    createProduct(t.client, seller.token, { name: '교차 P', stock: 15 }),
-    createProduct(t.client, seller.token, { name: '교차 Q', stock: 15 }),
+    createProduct(app.client, seller.token, { name: '교차 P', stock: 15 }),
+    createProduct(app.client, seller.token, { name: '교차 Q', stock: 15 }),
   ]);
-  const forward = await race.customersWithCart([t.client], 12, [
+  const forward = await race.customersWithCart([app.client], 12, [
     { productId: p.id, quantity: 1 },
     { productId: q.id, quantity: 1 },
   ]);
-  const backward = await race.customersWithCart([t.client], 12, [
+  const backward = await race.customersWithCart([app.client], 12, [
     { productId: q.id, quantity: 1 },
     { productId: p.id, quantity: 1 },
   ]);
@@ -377,23 +387,23 @@ it('two-product orders in both line orders, cancels, restocks and counter flushe
   let placedCount = 0;
   await Promise.all([
     ...customers.map(async (c, i) => {
-      const res = await t.client.request(CreateOrderDocument, {}, { token: c.token });
+      const res = await app.client.request(CreateOrderDocument, {}, { token: c.token });
       const code = codeOf(res);
       if (code && code !== 'OUT_OF_STOCK') errors.push(res.errors);
       if (!res.data?.createOrder) return;
       placedCount++;
       // Every third order is cancelled right away (its give-back races the others' takes and rebuilds).
       if (i % 3 === 0) {
-        const cancel = await t.client.request(CancelOrderDocument, { orderId: res.data.createOrder.orderId }, { token: c.token });
+        const cancel = await app.client.request(CancelOrderDocument, { orderId: res.data.createOrder.orderId }, { token: c.token });
         if (cancel.errors) errors.push(cancel.errors);
       }
     }),
     (async () => {
       for (let round = 0; round < 4; round++) {
-        await flushCounters([p.id, q.id]);
+        await flushCounters([p.id, q.id], app);
         const id = round % 2 ? p.id : q.id;
-        const now = await mysqlStock(id);
-        const res = await t.client.request(UpdateProductDocument, { id, input: { stock: now + 1 } }, { token: seller.token });
+        const now = await mysqlStock(id, app);
+        const res = await app.client.request(UpdateProductDocument, { id, input: { stock: now + 1 } }, { token: seller.token });
         if (res.errors) errors.push(res.errors);
       }
     })(),
@@ -401,7 +411,27 @@ it('two-product orders in both line orders, cancels, restocks and counter flushe
   expect({ rule: 'LIVENESS / NO-DEADLOCK', errors }).toEqual({ rule: 'LIVENESS / NO-DEADLOCK', errors: [] });
   expect(placedCount).toBeGreaterThan(0);
   for (const id of [p.id, q.id]) {
-    expect({ rule: 'NEVER-OVERSOLD', negative: (await mysqlStock(id)) < 0 }).toEqual({ rule: 'NEVER-OVERSOLD', negative: false });
-    await expectSettled(id);
+    expect({ rule: 'NEVER-OVERSOLD', negative: (await mysqlStock(id, app)) < 0 }).toEqual({ rule: 'NEVER-OVERSOLD', negative: false });
+    await expectSettled(id, app);
+  }
+}
+
+it(
+  'two-product orders in both line orders, cancels, restocks and counter flushes at once on a pool of 2: no deadlock or lock-wait error, never oversold, settled',
+  () => crossedBurst(t),
+  120_000,
+);
+
+it('the same on a pool of ONE connection (a rebuild waiting for the pool must not block the holder)', async () => {
+  const one = await startTestApp({
+    DATABASE_POOL_SIZE: '1',
+    ORDER_SWEEP_INTERVAL_MS: '3600000',
+    ORDER_CREATE_PER_MINUTE: '1000000',
+    ORDER_MAX_PENDING_PER_CUSTOMER: '1000000',
+  });
+  try {
+    await crossedBurst(one);
+  } finally {
+    await one.close();
   }
 }, 120_000);
