@@ -12,11 +12,24 @@ const pending = new WeakMap<object, Array<() => Promise<void>>>();
  * back). Needs `beforeCommitSubscriber` registered on the ORM (app.ts).
  */
 export function beforeCommit(tx: EntityManager, step: () => Promise<void>): void {
-  const ctx = tx.getTransactionContext() as object | undefined;
-  if (!ctx) throw new Error('beforeCommit needs a transaction');
+  const inner = tx.getTransactionContext() as object | undefined;
+  if (!inner) throw new Error('beforeCommit needs a transaction');
+  // MikroORM announces the COMMIT of the outermost transaction only: a nested one's step waits for it.
+  const ctx = outermost(inner);
   const steps = pending.get(ctx);
   if (steps) steps.push(step);
   else pending.set(ctx, [step]);
+}
+
+/** The transaction `ctx` is nested in, if any, up to the outermost (MikroORM marks a nested transaction with its parent under a private symbol). */
+function outermost(ctx: object): object {
+  for (let current = ctx; ;) {
+    const key = Object.getOwnPropertySymbols(current).find((symbol) => symbol.description === 'parentTransaction');
+    const parent = key && (current as Record<symbol, unknown>)[key];
+    // A knex transaction is a function object.
+    if (!parent || (typeof parent !== 'object' && typeof parent !== 'function')) return current;
+    current = parent as object;
+  }
 }
 
 /** MikroORM's hook that runs the steps `beforeCommit` queued, in order (the root transaction's commit). */

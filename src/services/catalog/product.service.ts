@@ -89,7 +89,25 @@ export class ProductService {
    * (statusAfterSellerChange), so a change of either is made under the lock too.
    */
   async update(em: EntityManager, identity: Identity, id: string, data: UpdateProductData): Promise<Product> {
-    const product = await em.transactional(async (tx) => {
+    let moved: number | null = null;
+    try {
+      return await this.change(em, identity, id, data, (productId) => (moved = productId));
+    } catch (err) {
+      // The COMMIT failed after the counter moved: MySQL kept the old stock, so the counter (too low
+      // after a cut) is dropped and rebuilt from MySQL.
+      if (moved !== null) await this.stock.forget([moved]).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async change(
+    em: EntityManager,
+    identity: Identity,
+    id: string,
+    data: UpdateProductData,
+    onCounterMoved: (productId: number) => void,
+  ): Promise<Product> {
+    return em.transactional(async (tx) => {
       // Locked when the stock or the status changes (a delta against concurrent orders, and the
       // status follows the stock: statusAfterSellerChange) or the indexed text does (the index is
       // written after the row, so concurrent renames index in the order they commit).
@@ -111,7 +129,11 @@ export class ProductService {
         p.stock = data.stock;
         // The counter moves right before COMMIT, after the row's update and with its lock still held
         // (requireOwned locked it), so a counter being rebuilt from MySQL waits for it (README "Stock").
-        if (delta !== 0) beforeCommit(tx, () => this.moveCounter(p.id, delta));
+        if (delta !== 0)
+          beforeCommit(tx, async () => {
+            onCounterMoved(p.id);
+            await this.moveCounter(p.id, delta);
+          });
       }
       p.status = statusAfterSellerChange(before, p, data.status);
       p.soldOutBySeller = soldOutBySellerAfter(before, data.status);
@@ -121,7 +143,6 @@ export class ProductService {
       }
       return p;
     });
-    return product;
   }
 
   /** A seller's stock change on the StockGuard's counter; one that cannot take it is dropped (rebuilt from MySQL after the COMMIT). */

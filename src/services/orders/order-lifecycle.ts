@@ -144,13 +144,22 @@ export class OrderLifecycle {
    * Returns the order as it now is, and whether this call made the change.
    */
   async run(em: EntityManager, orderDbId: number, change: Change): Promise<{ changed: boolean; order: OrderRecord }> {
+    let returned: Array<{ productId: number }> = [];
     const moved = await retryOnDeadlock(() =>
       sqlTransaction(em, async (sql) => {
         const done = await this.change(sql, orderDbId, change);
-        if (done?.returned) await this.returnToGuard(done.order.orderId, done.returned);
+        if (done?.returned) {
+          returned = done.returned;
+          await this.returnToGuard(done.order.orderId, done.returned);
+        }
         return done;
       }),
-    );
+    ).catch(async (err: unknown) => {
+      // The COMMIT failed after the counters took the units back (MySQL did not): they are dropped
+      // and rebuilt from MySQL, rather than left too high.
+      if (returned.length) await this.deps.stock.forget(returned.map((line) => line.productId)).catch(() => undefined);
+      throw err;
+    });
     if (!moved) return { changed: false, order: await loadOrderRecord(em, orderDbId) };
     this.committed();
     // As committed: the order's row was locked from the change's update to its commit.
@@ -172,6 +181,15 @@ export class OrderLifecycle {
         // did until this change. Give them back by the same amounts.
         // Units already refunded by partial cancels were given back then.
         for (const line of units) await this.deps.stock.adjust(line.productId, line.units);
+      } else {
+        // The hold gave back what it held when made; units refunded line by line since (a paid order
+        // whose hold could not be settled) went back then, so they are taken out again: the counter
+        // moves by what MySQL got back, `units`.
+        const held = new Map(units.map((line) => [line.productId, line.units]));
+        for (const line of released) {
+          const twice = line.quantity - (held.get(line.productId) ?? 0);
+          if (twice !== 0) await this.deps.stock.adjust(line.productId, -twice);
+        }
       }
     } catch (err) {
       // A hold still recorded is released by the sweeper once it sees the order ended; counters that
