@@ -46,6 +46,13 @@ class OutageAwareCluster extends Cluster {
       for (let i = items.length - 1; i >= 0; i--) if (this.settled.has(items[i].command as object)) queue.removeOne(i);
       sendQueued();
     };
+    // The same at each node's connection: a command it re-queued when its socket closed, or was
+    // handed while reconnecting, is not written once the node is back if its caller has had its answer.
+    this.on('+node', (node: Redis) => {
+      const send = node.sendCommand.bind(node);
+      node.sendCommand = ((command: Parameters<Redis['sendCommand']>[0], stream?: Parameters<Redis['sendCommand']>[1]) =>
+        this.settled.has(command) ? command.promise : send(command, stream)) as Redis['sendCommand'];
+    });
   }
 
   /** A copy (the event bus's subscriber connection) that is outage-aware too: ioredis's would be a plain Cluster. */
