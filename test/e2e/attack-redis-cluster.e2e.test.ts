@@ -16,7 +16,6 @@ import { freePort } from '../helpers/app-process';
 import { codeOf, GraphQLClient } from '../helpers/graphql-client';
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster';
 import {
-  deleteRedisKeys,
   dropDatabase,
   isolatedNames,
   itProductionProfile,
@@ -45,19 +44,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   for (const c of clients) c.disconnect();
-  if (t) {
-    // The app stops first (its connections end, so nothing holds a lock DROP DATABASE would wait for);
-    // the cluster is down by now (the tests below), so its stop may fail: then the rest is closed by hand.
-    await t.app.close().catch(async () => {
-      await t.app.events.close().catch(() => undefined);
-      t.app.redis?.disconnect();
-      await t.app.orm.close(true).catch(() => undefined);
-    });
-    await dropDatabase(t.dbName);
-    await deleteRedisKeys(t.redisPrefix);
-    const storage = t.app.config.storage;
-    if (storage.kind === 'local') fs.rmSync(storage.directory, { recursive: true, force: true });
-  }
+  // The app stops first (its connections end, so nothing holds a lock DROP DATABASE would wait for).
+  await t?.close();
   await cluster?.stop();
 }, 90_000);
 

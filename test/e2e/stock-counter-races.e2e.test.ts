@@ -82,31 +82,13 @@ async function rebuildDuring(productId: string, buyer: TestAccount): Promise<{ c
 }
 
 describe('a counter rebuilt while a stock change moves it', () => {
-  itProductionProfile(
-    "a seller lowering stock: the rebuild waits for the seller's COMMIT, and the counter ends at MySQL's stock",
-    async () => {
-      const buyer = await signUpAs(t.client, 'CUSTOMER');
-      const product = await createProduct(t.client, seller.token, { name: '재고 줄이기', stock: 10 });
-      await orderProducts(t.client, buyer.token, [{ productId: product.id, quantity: 1 }]); // the counter exists
-      await cartOfOne(buyer, product.id);
-      let checkout: Promise<unknown> = Promise.resolve();
-      const stock = t.app.stock;
-      const adjust = stock.adjust.bind(stock);
-      jest.spyOn(stock, 'adjust').mockImplementationOnce(async (productId, delta) => {
-        ({ checkout } = await rebuildDuring(product.id, buyer));
-        return adjust(productId, delta);
-      });
-      await t.client.ok(UpdateProductDocument, { id: product.id, input: { stock: 4 } }, { token: seller.token });
-      await checkout;
-      expect(await mysqlStock(product.id)).toBe(3);
-      await expectCounterFollowsMysql(product.id);
-    },
-  );
-
-  itProductionProfile('a seller restocking: the restocked units are counted once', async () => {
+  itProductionProfile.each([
+    { change: "a seller lowering stock: the rebuild waits for the seller's COMMIT", from: 10, to: 4 },
+    { change: 'a seller restocking: the restocked units are counted once', from: 2, to: 20 },
+  ])("$change, and the counter ends at MySQL's stock", async ({ from, to }) => {
     const buyer = await signUpAs(t.client, 'CUSTOMER');
-    const product = await createProduct(t.client, seller.token, { name: '재입고', stock: 2 });
-    await orderProducts(t.client, buyer.token, [{ productId: product.id, quantity: 1 }]);
+    const product = await createProduct(t.client, seller.token, { name: '재고 변경', stock: from });
+    await orderProducts(t.client, buyer.token, [{ productId: product.id, quantity: 1 }]); // the counter exists
     await cartOfOne(buyer, product.id);
     let checkout: Promise<unknown> = Promise.resolve();
     const stock = t.app.stock;
@@ -115,9 +97,9 @@ describe('a counter rebuilt while a stock change moves it', () => {
       ({ checkout } = await rebuildDuring(product.id, buyer));
       return adjust(productId, delta);
     });
-    await t.client.ok(UpdateProductDocument, { id: product.id, input: { stock: 20 } }, { token: seller.token });
+    await t.client.ok(UpdateProductDocument, { id: product.id, input: { stock: to } }, { token: seller.token });
     await checkout;
-    expect(await mysqlStock(product.id)).toBe(19);
+    expect(await mysqlStock(product.id)).toBe(to - 1);
     await expectCounterFollowsMysql(product.id);
   });
 
